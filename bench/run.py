@@ -1,0 +1,232 @@
+"""Benchmark of the import and export engine (SPEC §6). Run with `make bench`.
+
+Builds an organization holding 100,000 referrals, a 1,000-row file (3 solutions and
+3 team members per deal; 70 % creates, 30 % updates of existing deals), and reports
+medians of repeated runs:
+
+- import processing: read + parse + validate + load + decide + write + results file,
+  inside one transaction that is rolled back after each run so every run sees the same
+  data;
+- export of 5,000 rows to CSV and to XLSX (query + render);
+- the floor: the same file parsed with the stdlib csv module and inserted with one
+  SQLite executemany, no validation at all;
+- the whole `cosell import` command (a new process) on a copy of the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cosell.domain.enums import Role
+from cosell.domain.model import TeamMember
+from cosell.services import accounts, demo
+from cosell.services.clock import utcnow
+from cosell.services.exports import ExportOptions, export_referrals, render_referrals
+from cosell.services.imports import ImportOptions, apply, prepare
+from cosell.settings import Settings
+from cosell.store.db import Database
+from cosell.store.filters import ReferralFilters
+from cosell.store.referrals import ReferralRepository
+
+ADMIN = "admin@bench.example"
+
+
+def build(path: Path, existing: int) -> tuple[Database, Settings]:
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    db.upgrade()
+    org = accounts.create_org(db, "Bench Org")
+    accounts.add_user(db, ADMIN, org_id=org.id, role=Role.ADMIN, password="bench-password")
+    for sid, name in demo.CATALOG:
+        accounts.add_solution(db, sid, org_id=org.id, name=name)
+    team = [
+        TeamMember(f"First{i}", f"Last{i}", "+1 425 555 0100", f"member{i}@bench.example")
+        for i in range(20)
+    ] + [TeamMember("Ada", "Admin", None, ADMIN)]
+    actor = accounts.actor_for(db, ADMIN)
+    rng = random.Random(7)
+    batch = 10_000
+    for start in range(0, existing, batch):
+        refs = demo.make_referrals(
+            rng,
+            min(batch, existing - start),
+            team=team,
+            now=utcnow(),
+            solutions_per_deal=3,
+            team_per_deal=3,
+        )
+        with db.write() as conn:
+            ReferralRepository(conn, actor).insert_many(refs, actor.user_id)
+    return db, Settings(database_url=url)
+
+
+def make_file(db: Database, rows: int = 1000, update_share: float = 0.3) -> bytes:
+    actor = accounts.actor_for(db, ADMIN)
+    n_updates = int(rows * update_share)
+    with db.read() as conn:
+        existing = ReferralRepository(conn, actor).search(
+            ReferralFilters(statuses=["Active"]), limit=n_updates
+        )
+    sample = ExportOptions()
+    exported = render_referrals(existing, sample).decode("utf-8-sig")
+    reader = list(csv.reader(io.StringIO(exported, newline="")))
+    headers, updates = reader[0], reader[1:]
+    notes = headers.index("Notes")
+    for r in updates:
+        r[notes] = "Updated by the benchmark"
+    rng = random.Random(11)
+    creates = demo.make_referrals(
+        rng,
+        rows - n_updates,
+        team=[
+            TeamMember("Ada", "Admin", None, ADMIN),
+            TeamMember("Bob", "Partner", "999999", "bob@bench.example"),
+            TeamMember("Cy", "Seller", "+1 425 555 0101", "cy@bench.example"),
+        ],
+        now=utcnow(),
+        solutions_per_deal=3,
+        team_per_deal=3,
+    )
+    for ref in creates:
+        ref.status, ref.substatus = ref.status.ACTIVE, ref.substatus.ACCEPTED
+        ref.reason, ref.ms_status = None, None
+        ref.sales_stage = min(ref.sales_stage, 80)
+    created_rows = list(
+        csv.reader(io.StringIO(render_referrals(creates, sample).decode("utf-8-sig"), newline=""))
+    )[1:]
+    rid, eid = headers.index("Referral ID"), headers.index("Engagement ID")
+    for r in created_rows:
+        r[rid] = r[eid] = ""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(headers)
+    w.writerows(created_rows + updates)
+    return b"\xef\xbb\xbf" + buf.getvalue().encode()
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--existing", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="cosell-bench-"))
+    try:
+        t0 = time.perf_counter()
+        db, settings = build(work / "bench.db", args.existing)
+        data = make_file(db)
+        (work / "import.csv").write_bytes(data)
+        print(
+            f"setup: {args.existing:,} referrals in {time.perf_counter() - t0:.1f} s; "
+            f"file {len(data) / 1024:.0f} KiB",
+            file=sys.stderr,
+        )
+        actor = accounts.actor_for(db, ADMIN)
+
+        def do_import() -> None:
+            started = time.perf_counter()
+            with db.engine.connect() as conn:
+                tx = conn.begin()
+                prepared = prepare(data, ImportOptions(), settings)
+                result = apply(
+                    conn,
+                    actor,
+                    prepared,
+                    ImportOptions(),
+                    now=utcnow(),
+                    job_id=None,
+                    started=started,
+                )
+                assert result.failed == 0, result.summary()["failures"][:3]
+                assert (result.created, result.updated) == (700, 300), result.summary()
+                tx.rollback()
+
+        def do_export(fmt: str) -> Callable[[], None]:
+            def run() -> None:
+                with db.read() as conn:
+                    result = export_referrals(conn, actor, ExportOptions(format=fmt), settings)
+                assert result.rows == 5000
+
+            return run
+
+        def floor() -> None:
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+            con = sqlite3.connect(work / "floor.db")
+            con.execute("DROP TABLE IF EXISTS t")
+            con.execute(f"CREATE TABLE t ({', '.join(f'c{i}' for i in range(len(rows[0])))})")
+            with con:
+                con.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(rows[0]))})", rows[1:])
+            con.close()
+
+        def command() -> None:
+            copy = work / "cmd.db"
+            shutil.copy(work / "bench.db", copy)
+            start = time.perf_counter()
+            subprocess.run(
+                [
+                    str(Path(sys.executable).with_name("cosell")),
+                    "--database-url",
+                    f"sqlite:///{copy}",
+                    "import",
+                    str(work / "import.csv"),
+                    "--as",
+                    ADMIN,
+                    "--json",
+                ],
+                check=True,
+                capture_output=True,
+            )
+            command.elapsed.append(time.perf_counter() - start)  # type: ignore[attr-defined]
+
+        command.elapsed = []  # type: ignore[attr-defined]
+        do_import()  # warm caches once
+        results = {
+            "import 1,000 rows (processing)": timed(do_import, args.runs),
+            "export 5,000 rows → CSV": timed(do_export("csv"), args.runs),
+            "export 5,000 rows → XLSX": timed(do_export("xlsx"), args.runs),
+            "floor: csv + one executemany": timed(floor, args.runs),
+        }
+        for _ in range(max(5, args.runs // 2)):
+            command()
+        results["`cosell import` command (wall)"] = command.elapsed  # type: ignore[attr-defined]
+        medians = {k: statistics.median(v) for k, v in results.items()}
+        ratio = medians["import 1,000 rows (processing)"] / medians["floor: csv + one executemany"]
+        print(f"\n{args.existing:,} referrals in the organization; {args.runs} runs each\n")
+        print("| measure | median (s) | min (s) | target |")
+        print("|---|---|---|---|")
+        targets = {
+            "import 1,000 rows (processing)": "≤ 0.15",
+            "export 5,000 rows → CSV": "≤ 0.15",
+            "export 5,000 rows → XLSX": "",
+            "floor: csv + one executemany": "",
+            "`cosell import` command (wall)": "≤ 1",
+        }
+        for name, values in results.items():
+            print(f"| {name} | {medians[name]:.3f} | {min(values):.3f} | {targets[name]} |")
+        print(f"| import ÷ floor | {ratio:.1f}× | | ≤ 15× |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

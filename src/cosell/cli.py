@@ -1,0 +1,417 @@
+"""The command line (SPEC §5.1): parse, call one service, print. A contract: scripts rely on it.
+
+Exit codes: 0 done (every row succeeded), 1 some rows failed, 2 file rejected or bad
+usage, 3 an internal error. Errors go to stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from cosell.domain.enums import Role
+from cosell.errors import CosellError, FileRejected
+from cosell.services import accounts, demo
+from cosell.services import jobs as job_service
+from cosell.services.exports import ExportOptions, render_template
+from cosell.services.imports import ImportOptions
+from cosell.services.results import convert
+from cosell.settings import Settings
+from cosell.store import jobs as job_store
+from cosell.store.db import Database
+from cosell.store.filters import ReferralFilters, Tab
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="cosell: bulk export and import of co-sell referrals through CSV and Excel files.",
+)
+org_app = typer.Typer(no_args_is_help=True, help="Organizations.")
+user_app = typer.Typer(no_args_is_help=True, help="Users.")
+solution_app = typer.Typer(no_args_is_help=True, help="The solution catalog.")
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(solution_app, name="solution")
+
+T = TypeVar("T")
+
+
+class _State:
+    settings: Settings
+    db: Database | None = None
+
+    def database(self) -> Database:
+        if self.db is None:
+            self.db = Database(self.settings.database_url)
+        return self.db
+
+
+state = _State()
+
+
+class RoleChoice(StrEnum):
+    admin = "admin"
+    user = "user"
+
+
+class MatchChoice(StrEnum):
+    referral_id = "referral-id"
+    crm_id = "crm-id"
+
+
+class DateOrderChoice(StrEnum):
+    MDY = "MDY"
+    DMY = "DMY"
+    YMD = "YMD"
+
+
+class TabChoice(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+    favorites = "favorites"
+    all = "all"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn every error into a message on stderr and an exit code."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except CosellError as exc:
+        _fail(exc.message, 2)
+    except OperationalError as exc:
+        if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
+            _fail("the database has no cosell schema yet; run `cosell init` first", 2)
+        _fail(f"the database cannot be used: {exc.orig}", 2)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
+    except Exception as exc:  # the last line of defence: never a traceback
+        _fail(f"internal error ({type(exc).__name__}): {exc}", 3)
+
+
+@app.callback()
+def _main(
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (env COSELL_DATABASE_URL)."),
+    ] = None,
+) -> None:
+    with _errors():
+        settings = Settings()
+        if database_url:
+            settings = settings.model_copy(update={"database_url": database_url})
+        state.settings = settings
+        state.db = None
+
+
+@app.command()
+def init(
+    demo_data: Annotated[bool, typer.Option("--demo", help="Add the demo organization.")] = False,
+) -> None:
+    """Create or upgrade the schema; --demo adds a demo organization and prints the logins."""
+    with _errors():
+        db = state.database()
+        db.upgrade()
+        typer.echo(f"database ready: {_safe_url(db.url)}")
+        if demo_data:
+            logins = demo.install_demo(db)
+            if logins:
+                typer.echo(f'demo organization "{demo.DEMO_ORG}" created with 200 referrals')
+                for login in logins:
+                    typer.echo(f"  {login.role.label:16} {login.email}  password: {login.password}")
+            else:
+                typer.echo(f'demo organization "{demo.DEMO_ORG}" already exists')
+                typer.echo(
+                    f"  logins: {', '.join(e for e, _, _ in demo.DEMO_USERS)}"
+                    f"  password: {demo.DEMO_PASSWORD}"
+                )
+
+
+@org_app.command("create")
+def org_create(
+    name: str,
+    partner_id: Annotated[str | None, typer.Option("--partner-id")] = None,
+) -> None:
+    """Create an organization (a partner company)."""
+    with _errors():
+        org = accounts.create_org(state.database(), name, partner_id)
+        typer.echo(f'organization "{org.name}" created (id {org.id})')
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    org: Annotated[str, typer.Option("--org", help="Organization name.")],
+    role: Annotated[RoleChoice, typer.Option("--role")],
+    password: Annotated[str | None, typer.Option("--password")] = None,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+) -> None:
+    """Add a user: a Referrals admin or a Referrals user."""
+    with _errors():
+        user, pw = accounts.add_user(
+            state.database(),
+            email,
+            org_name=org,
+            role=Role(role.value),
+            password=password,
+            name=name,
+        )
+        typer.echo(f"{Role(role.value).label} {user.email} added to {org}")
+        if password is None:
+            typer.echo(f"password: {pw}")
+
+
+@solution_app.command("add")
+def solution_add(
+    solution_id: Annotated[str, typer.Argument(metavar="SOL-ID")],
+    org: Annotated[str, typer.Option("--org", help="Organization name.")],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+) -> None:
+    """Add a solution to an organization's catalog."""
+    with _errors():
+        db = state.database()
+        found = accounts.find_org(db, org)
+        created = accounts.add_solution(db, solution_id, org_id=found.id, name=name)
+        typer.echo(f"solution {solution_id} {'added to' if created else 'updated in'} {org}")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=False, dir_okay=False)],
+    as_: Annotated[str, typer.Option("--as", help="Email of the acting user.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only.")] = False,
+    match: Annotated[MatchChoice, typer.Option("--match")] = MatchChoice.referral_id,
+    date_order: Annotated[DateOrderChoice, typer.Option("--date-order")] = DateOrderChoice.MDY,
+    results: Annotated[
+        Path | None, typer.Option("--results", help="Write the results file (.csv or .xlsx).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Import a CSV or XLSX file: create and update referrals."""
+    with _errors():
+        if results is not None and results.suffix.lower() not in (".csv", ".xlsx"):
+            _fail("--results must name a .csv or .xlsx file")
+        db = state.database()
+        actor = accounts.actor_for(db, as_)
+        data = file.read_bytes()
+        options = ImportOptions(dry_run=dry_run, match=match.value, date_order=date_order.value)
+        try:
+            job_id = job_service.submit_import(db, actor, file.name, data, options, state.settings)
+        except FileRejected as exc:
+            _report_rejected(None, exc.message, dry_run, as_json)
+        with _progress(enabled=not as_json) as progress:
+            job = job_service.run_job(db, job_id, state.settings, progress)
+        summary = job.summary or {}
+        if job.status == job_store.REJECTED:
+            _report_rejected(
+                job_id,
+                (summary.get("errors") or [job.error or ""])[0],
+                dry_run,
+                as_json,
+                summary.get("warnings", []),
+            )
+        results_path = None
+        if results is not None and job.result_blob_id:
+            with db.read() as conn:
+                blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id)
+            assert blob is not None
+            fmt = results.suffix.lower().lstrip(".")
+            content = blob[2] if blob[0].endswith(f".{fmt}") else convert(blob[2], fmt)
+            results.write_bytes(content)
+            results_path = str(results)
+        _report_import(job_id, summary, results_path, as_json)
+        raise typer.Exit(1 if summary.get("failed") else 0)
+
+
+def _report_rejected(
+    job_id: str | None,
+    message: str,
+    dry_run: bool,
+    as_json: bool,
+    warnings: list[str] | None = None,
+) -> NoReturn:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "job_id": job_id,
+                    "status": "rejected",
+                    "dry_run": dry_run,
+                    "rows": 0,
+                    "created": 0,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "failed": 0,
+                    "results_file": None,
+                    "duration_s": 0.0,
+                    "errors": [message],
+                    "warnings": warnings or [],
+                }
+            )
+        )
+    _fail(f"file rejected: {message}", 2)
+
+
+def _report_import(
+    job_id: str, summary: dict[str, Any], results_path: str | None, as_json: bool
+) -> None:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "job_id": job_id,
+                    "status": summary["status"],
+                    "dry_run": summary["dry_run"],
+                    "rows": summary["rows"],
+                    "created": summary["created"],
+                    "updated": summary["updated"],
+                    "unchanged": summary["unchanged"],
+                    "failed": summary["failed"],
+                    "results_file": results_path,
+                    "duration_s": summary["duration_s"],
+                    "errors": summary["errors"],
+                    "warnings": summary["warnings"],
+                }
+            )
+        )
+    else:
+        verb = "would be " if summary["dry_run"] else ""
+        typer.echo(
+            f"{summary['rows']} rows: {summary['created']} {verb}created, "
+            f"{summary['updated']} {verb}updated, {summary['unchanged']} unchanged, "
+            f"{summary['failed']} not processed ({summary['duration_s']:.3f} s)"
+            + (" [dry run]" if summary["dry_run"] else "")
+        )
+        if results_path:
+            typer.echo(f"results file: {results_path}")
+    for warning in summary.get("warnings", []):
+        typer.echo(f"warning: {warning}", err=True)
+    for failure in summary.get("failures", []):
+        typer.echo(f"row {failure['row']}: {'; '.join(failure['errors'])}", err=True)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command()
+def export(
+    as_: Annotated[str, typer.Option("--as", help="Email of the acting user.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.csv or OUT.xlsx")],
+    tab: Annotated[TabChoice, typer.Option("--tab")] = TabChoice.all,
+    status: Annotated[list[str] | None, typer.Option("--status")] = None,
+    substatus: Annotated[list[str] | None, typer.Option("--substatus")] = None,
+    country: Annotated[list[str] | None, typer.Option("--country")] = None,
+    search: Annotated[str | None, typer.Option("--search")] = None,
+    lang: Annotated[str | None, typer.Option("--lang")] = None,
+    delimiter: Annotated[str, typer.Option("--delimiter")] = ",",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Export the referrals the user can see, with filters, to CSV or XLSX."""
+    with _errors():
+        fmt = _format_of(output)
+        db = state.database()
+        actor = accounts.actor_for(db, as_)
+        filters = ReferralFilters(
+            tab=Tab(tab.value),
+            statuses=_enum_values(status or [], "status"),
+            substatuses=_enum_values(substatus or [], "substatus"),
+            countries=[c.strip().upper() for c in country or []],
+            search=search,
+        )
+        options = ExportOptions(filters=filters, format=fmt, lang=lang, delimiter=delimiter)
+        job_id = job_service.submit_export(db, actor, options)
+        job = job_service.run_job(db, job_id, state.settings)
+        with db.read() as conn:
+            blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id or "")
+        if job.status != job_store.COMPLETED or blob is None:
+            _fail(job.error or "the export failed", 3)
+        output.write_bytes(blob[2])
+        summary = job.summary or {}
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "job_id": job_id,
+                        "status": job.status,
+                        "rows": summary["rows"],
+                        "matched": summary["matched"],
+                        "truncated": summary["truncated"],
+                        "file": str(output),
+                        "duration_s": summary["duration_s"],
+                    }
+                )
+            )
+        else:
+            typer.echo(f"{summary['message']} to {output}")
+        if summary.get("truncated") and not as_json:
+            typer.echo(f"warning: {summary['message']}", err=True)
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.csv or OUT.xlsx")],
+    lang: Annotated[str | None, typer.Option("--lang")] = None,
+) -> None:
+    """Write an empty import template with every column."""
+    with _errors():
+        output.write_bytes(render_template(_format_of(output), lang))
+        typer.echo(f"template written to {output}")
+
+
+def _format_of(path: Path) -> Any:
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        _fail(f"{path} must end in .csv or .xlsx")
+    return suffix[1:]
+
+
+def _enum_values(values: list[str], what: str) -> list[str]:
+    from cosell.domain.enums import Status, Substatus
+
+    enum = Status if what == "status" else Substatus
+    by_name = {m.value.casefold(): m.value for m in enum}
+    out = []
+    for v in values:
+        if v.strip().casefold() not in by_name:
+            _fail(f'unknown {what} "{v}"; expected one of {", ".join(by_name.values())}')
+        out.append(by_name[v.strip().casefold()])
+    return out
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    app()

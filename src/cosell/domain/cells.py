@@ -1,0 +1,543 @@
+"""Cell parsers and formatters of the bulk file (SPEC §2.2, §2.4).
+
+Every `parse_*` takes a `Cell` (text, or a date from a spreadsheet date cell)
+that is not empty — empty cells are the caller's business — and returns a typed
+value or raises `CellError` whose message says what was expected; the caller
+adds row, column and value. Text is stripped and a formula-neutralizing `'`
+removed first (`formula.unneutralize`), because export adds it to any text cell.
+
+Every `format_*` gives the canonical text export writes, and parsing it gives
+the same value back. Parsers run ~40 times per row, so lookups are dicts built
+once and parsers whose inputs repeat across rows are cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Final, Literal, TypeVar, cast
+
+from cosell.domain.enums import SALES_STAGES
+from cosell.domain.formula import neutralize, unneutralize
+from cosell.domain.model import SolutionLine, TeamMember
+from cosell.files.table import Cell
+
+# fmt: off
+__all__ = [
+    "CellError", "DateOrder", "email_key", "format_date", "format_decimal", "format_solution",
+    "format_team_member", "format_yes_no", "neutralize", "parse_country", "parse_currency",
+    "parse_date", "parse_decimal", "parse_duns", "parse_email", "parse_enum", "parse_int_code",
+    "parse_phone", "parse_sales_stage", "parse_solution", "parse_team_member", "parse_text",
+    "parse_yes_no", "unneutralize",
+]
+# fmt: on
+
+DateOrder = Literal["MDY", "DMY", "YMD"]
+_E = TypeVar("_E", bound=Enum)
+
+_CACHE_SIZE: Final = 4096
+#: Largest deal value or price: 15 integer digits, so cents fit a 64-bit integer column.
+MAX_INTEGER_DIGITS: Final = 15
+#: Longest name part of a team member and longest solution ID.
+MAX_NAME_LEN: Final = 100
+
+
+class CellError(ValueError):
+    """A cell that does not hold what its column needs; the message says what was expected."""
+
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+def _text(cell: Cell) -> str:
+    if isinstance(cell, str):
+        text = cell.strip()
+        return unneutralize(text) if text[:1] == "'" else text
+    return format_date(cell)
+
+
+# ---------------------------------------------------------------------------
+# Yes/no, enumerations, codes
+
+# English, yes/no in the 17 locales, and the TRUE/FALSE of localized Excel.
+# fmt: off
+_YES: Final = (
+    "yes", "y", "true", "1", "ja", "oui", "sí", "si", "sim", "sì", "はい", "是", "예", "네", "да",
+    "tak", "evet", "ano", "igen", "vrai", "wahr", "waar", "verdadero", "vero", "verdadeiro", "sant",
+)
+_NO: Final = (
+    "no", "n", "false", "0", "nee", "nej", "nein", "non", "não", "nao", "いいえ", "否", "아니요",
+    "아니오", "нет", "nie", "hayır", "hayir", "ne", "nem", "faux", "falsch", "onwaar", "falso",
+    "falskt",
+)
+# fmt: on
+_YES_NO: Final[Mapping[str, bool]] = {**dict.fromkeys(_YES, True), **dict.fromkeys(_NO, False)}
+
+
+def parse_yes_no(cell: Cell) -> bool:
+    """Yes/No in any case; Y/N, true/false, 1/0 and yes/no in the 17 locales."""
+    text = _text(cell).casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    value = _YES_NO.get(text)
+    if value is None:
+        raise CellError("expected Yes or No")
+    return value
+
+
+@functools.cache
+def _enum_table(enum_cls: type[Enum]) -> tuple[dict[str, Enum], str]:
+    names = [str(member.value) for member in enum_cls]
+    table = {str(member.value).casefold(): member for member in enum_cls}
+    return table, f"expected one of {', '.join(names)}"
+
+
+def parse_enum(cell: Cell, enum_cls: type[_E]) -> _E:
+    """A member of a str-valued enum by its value, case-insensitive (`active` → Active)."""
+    table, expected = _enum_table(enum_cls)
+    member = table.get(_text(cell).casefold())
+    if member is None:
+        raise CellError(expected)
+    return cast(_E, member)
+
+
+_INT_CODE: Final = re.compile(r"0*(\d{1,4})(?:\.0*)?", re.ASCII)
+
+
+def parse_int_code(cell: Cell, codes: Mapping[int, str]) -> int:
+    """A code of `codes` (reason or help code): `6`, or `6.0` as spreadsheets write it."""
+    text = _text(cell)
+    match = _INT_CODE.fullmatch(text)
+    if match is not None and int(match.group(1)) in codes:
+        return int(match.group(1))
+    for code, label in codes.items():
+        if label.casefold() == text.casefold():
+            return code
+    numbers = sorted(codes)
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        raise CellError(f"expected a number from {numbers[0]} to {numbers[-1]}")
+    raise CellError(f"expected one of {', '.join(map(str, numbers))}")
+
+
+_STAGE_NUMBER: Final = re.compile(r"(\d{1,3})(?:\.0*)? ?%?", re.ASCII)
+_STAGE_NAMES: Final[Mapping[str, int]] = {
+    name.casefold(): stage
+    for stage, label in SALES_STAGES.items()
+    for name in (label, *label.split("/"))
+}
+_SLASH_SPACES: Final = re.compile(r"\s*/\s*")
+
+
+def parse_sales_stage(cell: Cell) -> int:
+    """10, 20, 40, 60, 80 or 100 (also `40%`, `40.0`), or a stage name (`Qualified` → 20)."""
+    text = _text(cell)
+    match = _STAGE_NUMBER.fullmatch(text)
+    if match is not None and int(match.group(1)) in SALES_STAGES:
+        return int(match.group(1))
+    stage = _STAGE_NAMES.get(_SLASH_SPACES.sub("/", text.casefold()))
+    if stage is None:
+        raise CellError(
+            "expected a sales stage: 10, 20, 40, 60, 80 or 100, or one of "
+            + ", ".join(SALES_STAGES.values())
+        )
+    return stage
+
+
+# ---------------------------------------------------------------------------
+# Dates
+
+_DAY_MONTH: Final = re.compile(
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})"
+    # Excel writes date-time cells to CSV as "1/30/2027 0:00" or "… 12:00:00 AM".
+    r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?)?",
+    re.ASCII,
+)
+_YEAR_FIRST: Final = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})", re.ASCII)
+_ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", re.ASCII)
+_SHORT_YEAR: Final = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2}", re.ASCII)
+_DATE_FORMATS: Final[Mapping[str, str]] = {
+    "MDY": "MM/DD/YYYY, e.g. 01/30/2027",
+    "DMY": "DD/MM/YYYY, e.g. 30/01/2027",
+    "YMD": "YYYY/MM/DD, e.g. 2027/01/30",
+}
+
+
+def parse_date(cell: Cell, order: DateOrder = "MDY") -> dt.date:
+    """A date: `M/D/YYYY` (or as `order` says), ISO `YYYY-MM-DD`, an ISO date-time
+    (its UTC date), or a spreadsheet date cell. Two-digit years are errors."""
+    if isinstance(cell, dt.datetime):
+        return _utc_date(cell)
+    if isinstance(cell, dt.date):
+        return cell
+    return _date_from_text(_text(cell), order)
+
+
+def _utc_date(value: dt.datetime) -> dt.date:
+    return value.astimezone(dt.UTC).date() if value.tzinfo is not None else value.date()
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _date_from_text(text: str, order: DateOrder) -> dt.date:
+    expected = f"expected a date as {_DATE_FORMATS[order]}"
+    match = _YEAR_FIRST.fullmatch(text)
+    if match is not None:
+        year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
+    elif (match := _DAY_MONTH.fullmatch(text)) is not None and order != "YMD":
+        first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+        month, day = (first, second) if order == "MDY" else (second, first)
+        if order == "MDY" and month > 12 and day <= 12:
+            raise CellError(f"{expected} (month first; for day-first files choose date order DMY)")
+    elif _ISO_DATETIME.match(text):
+        try:
+            return _utc_date(dt.datetime.fromisoformat(text))
+        except ValueError:
+            raise CellError(f"{expected} or an ISO date-time") from None
+    elif _SHORT_YEAR.fullmatch(text):
+        raise CellError(f"{expected} (with a four-digit year)")
+    else:
+        raise CellError(expected)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise CellError(f"{expected} (a day that exists)") from None
+
+
+def format_date(value: dt.date) -> str:
+    """`MM/DD/YYYY` (a date-time gives its own date part)."""
+    return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+
+_GROUPED_DOT: Final = re.compile(
+    r"(\d+|\d{1,3}([,' \u00a0\u202f\u2009])\d{3}(?:\2\d{3})*)?(?:\.(\d+))?", re.ASCII
+)
+_GROUPED_COMMA: Final = re.compile(
+    r"(\d+|\d{1,3}([.' \u00a0\u202f\u2009])\d{3}(?:\2\d{3})*)?(?:,(\d+))?", re.ASCII
+)
+
+_PLAIN_DOT: Final = re.compile(r"\d+\.\d{1,2}", re.ASCII)
+
+
+def parse_decimal(cell: Cell, *, decimal_comma: bool) -> Decimal:
+    """A number ≥ 0 with at most 2 decimals, exact.
+
+    The decimal separator is `.`, or `,` when `decimal_comma` (files separated
+    by `;`). Thousands are grouped by `,` (`.` with `decimal_comma`), `'`, or a
+    (no-break) space in groups of exactly three. Extra zero decimals are fine
+    (`1.500`); signs, currency, exponents, NaN and infinity are errors.
+    """
+    if not isinstance(cell, str):
+        raise CellError(_number_expected(decimal_comma))
+    return _decimal_from_text(_text(cell), decimal_comma)
+
+
+def _number_expected(decimal_comma: bool) -> str:
+    example = "12563,50" if decimal_comma else "12563.50"
+    return f"expected a number ≥ 0 with at most 2 decimals, e.g. {example}"
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _decimal_from_text(text: str, decimal_comma: bool) -> Decimal:
+    if text.isascii() and text.isdigit():
+        whole, fraction = text, ""
+    else:
+        match = (_GROUPED_COMMA if decimal_comma else _GROUPED_DOT).fullmatch(text)
+        if match is None and decimal_comma and _PLAIN_DOT.fullmatch(text):
+            # `12563.50` in a `;` file cannot be thousands (not 3 digits after the
+            # dot): people paste such values from English sheets, so read them.
+            match = _GROUPED_DOT.fullmatch(text)
+        if match is None or not text:
+            raise CellError(_why_not_a_number(text, decimal_comma))
+        whole, fraction = match.group(1) or "0", match.group(3) or ""
+        if match.group(2):
+            whole = whole.replace(match.group(2), "")
+    if len(fraction) > 2:
+        if fraction[2:].strip("0"):
+            raise CellError("expected at most 2 decimals")
+        fraction = fraction[:2]
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise CellError(f"expected a number below 10^{MAX_INTEGER_DIGITS}")
+    return Decimal(f"{whole}.{fraction}" if fraction else whole)
+
+
+def _why_not_a_number(text: str, decimal_comma: bool) -> str:
+    if text.startswith(("-", "(", "−")):
+        return "expected a number ≥ 0"
+    if any(ch.isalpha() or unicodedata.category(ch) == "Sc" for ch in text):
+        example = "12563,50" if decimal_comma else "12563.50"
+        return f"expected a plain number without currency or letters, e.g. {example}"
+    if decimal_comma and "." in text:
+        return 'expected "," as the decimal separator (the file is separated by ";")'
+    if not decimal_comma and "," in text:
+        return 'expected "." as the decimal separator, or "," between groups of three digits'
+    return _number_expected(decimal_comma)
+
+
+_CENT: Final = Decimal("0.01")
+
+
+def format_decimal(value: Decimal, decimal_comma: bool = False) -> str:
+    """No thousands separators; whole numbers without decimals, else exactly two
+    (`12563`, `12563.50`); `,` as the decimal separator when `decimal_comma`.
+    Raises ValueError for a negative value or one with more than 2 decimals."""
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"not a deal value: {value}")
+    if value == value.to_integral_value():
+        text = str(int(value))
+    else:
+        rounded = value.quantize(_CENT)
+        if rounded != value:
+            raise ValueError(f"more than 2 decimals: {value}")
+        text = f"{rounded:f}"
+    return text.replace(".", ",") if decimal_comma else text
+
+
+# ---------------------------------------------------------------------------
+# Codes and contact data
+
+
+@functools.cache
+def _countries() -> dict[str, str]:
+    import pycountry
+
+    table: dict[str, str] = {}
+    for country in pycountry.countries:
+        table[country.alpha_3.casefold()] = country.alpha_2
+        table[country.alpha_2.casefold()] = country.alpha_2
+    return table
+
+
+def parse_country(cell: Cell) -> str:
+    """An ISO 3166-1 country as alpha-2 (`nl`, `NLD` → `NL`)."""
+    country = _countries().get(_text(cell).casefold())
+    if country is None:
+        raise CellError("expected a two-letter ISO 3166 country code, e.g. US or NL")
+    return country
+
+
+# X codes are units, metals and test codes except these circulating currencies;
+# the rest are funds (Bolivian Mvdol, Swiss WIR, Chilean UF …), not money to quote.
+_X_CURRENCIES: Final = frozenset({"XAF", "XCD", "XCG", "XOF", "XPF"})
+_FUNDS: Final = frozenset({"BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"})
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(
+        code
+        for code in (currency.alpha_3 for currency in pycountry.currencies)
+        if code not in _FUNDS and (not code.startswith("X") or code in _X_CURRENCIES)
+    )
+
+
+def parse_currency(cell: Cell) -> str:
+    """An active ISO 4217 currency code, upper case; no funds, metals or test codes."""
+    text = _text(cell).upper()
+    if text not in _currencies():
+        raise CellError("expected an ISO 4217 currency code, e.g. USD or EUR")
+    return text
+
+
+_DUNS_NOISE: Final = re.compile(r"[\s\-‐‑–—]")
+
+
+def parse_duns(cell: Cell) -> str:
+    """Nine digits; dashes and spaces dropped, 7–8 digits padded with leading zeros."""
+    text = _text(cell)
+    if text.endswith(".0"):
+        text = text[:-2]
+    digits = _DUNS_NOISE.sub("", text)
+    if not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 9):
+        raise CellError("expected a 9-digit D-U-N-S number, e.g. 150483782")
+    return digits.zfill(9)
+
+
+_ATOM: Final = r"[\w!#$%&'*+/=?^`{|}~-]+"
+_EMAIL: Final = re.compile(
+    rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)"
+    r"@(?P<domain>(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59}))",
+    re.IGNORECASE,
+)
+
+
+def parse_email(cell: Cell) -> str:
+    """An address `local@domain`, trimmed, case kept; IDN domains allowed, no DNS."""
+    return _email_from_text(_text(cell))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _email_from_text(text: str) -> str:
+    match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
+    if match is None or len(match.group("local")) > 64 or "_" in match.group("domain"):
+        raise CellError("expected an email address like name@example.com")
+    return text
+
+
+def email_key(email: str) -> str:
+    """The form in which two addresses are compared (case-insensitive)."""
+    return email.strip().casefold()
+
+
+# The repetition counts the digits (4 to 20), so no Python loop runs per cell.
+_PHONE: Final = re.compile(
+    r"\+?(?=[\d(])(?:[ ()./\u00a0-]*\d){4,20}[ ()./\u00a0-]*(?: *(?:ext\.?|x|#) *\d{1,6})?",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def parse_phone(cell: Cell) -> str:
+    """Lenient: 4–20 digits with spaces, `+`, `-`, `(`, `)`, `.`, `/`, and an optional
+    `ext`/`x` extension. Returns the trimmed text."""
+    text = _text(cell)
+    if len(text) > 60 or _PHONE.fullmatch(text) is None:
+        raise CellError("expected a phone number of 4 to 20 digits, e.g. +1 425 555 0100")
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Free text
+
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def parse_text(cell: Cell, max_len: int, *, multiline: bool = False) -> str:
+    """Free text of at most `max_len` characters without control characters;
+    with `multiline`, tab and line breaks are allowed and CRLF/CR become LF."""
+    text = _text(cell)
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > max_len:
+        raise CellError(f"expected at most {max_len:,} characters, got {len(text):,}")
+    if (_CONTROL_MULTILINE if multiline else _CONTROL).search(text):
+        allowed = " other than tab and line breaks" if multiline else ""
+        raise CellError(f"expected text without control characters{allowed}")
+    return text
+
+
+def _name(part: str, what: str, max_len: int = MAX_NAME_LEN) -> str:
+    if not part:
+        raise CellError(f"{what}: expected a value")
+    if len(part) > max_len:
+        raise CellError(f"{what}: expected at most {max_len} characters")
+    if _CONTROL.search(part):
+        raise CellError(f"{what}: expected text without control characters")
+    return part
+
+
+# ---------------------------------------------------------------------------
+# Solutions and team members
+
+_QUANTITY: Final = re.compile(r"0*([1-9]\d{0,8})(?:\.0*)?", re.ASCII)
+_WHOLE: Final = re.compile(r"\d+", re.ASCII)
+_CENTS: Final = re.compile(r"\d{1,2}", re.ASCII)
+
+
+def parse_solution(cell: Cell, *, decimal_comma: bool) -> SolutionLine:
+    """`SOL-1234-PQRS, USD, 10.50, 100`: ID (required), currency, price ≥ 0, quantity ≥ 1.
+
+    Parts are separated by commas, so the price uses `.` in every file. In a
+    `;` file (`decimal_comma`) the five-part form `SOL, EUR, 10,50, 2` is also
+    read as price 10.50, since five parts have no other reading; but note that
+    `SOL, EUR, 10,50` is price 10 and quantity 50.
+    """
+    return _solution_from_text(_text(cell), decimal_comma)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _solution_from_text(text: str, decimal_comma: bool) -> SolutionLine:
+    parts = [part.strip() for part in text.split(",")]
+    if (
+        decimal_comma
+        and len(parts) == 5
+        and _WHOLE.fullmatch(parts[2])
+        and _CENTS.fullmatch(parts[3])
+    ):
+        parts[2:4] = [f"{parts[2]}.{parts[3]}"]
+    if len(parts) > 4:
+        raise CellError(
+            "expected at most 4 parts separated by commas: solution ID, currency, price, quantity"
+        )
+    solution_id, currency, price, quantity = parts + [""] * (4 - len(parts))
+    _name(solution_id, "solution ID")
+    try:
+        currency_code = parse_currency(currency) if currency else None
+    except CellError as exc:
+        raise CellError(f"currency: {exc.expected}") from None
+    try:
+        amount = _decimal_from_text(price, False) if price else None
+    except CellError:
+        raise CellError(
+            "price: expected a number ≥ 0 with at most 2 decimals, e.g. 10.50"
+        ) from None
+    count = None
+    if quantity:
+        match = _QUANTITY.fullmatch(quantity)
+        if match is None:
+            raise CellError("quantity: expected a whole number ≥ 1")
+        count = int(match.group(1))
+    return SolutionLine(solution_id, currency_code, amount, count)
+
+
+def format_solution(line: SolutionLine, decimal_comma: bool = False) -> str:
+    """`SOL-1234-PQRS, USD, 10.50, 100`, trailing empty parts left off.
+
+    `decimal_comma` changes nothing: inside a solution cell `,` separates the
+    parts, so the price is written with `.` in every file and reads back anywhere.
+    """
+    parts = [
+        line.solution_id,
+        line.currency or "",
+        format_decimal(line.price) if line.price is not None else "",
+        str(line.quantity) if line.quantity is not None else "",
+    ]
+    while parts[-1] == "":
+        parts.pop()
+    return ", ".join(parts)
+
+
+def parse_team_member(cell: Cell) -> TeamMember:
+    """`Bob, Partner, 999999, Bob.partner@Contoso.com`: first and last name, mobile
+    (optional, may be empty) and email; or three parts when the third is the email."""
+    return _member_from_text(_text(cell))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _member_from_text(text: str) -> TeamMember:
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) == 3 and "@" in parts[2]:
+        parts.insert(2, "")
+    if len(parts) != 4:
+        raise CellError(
+            "expected first name, last name, mobile, email separated by commas, "
+            "e.g. Bob, Partner, 999999, bob@contoso.com"
+        )
+    first, last, mobile, email = parts
+    try:
+        phone = parse_phone(mobile) if mobile else None
+    except CellError as exc:
+        raise CellError(f"mobile: {exc.expected}") from None
+    try:
+        address = _email_from_text(email)
+    except CellError as exc:
+        raise CellError(f"email: {exc.expected}") from None
+    return TeamMember(_name(first, "first name"), _name(last, "last name"), phone, address)
+
+
+def format_team_member(member: TeamMember) -> str:
+    """`Bob, Partner, 999999, bob@contoso.com` (an empty mobile keeps its place)."""
+    return f"{member.first_name}, {member.last_name}, {member.phone or ''}, {member.email}"
+
+
+def format_yes_no(value: bool) -> str:
+    return "Yes" if value else "No"

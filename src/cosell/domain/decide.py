@@ -1,0 +1,469 @@
+"""Decide what a parsed row does to the stored referrals: create, update, nothing, or fail.
+
+Pure functions over plain data. The import pipeline loads what they need in bulk
+(stored referrals, the solution catalog), calls them once per row, and writes
+the outcome; the API uses the same functions for single changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import Any
+
+from cosell.domain import cells, rules
+from cosell.domain.enums import Direction, Role, Status, Substatus
+from cosell.domain.fields import (
+    LOCKED_AFTER_HELP_SHARED,
+    READ_ONLY_AFTER_CREATE,
+    REQUIRED_ON_CREATE,
+    Field,
+    Group,
+)
+from cosell.domain.model import Referral, SolutionLine, TeamMember
+from cosell.domain.rows import RowError, RowRecord
+
+
+class Outcome(StrEnum):
+    CREATED = "Created"
+    UPDATED = "Updated"
+    UNCHANGED = "Unchanged"
+    FAILED = "Failed"
+
+
+#: Field → attribute of `Referral` for the fields import may write.
+ATTR: dict[Field, str] = {
+    Field.DEAL_NAME: "deal_name",
+    Field.CUSTOMER_NAME: "customer_name",
+    Field.ADDRESS_1: "address_1",
+    Field.ADDRESS_2: "address_2",
+    Field.CITY: "city",
+    Field.STATE: "state",
+    Field.POSTAL_CODE: "postal_code",
+    Field.COUNTRY: "country",
+    Field.DUNS: "duns",
+    Field.CONTACT_FIRST_NAME: "contact_first_name",
+    Field.CONTACT_LAST_NAME: "contact_last_name",
+    Field.CONTACT_PHONE: "contact_phone",
+    Field.CONTACT_EMAIL: "contact_email",
+    Field.STATUS: "status",
+    Field.SUBSTATUS: "substatus",
+    Field.REASON: "reason",
+    Field.SALES_STAGE: "sales_stage",
+    Field.DEAL_VALUE: "deal_value",
+    Field.CURRENCY: "currency",
+    Field.CLOSE_DATE: "close_date",
+    Field.CRM_ID: "crm_id",
+    Field.CAMPAIGN_ID: "campaign_id",
+    Field.NOTES: "notes",
+    Field.HELP_REQUIRED: "help_required",
+    Field.HELP_CODE: "help_code",
+    Field.SHARE_WITH_MS: "share_with_ms",
+    Field.NOTES_TO_MS: "notes_to_ms",
+    Field.CONSENT: "consent",
+}
+
+#: Text fields where a spreadsheet may have dropped leading zeros (SPEC §2.1).
+_ZERO_TOLERANT = frozenset({Field.POSTAL_CODE, Field.CONTACT_PHONE, Field.CRM_ID, Field.DUNS})
+
+_WITH_HELP: tuple[Field, ...] = (
+    Field.CONTACT_FIRST_NAME,
+    Field.CONTACT_LAST_NAME,
+    Field.CONTACT_PHONE,
+    Field.CONTACT_EMAIL,
+    Field.HELP_CODE,
+)
+
+SOLUTIONS = "Solutions"
+TEAM = "Team members"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who acts, and what the pipeline loaded for this file."""
+
+    role: Role
+    email_key: str
+    catalog: frozenset[str]
+    now: dt.datetime
+
+
+@dataclass(slots=True)
+class Decision:
+    number: int
+    outcome: Outcome
+    referral: Referral | None = None
+    #: changed field → (before, after), as display text; for history
+    changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def show(value: Any) -> str | None:
+    """A value as the file shows it (for messages and history)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return cells.format_yes_no(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, Decimal):
+        return cells.format_decimal(value, decimal_comma=False)
+    if isinstance(value, dt.date):
+        return cells.format_date(value)
+    if isinstance(value, tuple):
+        return " | ".join(_show_item(v) for v in value)
+    return str(value)
+
+
+def _show_item(item: object) -> str:
+    if isinstance(item, SolutionLine):
+        return cells.format_solution(item, decimal_comma=False)
+    if isinstance(item, TeamMember):
+        return cells.format_team_member(item)
+    return str(item)
+
+
+def decide_create(
+    record: RowRecord, ctx: Context, referral_id: str, engagement_id: str
+) -> Decision:
+    errors = list(record.errors)
+    v = record.values
+    for f in REQUIRED_ON_CREATE:
+        if v.get(f) is None and not _has_error(record, f):
+            errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
+    if not record.solutions and not _group_error(record, Group.SOLUTION):
+        errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
+    if not record.team and not _group_error(record, Group.TEAM_MEMBER):
+        errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
+    status, substatus = v.get(Field.STATUS), v.get(Field.SUBSTATUS)
+    pair = rules.ACTIVE_ACCEPTED
+    if status is not None and substatus is not None:
+        pair = rules.normalize_pair(status, substatus)
+        problem = rules.create_status_problem(pair)
+        if problem:
+            errors.append(RowError(record.column(Field.SUBSTATUS), problem))
+    if v.get(Field.REASON) is not None:
+        problem = rules.reason_problem(pair[1], v[Field.REASON])
+        if problem:
+            errors.append(RowError(record.column(Field.REASON), problem))
+    stage = rules.stage_for(pair, v.get(Field.SALES_STAGE))
+    _check_stage(record, pair, stage, errors)
+    if Field.CONSENT in v and v[Field.CONSENT] is False:
+        errors.append(RowError(record.column(Field.CONSENT), _consent_message()))
+    help_required = bool(v.get(Field.HELP_REQUIRED))
+    _check_help(record, help_required, v, errors)
+    solutions = record.solutions or ()
+    team = record.team or ()
+    _check_items(record, solutions, team, ctx, errors, solutions_changed=True)
+    if ctx.role is Role.USER and not any(cells.email_key(m.email) == ctx.email_key for m in team):
+        errors.append(
+            RowError(
+                "Team member 1",
+                "you can only create deals that list you as a team member; "
+                "add your email address to a Team member column",
+            )
+        )
+    if errors:
+        return Decision(record.number, Outcome.FAILED, errors=errors)
+    referral = Referral(
+        id=referral_id,
+        engagement_id=engagement_id,
+        direction=Direction.OUTGOING,
+        deal_name=v[Field.DEAL_NAME],
+        customer_name=v[Field.CUSTOMER_NAME],
+        address_1=v[Field.ADDRESS_1],
+        address_2=v.get(Field.ADDRESS_2),
+        city=v[Field.CITY],
+        state=v.get(Field.STATE),
+        postal_code=v.get(Field.POSTAL_CODE),
+        country=v[Field.COUNTRY],
+        duns=v.get(Field.DUNS),
+        contact_first_name=v.get(Field.CONTACT_FIRST_NAME),
+        contact_last_name=v.get(Field.CONTACT_LAST_NAME),
+        contact_phone=v.get(Field.CONTACT_PHONE),
+        contact_email=v.get(Field.CONTACT_EMAIL),
+        status=pair[0],
+        substatus=pair[1],
+        ms_status=None,
+        reason=None,
+        sales_stage=stage,
+        deal_value=v[Field.DEAL_VALUE],
+        currency=v[Field.CURRENCY],
+        close_date=v[Field.CLOSE_DATE],
+        crm_id=v.get(Field.CRM_ID),
+        campaign_id=v.get(Field.CAMPAIGN_ID),
+        notes=v.get(Field.NOTES),
+        notes_to_ms=v.get(Field.NOTES_TO_MS),
+        help_required=help_required,
+        help_code=v.get(Field.HELP_CODE),
+        share_with_ms=bool(v.get(Field.SHARE_WITH_MS)),
+        consent=True,
+        solutions=solutions,
+        team=team,
+        version=1,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    return Decision(record.number, Outcome.CREATED, referral=referral)
+
+
+def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision:
+    """Compare a row with the stored deal; apply every rule of SPEC §1.3–1.5."""
+    if record.errors:
+        return Decision(record.number, Outcome.FAILED, errors=list(record.errors))
+    v = record.values
+    errors: list[RowError] = []
+    engagement = v.get(Field.ENGAGEMENT_ID)
+    if engagement is not None and engagement != stored.engagement_id:
+        errors.append(
+            RowError(
+                record.column(Field.ENGAGEMENT_ID),
+                f'Engagement ID "{engagement}" does not belong to Referral ID {stored.id}',
+            )
+        )
+    new_values: dict[str, Any] = {}
+    changed: dict[Field, tuple[Any, Any]] = {}
+    for f, attr in ATTR.items():
+        if f not in v:
+            continue
+        given = v[f]
+        old = getattr(stored, attr)
+        if f in (Field.STATUS, Field.SUBSTATUS):
+            continue
+        if f is Field.SALES_STAGE and stored.substatus is Substatus.WON:
+            continue
+        if given is None and f in _REQUIRED_SCALARS:
+            errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
+            continue
+        if _same(f, old, given):
+            continue
+        new_values[attr] = given
+        changed[f] = (old, given)
+    pair = _new_pair(record, stored, errors)
+    old_pair = (stored.status, stored.substatus)
+    if pair != old_pair:
+        new_values["status"], new_values["substatus"] = pair
+        changed[Field.STATUS] = (old_pair, pair)
+    new_solutions = _changed_items(record.solutions, stored.solutions)
+    new_team = _changed_items(record.team, stored.team)
+    if record.solutions is not None and not record.solutions:
+        errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
+    if record.team is not None and not record.team:
+        errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
+    if not changed and new_solutions is None and new_team is None and not errors:
+        return Decision(record.number, Outcome.UNCHANGED, referral=stored)
+    if errors:
+        return Decision(record.number, Outcome.FAILED, errors=errors)
+    if rules.is_terminal(stored.status):
+        names = [f.value for f in changed] + _item_names(new_solutions, new_team)
+        return Decision(
+            record.number,
+            Outcome.FAILED,
+            errors=[
+                RowError(
+                    record.column(f) if f in changed else "",
+                    f"the deal is closed ({stored.substatus.value}); "
+                    f"no field can change (tried: {', '.join(names)})",
+                )
+                for f in list(changed)[:1] or [Field.STATUS]
+            ],
+        )
+    for f in READ_ONLY_AFTER_CREATE:
+        if f in changed:
+            old, given = changed[f]
+            if f is Field.CONSENT and given is False:
+                errors.append(RowError(record.column(f), _consent_message()))
+                continue
+            errors.append(
+                RowError(
+                    record.column(f),
+                    f'cannot change after the deal is created (stored "{show(old) or ""}", '
+                    f'given "{show(given) or ""}")',
+                )
+            )
+    if stored.help_required:
+        for f in LOCKED_AFTER_HELP_SHARED:
+            if f in changed:
+                old, given = changed[f]
+                errors.append(
+                    RowError(
+                        record.column(f),
+                        "locked since the deal was shared with Microsoft for help "
+                        f'(stored "{show(old) or ""}", given "{show(given) or ""}")',
+                    )
+                )
+    if Field.SHARE_WITH_MS in changed:
+        problem = rules.share_lock_problem(stored.share_with_ms, bool(v[Field.SHARE_WITH_MS]))
+        if problem:
+            errors.append(RowError(record.column(Field.SHARE_WITH_MS), problem))
+    if pair != old_pair:
+        problem = rules.transition_problem(old_pair, pair)
+        if problem:
+            errors.append(RowError(record.column(Field.SUBSTATUS), problem))
+    merged = dataclasses.replace(stored, **new_values)
+    if Field.REASON in v or pair != old_pair:
+        problem = rules.reason_problem(pair[1], merged.reason)
+        if problem:
+            errors.append(RowError(record.column(Field.REASON), problem))
+    merged.sales_stage = rules.stage_for(pair, merged.sales_stage)
+    if Field.SALES_STAGE in changed or pair != old_pair:
+        _check_stage(record, pair, merged.sales_stage, errors)
+    if not stored.help_required:
+        _check_help(record, merged.help_required, _values_of(merged), errors)
+    solutions = new_solutions if new_solutions is not None else stored.solutions
+    team = new_team if new_team is not None else stored.team
+    _check_items(record, solutions, team, ctx, errors, solutions_changed=new_solutions is not None)
+    if (
+        new_team is not None
+        and ctx.role is Role.USER
+        and not any(cells.email_key(m.email) == ctx.email_key for m in team)
+    ):
+        errors.append(
+            RowError(
+                "Team member 1",
+                "you cannot remove yourself from the team: you would no longer see the deal",
+            )
+        )
+    if errors:
+        return Decision(record.number, Outcome.FAILED, errors=errors)
+    merged.solutions = solutions
+    merged.team = team
+    merged.version = stored.version + 1
+    merged.updated_at = ctx.now
+    changes = {f.value: (show(a), show(b)) for f, (a, b) in changed.items()}
+    if Field.STATUS in changed:
+        changes[Field.STATUS.value] = (_show_pair(old_pair), _show_pair(pair))
+    if merged.sales_stage != stored.sales_stage:
+        changes[Field.SALES_STAGE.value] = (str(stored.sales_stage), str(merged.sales_stage))
+    if new_solutions is not None:
+        changes[SOLUTIONS] = (show(stored.solutions), show(new_solutions))
+    if new_team is not None:
+        changes[TEAM] = (show(stored.team), show(new_team))
+    return Decision(record.number, Outcome.UPDATED, referral=merged, changes=changes)
+
+
+_REQUIRED_SCALARS = frozenset(REQUIRED_ON_CREATE) - {Field.STATUS, Field.SUBSTATUS}
+
+
+def _new_pair(record: RowRecord, stored: Referral, errors: list[RowError]) -> rules.Pair:
+    status: Status | None = record.values.get(Field.STATUS, stored.status)
+    substatus: Substatus | None = record.values.get(Field.SUBSTATUS, stored.substatus)
+    if status is None or substatus is None:
+        missing = Field.STATUS if status is None else Field.SUBSTATUS
+        errors.append(RowError(record.column(missing), f"Mandatory field {missing.value} missing"))
+        return (stored.status, stored.substatus)
+    pair = rules.normalize_pair(status, substatus)
+    problem = rules.pair_problem(*pair)
+    if problem:
+        errors.append(RowError(record.column(Field.SUBSTATUS), problem))
+        return (stored.status, stored.substatus)
+    return pair
+
+
+def _show_pair(pair: rules.Pair) -> str:
+    return f"{pair[0].value}/{pair[1].value}"
+
+
+def _same(f: Field, old: Any, given: Any) -> bool:
+    if old == given:
+        return True
+    return (
+        f in _ZERO_TOLERANT
+        and isinstance(old, str)
+        and isinstance(given, str)
+        and len(given) < len(old)
+        and old.lstrip("0") == given.lstrip("0")
+    )
+
+
+def _changed_items(given: tuple[Any, ...] | None, stored: tuple[Any, ...]) -> Any:
+    """The new item list, or None when the file has no such columns or lists the same items."""
+    if given is None or given == stored:
+        return None
+    return given
+
+
+def _item_names(solutions: object, team: object) -> list[str]:
+    return ([SOLUTIONS] if solutions is not None else []) + ([TEAM] if team is not None else [])
+
+
+def _has_error(record: RowRecord, f: Field) -> bool:
+    column = record.column(f)
+    return any(e.column == column for e in record.errors)
+
+
+def _group_error(record: RowRecord, group: Group) -> bool:
+    return any(e.column.startswith(group.value) for e in record.errors)
+
+
+def _consent_message() -> str:
+    return "must be Yes: deals are not created or updated without consent to share contacts"
+
+
+def _check_stage(record: RowRecord, pair: rules.Pair, stage: int, errors: list[RowError]) -> None:
+    problem = rules.stage_problem(pair, stage)
+    if problem:
+        errors.append(RowError(record.column(Field.SALES_STAGE), problem))
+
+
+def _values_of(referral: Referral) -> dict[Field, Any]:
+    return {f: getattr(referral, attr) for f, attr in ATTR.items()}
+
+
+def _check_help(
+    record: RowRecord, help_required: bool, values: dict[Field, Any], errors: list[RowError]
+) -> None:
+    if help_required:
+        for f in _WITH_HELP:
+            if values.get(f) is None:
+                errors.append(
+                    RowError(
+                        record.column(f),
+                        f"Mandatory field {f.value} missing (required when Microsoft help "
+                        "is requested)",
+                    )
+                )
+    elif values.get(Field.HELP_CODE) is not None:
+        errors.append(
+            RowError(
+                record.column(Field.HELP_CODE),
+                'applies only when "Microsoft help required?" is Yes',
+            )
+        )
+
+
+def _check_items(
+    record: RowRecord,
+    solutions: Iterable[SolutionLine],
+    team: Iterable[TeamMember],
+    ctx: Context,
+    errors: list[RowError],
+    *,
+    solutions_changed: bool,
+) -> None:
+    if solutions_changed:
+        for i, line in enumerate(solutions, start=1):
+            if line.solution_id not in ctx.catalog:
+                errors.append(
+                    RowError(
+                        f"Solution {i}",
+                        f'"{line.solution_id}" is not in your organization\'s solution catalog',
+                    )
+                )
+    seen: dict[str, int] = {}
+    for i, member in enumerate(team, start=1):
+        key = cells.email_key(member.email)
+        if key in seen:
+            errors.append(
+                RowError(
+                    f"Team member {i}",
+                    f"{member.email} is already Team member {seen[key]}; "
+                    "each team member's email must be unique within the deal",
+                )
+            )
+        else:
+            seen[key] = i

@@ -1,0 +1,168 @@
+"""Status rules, conditional requirements and visibility (SPEC §1.1, §1.3–1.5).
+
+Each function states one rule and returns the problems it finds as messages
+(an empty list or None when the rule holds). They take plain values so the
+import pipeline, the API and the pages all apply exactly the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from cosell.domain.enums import (
+    DECLINED_LOST_REASONS,
+    ERROR_REASONS,
+    SUBSTATUSES,
+    Role,
+    Status,
+    Substatus,
+)
+
+Pair = tuple[Status, Substatus]
+
+ACTIVE_ACCEPTED: Pair = (Status.ACTIVE, Substatus.ACCEPTED)
+NEW_PENDING: Pair = (Status.NEW, Substatus.PENDING)
+
+#: Moves a partner may make (SPEC §1.3). Staying on the same pair is always allowed.
+_PARTNER_MOVES: dict[Pair, frozenset[Pair]] = {
+    (Status.NEW, Substatus.PENDING): frozenset(
+        {
+            ACTIVE_ACCEPTED,
+            (Status.CLOSED, Substatus.DECLINED),
+            (Status.CLOSED, Substatus.ERROR),
+        }
+    ),
+    (Status.NEW, Substatus.RECEIVED): frozenset(
+        {
+            ACTIVE_ACCEPTED,
+            (Status.CLOSED, Substatus.DECLINED),
+            (Status.CLOSED, Substatus.ERROR),
+        }
+    ),
+    ACTIVE_ACCEPTED: frozenset(
+        {
+            (Status.CLOSED, Substatus.WON),
+            (Status.CLOSED, Substatus.LOST),
+            (Status.CLOSED, Substatus.ERROR),
+        }
+    ),
+}
+
+WON_STAGE = 100
+
+
+def normalize_pair(status: Status, substatus: Substatus) -> Pair:
+    """New/Accepted is read as Active/Accepted wherever it appears (SPEC §1.3)."""
+    if status is Status.NEW and substatus is Substatus.ACCEPTED:
+        return ACTIVE_ACCEPTED
+    return (status, substatus)
+
+
+def pair_problem(status: Status, substatus: Substatus) -> str | None:
+    """A substatus must belong to its status."""
+    if substatus in SUBSTATUSES[status]:
+        return None
+    valid = ", ".join(s.value for s in SUBSTATUSES[status])
+    return f'"{substatus.value}" is not a substatus of {status.value}; expected {valid}'
+
+
+def create_status_problem(pair: Pair) -> str | None:
+    """A new deal is created as Active/Accepted (given as New or Active with Accepted)."""
+    if pair == ACTIVE_ACCEPTED:
+        return None
+    return (
+        f"a new deal must have status New or Active with substatus Accepted, "
+        f"not {pair[0].value}/{pair[1].value}"
+    )
+
+
+def transition_problem(old: Pair, new: Pair) -> str | None:
+    """Whether a partner may move a deal from `old` to `new`."""
+    if old == new:
+        return None
+    if old[0] is Status.CLOSED:
+        return f"the deal is closed ({old[1].value}); a closed deal cannot change"
+    if new == (Status.CLOSED, Substatus.EXPIRED):
+        return "only the system expires a deal (an incoming referral not answered in 14 days)"
+    if new in _PARTNER_MOVES.get(old, frozenset()):
+        return None
+    allowed = sorted(f"{s.value}/{ss.value}" for s, ss in _PARTNER_MOVES.get(old, frozenset()))
+    return (
+        f"a deal cannot move from {old[0].value}/{old[1].value} to "
+        f"{new[0].value}/{new[1].value}; allowed: {', '.join(allowed)}"
+    )
+
+
+def is_terminal(status: Status) -> bool:
+    """Closed is terminal: no field of a Won, Lost, Declined, Expired or Error deal changes."""
+    return status is Status.CLOSED
+
+
+def reason_codes(substatus: Substatus) -> Mapping[int, str] | None:
+    """The reason code list a substatus requires, or None when a reason does not apply."""
+    if substatus in (Substatus.DECLINED, Substatus.LOST):
+        return DECLINED_LOST_REASONS
+    if substatus is Substatus.ERROR:
+        return ERROR_REASONS
+    return None
+
+
+def reason_problem(substatus: Substatus, reason: int | None) -> str | None:
+    """A reason is required for Declined, Lost and Error, and applies to nothing else."""
+    codes = reason_codes(substatus)
+    if codes is None:
+        if reason is None:
+            return None
+        return (
+            "the reason applies only when the substatus is Declined, Lost or Error, "
+            f"not {substatus.value}"
+        )
+    if reason is None:
+        return f"a reason is required when the substatus is {substatus.value}"
+    if reason not in codes:
+        return f"{reason} is not a {substatus.value} reason; expected 1 to {max(codes)}"
+    return None
+
+
+def stage_for(pair: Pair, stage: int | None) -> int:
+    """The stage to store: 100 for a Won deal whatever the row says, 10 when not given."""
+    if pair == (Status.CLOSED, Substatus.WON):
+        return WON_STAGE
+    return 10 if stage is None else stage
+
+
+def stage_problem(pair: Pair, stage: int) -> str | None:
+    """Sales stage 100 belongs to Won deals only."""
+    if stage == WON_STAGE and pair != (Status.CLOSED, Substatus.WON):
+        return "sales stage 100 (Won) is only for a deal closed as Won"
+    return None
+
+
+def help_requirements(help_required: bool, present: Mapping[str, object]) -> list[str]:
+    """When Microsoft help is requested, the contact and the help code are required.
+
+    `present` maps the column name of each required value to the value (None when empty).
+    Returns the names of the missing columns.
+    """
+    if not help_required:
+        return []
+    return [name for name, value in present.items() if value in (None, "")]
+
+
+def consent_problem(consent: bool | None) -> str | None:
+    """Deals are not created or updated without consent."""
+    if consent is True:
+        return None
+    return "consent must be Yes: deals are not created or updated without it"
+
+
+def can_see(role: Role, user_email_key: str, team_email_keys: Iterable[str]) -> bool:
+    """A Referrals admin sees every deal; a Referrals user only deals listing their email."""
+    return role is Role.ADMIN or user_email_key in team_email_keys
+
+
+def share_lock_problem(stored_share: bool, new_share: bool) -> str | None:
+    """Once shared with the Microsoft sales team, a deal stays shared."""
+    if stored_share and not new_share:
+        return "the deal was already shared with the Microsoft sales team; this cannot be undone"
+    return None

@@ -1,0 +1,1 @@
+"""Reading and writing bulk files: bytes in, rows out (and back)."""

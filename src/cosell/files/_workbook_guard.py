@@ -1,0 +1,225 @@
+"""Checks an .xlsx archive before python-calamine reads it.
+
+calamine is fast but trusts its input: a tiny workbook can make it allocate
+terabytes and abort the whole process (not raise). Three things cause that,
+and each is checked here on the raw archive:
+
+* a ZIP bomb: parts that unpack to far more than the file's size (the ZIP
+  directory is checked first; every part is then unpacked once, which also
+  catches a directory that lies about sizes, through the CRC check);
+* a sparse sheet: calamine builds a dense grid from the top-left to the
+  bottom-right value, so two values in A1 and XFD1048576 need 17 billion cells;
+* a shared-strings table whose `uniqueCount` announces billions of strings
+  (calamine reserves memory for all of them up front).
+
+The sheet check has a fast path for the layout every common writer produces
+(each `<c>` starts with `r="…"` and no reference is far away), which bounds the
+grid without parsing; anything else is walked tag by tag the way calamine does.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+
+from cosell.errors import FileRejected
+from cosell.files._rows import EXPECTED_FILE, format_size, unreadable_workbook
+
+#: The largest grid (rows × columns from A1) a sheet may span.
+MAX_SHEET_CELLS = 2_000_000
+
+_BOMB_RATIO = 100
+_BOMB_MIN_SIZE = 10 * 1024 * 1024
+
+# Fast path. A cell start tag that is not `<c r="`, an `r` attribute written in
+# any other way (calamine accepts quotes, spaces and duplicates, the last one
+# winning), a prefixed `x:c` / `x:row`, or a reference past column EZ or row
+# 9999: any of these sends the sheet to the exact walk. Otherwise every value
+# lies within EZ9999, 156 × 9,999 cells, which is under MAX_SHEET_CELLS.
+_ODD_CELL_TAG = re.compile(rb'<c(?:[>/\t\n\r]| (?!r="))')
+_ODD_R_ATTRIBUTE = re.compile(rb"""r(?:\s+=|=\s|='|(?<=[\t\n\r"']r)=)""")
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
+_FAR_REFERENCE = re.compile(
+    rb' r="(?:[A-Za-z]{3}|[F-Zf-z][A-Za-z]|[A-Za-z]{0,2}\d{5}|[^A-Za-z0-9])'
+)
+
+# Exact walk.
+_NOT_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)
+_TAG = re.compile(
+    rb"""<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>"""
+)
+_ATTRIBUTE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REFERENCE = re.compile(rb"([A-Za-z]*)([0-9]+)")
+
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*([0-9]+)""")
+
+_OTHER_ZIPS = (
+    ("xl/workbook.bin", "an Excel binary workbook (.xlsb); save it as .xlsx or CSV"),
+    ("content.xml", "an OpenDocument file (.ods); save it as .xlsx or CSV"),
+    ("word/document.xml", "a Word document"),
+    ("ppt/presentation.xml", "a PowerPoint presentation"),
+)
+
+
+def check_workbook(data: bytes, max_uncompressed: int) -> None:
+    """Raise `FileRejected` unless `data` is an .xlsx archive calamine can read safely."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise unreadable_workbook("it is damaged (not a complete ZIP archive)") from None
+    names = {info.filename.lower() for info in infos}
+    if "xl/workbook.xml" not in names:
+        what = next((kind for name, kind in _OTHER_ZIPS if name in names), "a ZIP archive")
+        raise FileRejected(f"The file is {what}, not an Excel workbook; {EXPECTED_FILE}.")
+    _check_sizes(infos, max_uncompressed)
+    with archive:
+        for info in infos:
+            if info.is_dir():
+                continue
+            content = _unpack(archive, info)
+            if info.filename.lower() == "xl/sharedstrings.xml":
+                _check_shared_strings(content)
+            elif b"sheetData" in content:
+                _check_sheet_extent(content)
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], max_uncompressed: int) -> None:
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > _BOMB_MIN_SIZE and info.file_size > _BOMB_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise FileRejected(
+                f"The workbook cannot be processed safely: its part '{info.filename}' unpacks "
+                f"from {format_size(info.compress_size)} to {format_size(info.file_size)}, far "
+                "more than any spreadsheet needs."
+            )
+    if total > max_uncompressed:
+        raise FileRejected(
+            f"The workbook unpacks to {format_size(total)}; at most "
+            f"{format_size(max_uncompressed)} can be processed. Remove unused sheets, pictures "
+            "or formatting, or save the sheet as CSV."
+        )
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    try:
+        return archive.read(info)
+    except RuntimeError:
+        reason = f"its part '{info.filename}' is encrypted"
+    except NotImplementedError:
+        reason = f"its part '{info.filename}' uses an unsupported compression method"
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
+        reason = f"its part '{info.filename}' is damaged"
+    raise unreadable_workbook(reason)
+
+
+def _check_shared_strings(content: bytes) -> None:
+    tag = _SST_TAG.search(content, 0, 64 * 1024)
+    count = _UNIQUE_COUNT.search(tag.group(1)) if tag else None
+    if count is None:
+        return
+    digits = count.group(1).lstrip(b"0")
+    # Every string needs at least "<si/>" (five bytes) in the part.
+    if len(digits) > 15 or int(digits or b"0") > len(content) // 5 + 1:
+        raise unreadable_workbook(
+            "its shared-strings part announces far more strings than it holds"
+        )
+
+
+def _check_sheet_extent(xml: bytes) -> None:
+    if _fast_path_applies(xml):
+        return
+    rows, columns = _used_extent(xml)
+    if rows * columns > MAX_SHEET_CELLS:
+        raise FileRejected(
+            f"A sheet of the workbook has values up to row {rows:,} and column "
+            f"{_column_name(columns - 1)}, a grid of {rows * columns:,} cells; at most "
+            f"{MAX_SHEET_CELLS:,} can be read. Delete the unused rows and columns (a single "
+            "stray value far from the table is enough) and save the workbook again."
+        )
+
+
+def _fast_path_applies(xml: bytes) -> bool:
+    return not (
+        _ODD_CELL_TAG.search(xml)
+        or _ODD_R_ATTRIBUTE.search(xml)
+        or _PREFIXED_TAG.search(xml)
+        or _FAR_REFERENCE.search(xml)
+    )
+
+
+def _used_extent(xml: bytes) -> tuple[int, int]:
+    """Rows and columns from A1 to the last value, positioned as calamine does.
+
+    A cell is placed by its `r` attribute (the last one, if repeated) or after
+    the previous cell; a row without `r` follows the previous row. A cell counts
+    unless it is empty (`<c …/>` or `<c …></c>`); anything else may hold a value.
+    """
+    xml = _NOT_MARKUP.sub(b"", xml)
+    row_index = column_index = 0
+    last_row = last_column = -1
+    for match in _TAG.finditer(xml):
+        closing, name, attributes = match.groups()
+        if name == b"row":
+            if closing:
+                row_index, column_index = row_index + 1, 0
+                continue
+            reference = _r_attribute(attributes)
+            position = _parse_reference(reference) if reference is not None else None
+            if position is not None:
+                row_index = position[0]
+            if attributes.rstrip().endswith(b"/"):
+                row_index, column_index = row_index + 1, 0
+            continue
+        if closing:
+            continue
+        reference = _r_attribute(attributes)
+        if reference is None:
+            row, column = row_index, column_index
+        else:
+            position = _parse_reference(reference)
+            if position is None or position[1] < 0:
+                continue  # calamine rejects the workbook for this reference
+            row, column = position
+        column_index = column + 1
+        if attributes.rstrip().endswith(b"/") or xml.startswith(b"</", match.end()):
+            continue
+        last_row = max(last_row, row)
+        last_column = max(last_column, column)
+    return last_row + 1, last_column + 1
+
+
+def _r_attribute(attributes: bytes) -> bytes | None:
+    value = None
+    for match in _ATTRIBUTE.finditer(attributes):
+        if match.group(1) == b"r":
+            value = match.group(2) if match.group(2) is not None else match.group(3)
+    return value
+
+
+def _parse_reference(reference: bytes) -> tuple[int, int] | None:
+    """(row, column), 0-based, of "B12"; column -1 when there are no letters."""
+    match = _REFERENCE.fullmatch(reference.strip())
+    if match is None:
+        return None
+    letters, digits = match.groups()
+    row = int(digits[-12:]) - 1 if len(digits.lstrip(b"0")) <= 12 else 10**12
+    column = 0
+    for letter in letters.upper()[-12:]:
+        column = column * 26 + letter - 64
+    return max(row, 0), column - 1
+
+
+def _column_name(index: int) -> str:
+    name = ""
+    index += 1
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        name = chr(65 + remainder) + name
+    return name

@@ -1,0 +1,242 @@
+"""Jobs: an upload or an export request is stored first, then processed by a worker.
+
+`submit_*` stores the file and the job in one transaction and returns its id; the
+caller hands the id to the queue (or runs it at once, as the CLI does).
+`run_job` processes a job at most once: its data changes, results file and final
+status are written in one transaction, so a worker that dies mid-way leaves the
+job as it was, and the re-run cannot create anything twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from cosell.errors import FileRejected, NotFound, UsageError
+from cosell.services import imports
+from cosell.services.actor import Actor
+from cosell.services.clock import utcnow
+from cosell.services.exports import CONTENT_TYPES, ExportOptions, export_referrals
+from cosell.services.imports import ImportOptions
+from cosell.settings import Settings
+from cosell.store import accounts
+from cosell.store import jobs as store
+from cosell.store.db import Database
+from cosell.store.filters import ReferralFilters, Tab
+
+Progress = Callable[[int, int], None]
+IMPORT, EXPORT = "import", "export"
+
+
+def submit_import(
+    db: Database,
+    actor: Actor,
+    file_name: str,
+    data: bytes,
+    options: ImportOptions,
+    settings: Settings,
+) -> str:
+    if len(data) > settings.max_upload_bytes:
+        raise FileRejected(
+            f"The file is {len(data) / 1048576:.1f} MiB; at most "
+            f"{settings.max_upload_bytes / 1048576:.0f} MiB can be processed"
+        )
+    name = PurePath(file_name.replace("\\", "/")).name[:255] or "upload"
+    if actor.user_id is None:
+        raise UsageError("imports are made by a user")
+    now = utcnow()
+    with db.write() as conn:
+        blob = store.put_blob(
+            conn,
+            org_id=actor.org_id,
+            name=name,
+            content_type="application/octet-stream",
+            data=data,
+            now=now,
+        )
+        return store.add_job(
+            conn,
+            org_id=actor.org_id,
+            user_id=actor.user_id,
+            kind=IMPORT,
+            options=options.to_json(),
+            file_name=name,
+            input_blob_id=blob,
+            now=now,
+        )
+
+
+def submit_export(db: Database, actor: Actor, options: ExportOptions) -> str:
+    if actor.user_id is None:
+        raise UsageError("exports are made by a user")
+    with db.write() as conn:
+        return store.add_job(
+            conn,
+            org_id=actor.org_id,
+            user_id=actor.user_id,
+            kind=EXPORT,
+            options=export_options_to_json(options),
+            file_name=None,
+            input_blob_id=None,
+            now=utcnow(),
+        )
+
+
+def run_job(
+    db: Database, job_id: str, settings: Settings, progress: Progress | None = None
+) -> store.JobRecord:
+    """Process a queued job once; returns the finished job (also when it already was)."""
+    with db.write() as conn:
+        job = store.claim(conn, job_id, utcnow(), settings.job_max_attempts)
+        if job is None:
+            found = store.get_job(conn, job_id)
+            if found is None:
+                raise NotFound(f"job {job_id} was not found")
+            return found
+        user = accounts.user_by_id(conn, job.user_id)
+    if user is None:
+        raise NotFound(f"the user of job {job_id} no longer exists")
+    actor = user.actor()
+    if job.kind == IMPORT:
+        _run_import(db, job, actor, settings, progress)
+    else:
+        _run_export(db, job, actor, settings)
+    with db.read() as conn:
+        done = store.get_job(conn, job_id)
+    assert done is not None
+    return done
+
+
+def _beat(db: Database, job_id: str, progress: Progress | None) -> Progress:
+    def beat(done: int, total: int) -> None:
+        with db.write() as conn:
+            store.heartbeat(conn, job_id, utcnow(), done, total)
+        if progress is not None:
+            progress(done, total)
+
+    return beat
+
+
+def _run_import(
+    db: Database,
+    job: store.JobRecord,
+    actor: Actor,
+    settings: Settings,
+    progress: Progress | None,
+) -> None:
+    started = time.perf_counter()
+    options = ImportOptions.from_json(job.options)
+    with db.read() as conn:
+        blob = store.get_blob(conn, job.org_id, job.input_blob_id or "")
+    if blob is None:
+        raise NotFound(f"the file of job {job.id} is missing")
+    try:
+        prepared = imports.prepare(blob[2], options, settings, _beat(db, job.id, progress))
+    except FileRejected as exc:
+        result = imports.rejected(exc.message, options.dry_run, started)
+        with db.write() as conn:
+            store.finish(
+                conn,
+                job.id,
+                status=store.REJECTED,
+                summary=result.summary(),
+                result_blob_id=None,
+                now=utcnow(),
+                error=exc.message,
+            )
+        return
+    with db.write() as conn:
+        now = utcnow()
+        result = imports.apply(
+            conn, actor, prepared, options, now=now, job_id=job.id, started=started
+        )
+        results_blob = None
+        if result.results_file is not None:
+            stem = PurePath(job.file_name or "upload").stem
+            fmt = result.results_format or "csv"
+            results_blob = store.put_blob(
+                conn,
+                org_id=job.org_id,
+                name=f"{stem}-results.{fmt}",
+                content_type=CONTENT_TYPES[fmt],
+                data=result.results_file,
+                now=now,
+            )
+        result.duration_s = time.perf_counter() - started
+        store.finish(
+            conn,
+            job.id,
+            status=store.COMPLETED,
+            summary=result.summary(),
+            result_blob_id=results_blob,
+            now=now,
+        )
+    if progress is not None:
+        progress(result.rows, result.rows)
+
+
+def _run_export(db: Database, job: store.JobRecord, actor: Actor, settings: Settings) -> None:
+    options = export_options_from_json(job.options)
+    with db.read() as conn:
+        result = export_referrals(conn, actor, options, settings)
+    with db.write() as conn:
+        now = utcnow()
+        blob = store.put_blob(
+            conn,
+            org_id=job.org_id,
+            name=f"referrals-{now:%Y%m%d-%H%M%S}.{options.format}",
+            content_type=CONTENT_TYPES[options.format],
+            data=result.data,
+            now=now,
+        )
+        store.finish(
+            conn,
+            job.id,
+            status=store.COMPLETED,
+            summary=result.summary(),
+            result_blob_id=blob,
+            now=now,
+        )
+
+
+def export_options_to_json(options: ExportOptions) -> dict[str, Any]:
+    f = options.filters
+    filters = {
+        name: getattr(f, name)
+        for name in ReferralFilters.__dataclass_fields__
+        if getattr(f, name) not in (None, [], "")
+    }
+    filters["tab"] = f.tab.value
+    for name in ("created_from", "created_to", "close_from", "close_to"):
+        if name in filters:
+            filters[name] = filters[name].isoformat()
+    for name in ("value_min", "value_max"):
+        if name in filters:
+            filters[name] = str(filters[name])
+    return {
+        "filters": filters,
+        "format": options.format,
+        "lang": options.lang,
+        "delimiter": options.delimiter,
+    }
+
+
+def export_options_from_json(data: dict[str, Any]) -> ExportOptions:
+    raw = dict(data.get("filters", {}))
+    raw["tab"] = Tab(raw.get("tab", "all"))
+    for name in ("created_from", "created_to", "close_from", "close_to"):
+        if name in raw:
+            raw[name] = dt.date.fromisoformat(raw[name])
+    for name in ("value_min", "value_max"):
+        if name in raw:
+            raw[name] = Decimal(raw[name])
+    return ExportOptions(
+        filters=ReferralFilters(**raw),
+        format=data.get("format", "csv"),
+        lang=data.get("lang"),
+        delimiter=data.get("delimiter", ","),
+    )

@@ -1,0 +1,78 @@
+"""The results file of an import (SPEC §3): the input rows, in order, with their outcome.
+
+Columns: `Errors` first, then the file's own columns (a previous `Errors` or
+`Import Result` column is replaced), `Referral ID` / `Engagement ID` added when the
+file lacked them, and `Import Result` last. Created rows get their new IDs, so the
+whole file can be uploaded again without creating anything twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cosell.domain.fields import Field
+from cosell.domain.headers import ColumnMap, header_score
+from cosell.files.reader import read_table
+from cosell.files.table import Cell, OutCell, Table
+from cosell.files.writer import write_csv, write_xlsx
+
+if TYPE_CHECKING:
+    from cosell.services.imports import RowResult
+
+RESULT_HEADER = "Import Result"
+
+
+def _is_result_column(header: str) -> bool:
+    return " ".join(header.split()).casefold() == RESULT_HEADER.casefold()
+
+
+def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowResult]) -> bytes:
+    errors_idx = column_map.fields.get(Field.ERRORS)
+    keep = [i for i, h in enumerate(table.headers) if i != errors_idx and not _is_result_column(h)]
+    errors_header = table.headers[errors_idx] if errors_idx is not None else "Errors"
+    headers = [errors_header] + [table.headers[i] for i in keep]
+    rid_idx = column_map.fields.get(Field.REFERRAL_ID)
+    eid_idx = column_map.fields.get(Field.ENGAGEMENT_ID)
+    add_rid, add_eid = rid_idx is None, eid_idx is None
+    if add_eid:
+        headers.append(Field.ENGAGEMENT_ID.value)
+    if add_rid:
+        headers.append(Field.REFERRAL_ID.value)
+    headers.append(RESULT_HEADER)
+    position = {src: dst for dst, src in enumerate(keep, start=1)}
+
+    out: list[list[OutCell]] = []
+    for row, result in zip(table.rows, results, strict=True):
+        cells: list[Cell] = row.cells
+        line: list[OutCell] = ["; ".join(str(e) for e in result.errors)]
+        line.extend(cells[i] if i < len(cells) else "" for i in keep)
+        if result.referral_id:
+            if add_eid:
+                line.append(result.engagement_id)
+            elif eid_idx is not None:
+                line[position[eid_idx]] = result.engagement_id
+            if add_rid:
+                line.append(result.referral_id)
+            elif rid_idx is not None:
+                line[position[rid_idx]] = result.referral_id
+        else:
+            line.extend([""] * (add_eid + add_rid))
+        line.append(result.outcome.value)
+        out.append(line)
+    if table.format == "xlsx":
+        id_columns = {i for i, h in enumerate(headers) if h in _ID_HEADERS}
+        return write_xlsx(headers, out, text_columns=id_columns, sheet_name="Results")
+    return write_csv(headers, out, delimiter=table.delimiter or ",")
+
+
+_ID_HEADERS = {Field.REFERRAL_ID.value, Field.ENGAGEMENT_ID.value}
+
+
+def convert(data: bytes, to_format: str) -> bytes:
+    """A results (or export) file in the other format: CSV ↔ XLSX."""
+    table = read_table(data, header_score=lambda cells: max(header_score(cells), 1))
+    rows: list[list[OutCell]] = [list(r.cells) for r in table.rows]
+    if to_format == "xlsx":
+        return write_xlsx(table.headers, rows, text_columns=range(len(table.headers)))
+    return write_csv(table.headers, rows, delimiter=table.delimiter or ",")

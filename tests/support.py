@@ -1,0 +1,156 @@
+"""Test helpers: files built in code, a ready database with two organizations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cosell.domain.enums import Role
+from cosell.services import accounts
+from cosell.services.actor import Actor
+from cosell.settings import Settings
+from cosell.store.db import Database
+
+ADMIN = "admin@org-a.example"
+SELLER = "seller@org-a.example"
+OTHER_ADMIN = "admin@org-b.example"
+CATALOG = ("SOL-1234-PQRS", "SOL-2001-AZML", "SOL-3100-SECR")
+
+VALID_ROW: dict[str, str] = {
+    "Deal Name": "UK Spring Deal",
+    "Customer Name": "Contoso Corporation",
+    "Customer Address Line 1": "One Contoso Way",
+    "Customer Address Line 2": "NE 148 street",
+    "Customer City": "Redmond",
+    "Customer State": "Washington",
+    "Customer Postal Code": "98052",
+    "Customer Country": "US",
+    "Customer D-U-N-S ID": "081466849",
+    "Partner Referral Status": "New",
+    "Partner Referral Substatus": "Accepted",
+    "Sales Stage": "40",
+    "Estimated Deal Value": "12563.50",
+    "Currency": "USD",
+    "Estimated Close Date": "1/30/2027",
+    "CRM ID": "34234324-sdfsdf-345345-sfd",
+    "Marketing Campaign ID": "BingSummer2020",
+    "Notes": "This is a sample note",
+    "Microsoft help required?": "No",
+    "Share with Microsoft sales team": "Yes",
+    "Consent to share Customer/Partner contact": "Yes",
+    "Solution 1": "SOL-1234-PQRS, USD, 10, 100",
+    "Team member 1": f"Bob, Partner, 999999, {SELLER}",
+}
+
+
+def csv_bytes(
+    rows: Sequence[Mapping[str, str]],
+    headers: Sequence[str] | None = None,
+    *,
+    delimiter: str = ",",
+    bom: bool = True,
+) -> bytes:
+    headers = list(headers or (rows[0].keys() if rows else VALID_ROW.keys()))
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in headers])
+    return (b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8")
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    text = data.decode("utf-8-sig")
+    delimiter = (
+        ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+    )
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def row(**changes: str) -> dict[str, str]:
+    out = dict(VALID_ROW)
+    for key, value in changes.items():
+        out[key.replace("_", " ")] = value
+    return out
+
+
+@dataclass
+class World:
+    db: Database
+    settings: Settings
+    admin: Actor
+    seller: Actor
+    other_admin: Actor
+
+
+def make_world(url: str) -> World:
+    db = Database(url)
+    db.upgrade()
+    settings = Settings(database_url=url)
+    org_a = accounts.create_org(db, "Org A", "1111111")
+    org_b = accounts.create_org(db, "Org B", "2222222")
+    for email, org, role in (
+        (ADMIN, org_a.id, Role.ADMIN),
+        (SELLER, org_a.id, Role.USER),
+        (OTHER_ADMIN, org_b.id, Role.ADMIN),
+    ):
+        accounts.add_user(db, email, org_id=org, role=role, password="password-123")
+    for sid in CATALOG:
+        accounts.add_solution(db, sid, org_id=org_a.id)
+        accounts.add_solution(db, sid, org_id=org_b.id)
+    return World(
+        db,
+        settings,
+        accounts.actor_for(db, ADMIN),
+        accounts.actor_for(db, SELLER),
+        accounts.actor_for(db, OTHER_ADMIN),
+    )
+
+
+@dataclass
+class Imported:
+    job_id: str
+    status: str
+    summary: dict[str, object]
+    results: bytes | None
+
+    def count(self, key: str) -> int:
+        value = self.summary[key]
+        assert isinstance(value, int)
+        return value
+
+    @property
+    def failures(self) -> dict[int, list[str]]:
+        items = self.summary.get("failures", [])
+        assert isinstance(items, list)
+        return {f["row"]: f["errors"] for f in items}
+
+    def result_rows(self) -> list[dict[str, str]]:
+        assert self.results is not None
+        return read_csv(self.results)
+
+
+def run_import(
+    world: World,
+    actor: Actor,
+    data: bytes,
+    *,
+    name: str = "deals.csv",
+    **options: object,
+) -> Imported:
+    from cosell.services import jobs
+    from cosell.services.imports import ImportOptions
+    from cosell.store import jobs as job_store
+
+    opts = ImportOptions(**options)  # type: ignore[arg-type]
+    job_id = jobs.submit_import(world.db, actor, name, data, opts, world.settings)
+    job = jobs.run_job(world.db, job_id, world.settings)
+    results = None
+    if job.result_blob_id:
+        with world.db.read() as conn:
+            blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id)
+        assert blob is not None
+        results = blob[2]
+    return Imported(job_id, job.status, job.summary or {}, results)
