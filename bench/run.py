@@ -33,7 +33,8 @@ from cosell.domain.enums import Role
 from cosell.domain.model import TeamMember
 from cosell.services import accounts, demo
 from cosell.services.clock import utcnow
-from cosell.services.exports import ExportOptions, export_referrals, render_referrals
+from cosell.services.exports import ExportOptions, export_referrals
+from cosell.services.gc import gc_paused
 from cosell.services.imports import ImportOptions, apply, prepare
 from cosell.settings import Settings
 from cosell.store.db import Database
@@ -73,46 +74,29 @@ def build(path: Path, existing: int) -> tuple[Database, Settings]:
 
 
 def make_file(db: Database, rows: int = 1000, update_share: float = 0.3) -> bytes:
+    """Exported open deals: some kept as updates (notes changed), the rest turned into
+    creates by blanking their IDs."""
     actor = accounts.actor_for(db, ADMIN)
-    n_updates = int(rows * update_share)
+    options = ExportOptions(filters=ReferralFilters(statuses=["Active"]))
     with db.read() as conn:
-        existing = ReferralRepository(conn, actor).search(
-            ReferralFilters(statuses=["Active"]), limit=n_updates
-        )
-    sample = ExportOptions()
-    exported = render_referrals(existing, sample).decode("utf-8-sig")
-    reader = list(csv.reader(io.StringIO(exported, newline="")))
-    headers, updates = reader[0], reader[1:]
-    notes = headers.index("Notes")
-    for r in updates:
-        r[notes] = "Updated by the benchmark"
-    rng = random.Random(11)
-    creates = demo.make_referrals(
-        rng,
-        rows - n_updates,
-        team=[
-            TeamMember("Ada", "Admin", None, ADMIN),
-            TeamMember("Bob", "Partner", "999999", "bob@bench.example"),
-            TeamMember("Cy", "Seller", "+1 425 555 0101", "cy@bench.example"),
-        ],
-        now=utcnow(),
-        solutions_per_deal=3,
-        team_per_deal=3,
-    )
-    for ref in creates:
-        ref.status, ref.substatus = ref.status.ACTIVE, ref.substatus.ACCEPTED
-        ref.reason, ref.ms_status = None, None
-        ref.sales_stage = min(ref.sales_stage, 80)
-    created_rows = list(
-        csv.reader(io.StringIO(render_referrals(creates, sample).decode("utf-8-sig"), newline=""))
-    )[1:]
+        exported = export_referrals(
+            conn, actor, options, Settings(max_export_rows=rows)
+        ).data.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(exported, newline="")))
+    headers, body = table[0], table[1:]
+    n_updates = int(rows * update_share)
+    notes, stage = headers.index("Notes"), headers.index("Sales Stage")
     rid, eid = headers.index("Referral ID"), headers.index("Engagement ID")
-    for r in created_rows:
-        r[rid] = r[eid] = ""
+    for i, r in enumerate(body):
+        if i < n_updates:
+            r[notes] = "Updated by the benchmark"
+        else:
+            r[rid] = r[eid] = ""
+            r[stage] = "20"
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(headers)
-    w.writerows(created_rows + updates)
+    w.writerows(body)
     return b"\xef\xbb\xbf" + buf.getvalue().encode()
 
 
@@ -145,7 +129,7 @@ def main() -> None:
 
         def do_import() -> None:
             started = time.perf_counter()
-            with db.engine.connect() as conn:
+            with db.engine.connect() as conn, gc_paused():
                 tx = conn.begin()
                 prepared = prepare(data, ImportOptions(), settings)
                 result = apply(

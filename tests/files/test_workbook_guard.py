@@ -141,8 +141,9 @@ def test_common_writers_take_the_fast_path() -> None:
     def build(workbook: Any, sheet: Any) -> None:
         date = workbook.add_format({"num_format": "mm/dd/yyyy"})
         for row in range(200):
-            sheet.write_row(row, 0, [f"text {row}", row, "=not a formula", "a\nb"])
-            sheet.write_datetime(row, 4, dt.date(2027, 1, 30), date)
+            notes = ["Partner = Contoso", "a\nb", "it's", "Note:c1"]
+            sheet.write_row(row, 0, [f"text {row}", row, "=not a formula", *notes])
+            sheet.write_datetime(row, 7, dt.date(2027, 1, 30), date)
 
     for options in ({}, {"constant_memory": True}):
         assert _fast_path_applies(sheet_xml(xlsx_from(build, **options)))

@@ -10,8 +10,8 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
-import python_calamine as calamine
 import pytest
+import python_calamine as calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

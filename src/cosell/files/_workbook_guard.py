@@ -39,7 +39,7 @@ _BOMB_MIN_SIZE = 10 * 1024 * 1024
 # 9999: any of these sends the sheet to the exact walk. Otherwise every value
 # lies within EZ9999, 156 × 9,999 cells, which is under MAX_SHEET_CELLS.
 _ODD_CELL_TAG = re.compile(rb'<c(?:[>/\t\n\r]| (?!r="))')
-_ODD_R_ATTRIBUTE = re.compile(rb"""r(?:\s+=|=\s|='|(?<=[\t\n\r"']r)=)""")
+_ODD_R_ATTRIBUTE = re.compile(rb"""r(?:\s+=\s*["']|=\s+["']|='|(?<=[\t\n\r"']r)=")""")
 _PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
 _FAR_REFERENCE = re.compile(
     rb' r="(?:[A-Za-z]{3}|[F-Zf-z][A-Za-z]|[A-Za-z]{0,2}\d{5}|[^A-Za-z0-9])'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import Connection
@@ -20,14 +21,14 @@ from cosell.domain.enums import (
 )
 from cosell.domain.fields import FIELD_ORDER, REQUIRED_ON_CREATE, Field, Group
 from cosell.domain.headers import headers_for
-from cosell.domain.model import Referral
 from cosell.errors import UsageError
 from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
 from cosell.services.actor import Actor
+from cosell.services.gc import gc_paused
 from cosell.settings import Settings
 from cosell.store.filters import ReferralFilters
-from cosell.store.referrals import ReferralRepository
+from cosell.store.referrals import ReferralRepository, to_date
 
 Format = Literal["csv", "xlsx"]
 CONTENT_TYPES = {
@@ -88,32 +89,92 @@ def export_referrals(
 ) -> ExportResult:
     started = time.perf_counter()
     repo = ReferralRepository(conn, actor)
-    referrals = repo.search(options.filters, limit=settings.max_export_rows)
-    matched = len(referrals)
-    if matched >= settings.max_export_rows:
-        matched = repo.count(options.filters)
-    truncated = matched > len(referrals)
-    data = render_referrals(referrals, options)
+    with gc_paused():
+        rows, solutions, team = repo.raw_search(options.filters, limit=settings.max_export_rows)
+        matched = len(rows)
+        if matched >= settings.max_export_rows:
+            matched = repo.count(options.filters)
+        data = _render(rows, solutions, team, options)
+    truncated = matched > len(rows)
     if truncated:
-        message = f"{len(referrals):,} of {matched:,} exported — narrow the filters"
+        message = f"{len(rows):,} of {matched:,} exported — narrow the filters"
     else:
-        message = f"{len(referrals):,} exported"
-    return ExportResult(
-        data, len(referrals), matched, truncated, time.perf_counter() - started, message
-    )
+        message = f"{len(rows):,} exported"
+    return ExportResult(data, len(rows), matched, truncated, time.perf_counter() - started, message)
 
 
-def render_referrals(referrals: Sequence[Referral], options: ExportOptions) -> bytes:
-    n_solutions = max([len(r.solutions) for r in referrals] + [1])
-    n_team = max([len(r.team) for r in referrals] + [1])
+def _render(
+    rows: Sequence[Any],
+    solutions: dict[int, list[Any]],
+    team: dict[int, list[Any]],
+    options: ExportOptions,
+) -> bytes:
+    n_solutions = max([len(v) for v in solutions.values()] + [1])
+    n_team = max([len(v) for v in team.values()] + [1])
     headers = _headers(options.lang, n_solutions, n_team)
     xlsx = options.format == "xlsx"
-    comma = options.delimiter == ";"
-    rows = [_row(r, n_solutions, n_team, xlsx=xlsx, decimal_comma=comma) for r in referrals]
+    money = _money_cell(xlsx, options.delimiter == ";")
+    day = to_date if xlsx else _us_date
+    no_solutions: list[Any] = []
+    out: list[list[OutCell]] = []
+    for r in rows:
+        pk = r[0]
+        line: list[OutCell] = ["", r[2], r[1]]
+        line.extend(r[4:20])
+        line.append(r[20])
+        line.append(str(r[21]))
+        line.append(money(r[22]))
+        line.append(r[23])
+        line.append(day(r[24]))
+        line.extend((r[25], r[26], r[27]))
+        line.append(_YES_NO[r[29]])
+        line.append(r[30])
+        line.append(_YES_NO[r[31]])
+        line.append(r[28])
+        line.append(_YES_NO[r[32]])
+        items = solutions.get(pk, no_solutions)
+        line.extend([_solution(*item) for item in items])
+        line.extend([None] * (n_solutions - len(items)))
+        members = team.get(pk, no_solutions)
+        line.extend([f"{m[0]}, {m[1]}, {m[2] or ''}, {m[3]}" for m in members])
+        line.extend([None] * (n_team - len(members)))
+        out.append(line)
     if xlsx:
         text = [i for i, f in enumerate(FIELD_ORDER) if f in _TEXT_FIELDS]
-        return write_xlsx(headers, rows, text_columns=text)
-    return write_csv(headers, rows, delimiter=options.delimiter)
+        return write_xlsx(headers, out, text_columns=text)
+    return write_csv(headers, out, delimiter=options.delimiter)
+
+
+_YES_NO = {True: "Yes", False: "No"}  # SQLite gives 1 and 0, which hash the same
+
+
+def _cents_text(cents: int) -> str:
+    whole, part = divmod(cents, 100)
+    return f"{whole}.{part:02d}" if part else str(whole)
+
+
+def _money_cell(xlsx: bool, decimal_comma: bool) -> Any:
+    if xlsx:
+        return lambda cents: Decimal(cents).scaleb(-2)
+    if decimal_comma:
+        return lambda cents: _cents_text(cents).replace(".", ",")
+    return _cents_text
+
+
+def _us_date(value: Any) -> str:
+    if isinstance(value, str):  # SQLite keeps ISO text: reorder without parsing
+        return f"{value[5:7]}/{value[8:10]}/{value[0:4]}"
+    return cells.format_date(value)
+
+
+def _solution(sid: str, currency: str | None, cents: int | None, quantity: int | None) -> str:
+    """As `cells.format_solution`, from stored values without building objects."""
+    if quantity is not None:
+        price = "" if cents is None else _cents_text(cents)
+        return f"{sid}, {currency or ''}, {price}, {quantity}"
+    if cents is not None:
+        return f"{sid}, {currency or ''}, {_cents_text(cents)}"
+    return f"{sid}, {currency}" if currency else sid
 
 
 def render_template(fmt: Format, lang: str | None) -> bytes:
@@ -152,50 +213,3 @@ def _headers(lang: str | None, n_solutions: int, n_team: int) -> list[str]:
     headers += [names.group(Group.SOLUTION, i) for i in range(1, n_solutions + 1)]
     headers += [names.group(Group.TEAM_MEMBER, i) for i in range(1, n_team + 1)]
     return headers
-
-
-def _row(
-    r: Referral, n_solutions: int, n_team: int, *, xlsx: bool, decimal_comma: bool
-) -> list[OutCell]:
-    yes, no = "Yes", "No"
-    value: OutCell = r.deal_value if xlsx else cells.format_decimal(r.deal_value, decimal_comma)
-    close: OutCell = r.close_date if xlsx else cells.format_date(r.close_date)
-    row: list[OutCell] = [
-        "",
-        r.engagement_id,
-        r.id,
-        r.deal_name,
-        r.customer_name,
-        r.address_1,
-        r.address_2,
-        r.city,
-        r.state,
-        r.postal_code,
-        r.country,
-        r.duns,
-        r.contact_first_name,
-        r.contact_last_name,
-        r.contact_phone,
-        r.contact_email,
-        r.status.value,
-        r.substatus.value,
-        r.ms_status.value if r.ms_status else None,
-        None if r.reason is None else str(r.reason),
-        str(r.sales_stage),
-        value,
-        r.currency,
-        close,
-        r.crm_id,
-        r.campaign_id,
-        r.notes,
-        yes if r.help_required else no,
-        None if r.help_code is None else str(r.help_code),
-        yes if r.share_with_ms else no,
-        r.notes_to_ms,
-        yes if r.consent else no,
-    ]
-    row.extend(cells.format_solution(s, decimal_comma=False) for s in r.solutions)
-    row.extend([None] * (n_solutions - len(r.solutions)))
-    row.extend(cells.format_team_member(m) for m in r.team)
-    row.extend([None] * (n_team - len(r.team)))
-    return row

@@ -21,6 +21,7 @@ from cosell.services import imports
 from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.services.exports import CONTENT_TYPES, ExportOptions, export_referrals
+from cosell.services.gc import gc_paused
 from cosell.services.imports import ImportOptions
 from cosell.settings import Settings
 from cosell.store import accounts
@@ -135,7 +136,8 @@ def _run_import(
     if blob is None:
         raise NotFound(f"the file of job {job.id} is missing")
     try:
-        prepared = imports.prepare(blob[2], options, settings, _beat(db, job.id, progress))
+        with gc_paused():
+            prepared = imports.prepare(blob[2], options, settings, _beat(db, job.id, progress))
     except FileRejected as exc:
         result = imports.rejected(exc.message, options.dry_run, started)
         with db.write() as conn:
@@ -149,7 +151,7 @@ def _run_import(
                 error=exc.message,
             )
         return
-    with db.write() as conn:
+    with db.write() as conn, gc_paused():
         now = utcnow()
         result = imports.apply(
             conn, actor, prepared, options, now=now, job_id=job.id, started=started

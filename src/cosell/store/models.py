@@ -83,6 +83,8 @@ class ReferralRow(Base):
     __tablename__ = "referrals"
     __table_args__ = (
         Index("ix_referrals_org_direction_created", "org_id", "direction", "created_at"),
+        Index("ix_referrals_org_created", "org_id", "created_at"),
+        Index("ix_referrals_org_referral_id", "org_id", "referral_id"),
         Index("ix_referrals_org_crm_id", "org_id", "crm_id"),
         Index("ix_referrals_org_status", "org_id", "status", "substatus"),
     )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    String,
     Table,
     and_,
     bindparam,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 
@@ -33,6 +35,7 @@ from cosell.domain.enums import Direction, MicrosoftStatus, Role, Status, Substa
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.errors import UsageError
 from cosell.services.actor import Actor
+from cosell.store.bulk import allocate_ids, executemany, fetch_all
 from cosell.store.filters import SORT_KEYS, ReferralFilters, Tab
 from cosell.store.models import Favorite, HistoryRow, ReferralRow, ReferralSolutionRow
 from cosell.store.models import ReferralTeamMemberRow as TeamRow
@@ -45,7 +48,7 @@ H = cast(Table, HistoryRow.__table__)
 
 CHUNK = 500
 
-_SCALARS = [
+SCALARS = [
     "referral_id",
     "engagement_id",
     "direction",
@@ -82,11 +85,22 @@ _SCALARS = [
     "created_at",
     "updated_at",
 ]
-_COLUMNS = [R.c.pk, *(R.c[name] for name in _SCALARS)]
+#: Dates are read as stored text and parsed with `fromisoformat`: several times faster
+#: than the generic result processing, which dominates reading thousands of rows.
+_DATES = frozenset({"close_date", "created_at", "updated_at"})
+_COLUMNS = [
+    R.c.pk,
+    *(type_coerce(R.c[n], String).label(n) if n in _DATES else R.c[n] for n in SCALARS),
+]
 
 
 def _cents(value: Decimal) -> int:
     return int((value * 100).to_integral_exact())
+
+
+def to_date(value: Any) -> dt.date:
+    """A date column's value: text on SQLite (read raw for speed), a date elsewhere."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _money(cents: int) -> Decimal:
@@ -207,15 +221,13 @@ class ReferralRepository:
         if not referrals:
             return []
         org = self.actor.org_id
+        pks = allocate_ids(self.conn, R, len(referrals))
         params = []
-        for ref in referrals:
+        for pk, ref in zip(pks, referrals, strict=True):
             p = _params(ref)
-            p["org_id"], p["created_by"] = org, created_by
+            p["pk"], p["org_id"], p["created_by"] = pk, org, created_by
             params.append(p)
-        result = self.conn.execute(
-            insert(R).returning(R.c.pk, sort_by_parameter_order=True), params
-        )
-        pks = [row[0] for row in result]
+        executemany(self.conn, insert(R), params, R)
         self._insert_items(zip(pks, referrals, strict=True))
         return pks
 
@@ -234,7 +246,7 @@ class ReferralRepository:
             .where(R.c.pk == bindparam("b_pk"), R.c.org_id == bindparam("b_org"))
             .values({k: bindparam(k) for k in params[0] if not k.startswith("b_")})
         )
-        self.conn.execute(stmt, params)
+        executemany(self.conn, stmt, params, R)
         if items:
             pks = [pk for pk, _ in pairs]
             for chunk in _chunks(pks):
@@ -246,7 +258,7 @@ class ReferralRepository:
         if entries:
             for e in entries:
                 e["org_id"] = self.actor.org_id
-            self.conn.execute(insert(H), list(entries))
+            executemany(self.conn, insert(H), list(entries), H)
 
     def _insert_items(self, pairs: Iterable[tuple[int, Referral]]) -> None:
         org = self.actor.org_id
@@ -278,10 +290,8 @@ class ReferralRepository:
                         "email_key": m.email.casefold(),
                     }
                 )
-        if sol_rows:
-            self.conn.execute(insert(S), sol_rows)
-        if team_rows:
-            self.conn.execute(insert(T), team_rows)
+        executemany(self.conn, insert(S), sol_rows, S)
+        executemany(self.conn, insert(T), team_rows, T)
 
     # --------------------------------------------------------------- helpers
     def _filtered(self, query: Select[Any], f: ReferralFilters) -> Select[Any]:
@@ -359,27 +369,64 @@ class ReferralRepository:
     def _hydrate(self, rows: Sequence[Any]) -> list[Referral]:
         if not rows:
             return []
-        pks = [r[0] for r in rows]
-        sols: dict[int, list[SolutionLine]] = {}
-        team: dict[int, list[TeamMember]] = {}
-        for chunk in _chunks(pks):
-            for pk, sid, cur, price, qty in self.conn.execute(
+        sols, team = self.children([r[0] for r in rows])
+        return [
+            _referral(
+                r,
+                tuple(
+                    SolutionLine(sid, cur, None if price is None else _money(price), qty)
+                    for sid, cur, price, qty in sols.get(r[0], ())
+                ),
+                tuple(TeamMember(*m) for m in team.get(r[0], ())),
+            )
+            for r in rows
+        ]
+
+    def children(
+        self, pks: Sequence[int] | Select[Any]
+    ) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+        """Solutions (id, currency, price in cents, quantity) and team members (first,
+        last, phone, email) of the given referrals, in their order, as plain tuples.
+
+        `pks` is a list of primary keys or a query selecting them (one statement each
+        then, however many referrals it selects)."""
+        sols: dict[int, list[Any]] = {}
+        team: dict[int, list[Any]] = {}
+        chunks = [pks] if isinstance(pks, Select) else list(_chunks(pks))
+        for chunk in chunks:
+            rows = fetch_all(
+                self.conn,
                 select(
                     S.c.referral_pk, S.c.solution_id, S.c.currency, S.c.price_cents, S.c.quantity
                 )
                 .where(S.c.referral_pk.in_(chunk))
-                .order_by(S.c.referral_pk, S.c.position)
-            ):
-                sols.setdefault(pk, []).append(
-                    SolutionLine(sid, cur, None if price is None else _money(price), qty)
-                )
-            for pk, first, last, phone, email in self.conn.execute(
+                .order_by(S.c.referral_pk, S.c.position),
+            )
+            for pk, *rest in rows:
+                sols.setdefault(pk, []).append(rest)
+            rows = fetch_all(
+                self.conn,
                 select(T.c.referral_pk, T.c.first_name, T.c.last_name, T.c.phone, T.c.email)
                 .where(T.c.referral_pk.in_(chunk))
-                .order_by(T.c.referral_pk, T.c.position)
-            ):
-                team.setdefault(pk, []).append(TeamMember(first, last, phone, email))
-        return [_referral(r, tuple(sols.get(r[0], ())), tuple(team.get(r[0], ()))) for r in rows]
+                .order_by(T.c.referral_pk, T.c.position),
+            )
+            for pk, *rest in rows:
+                team.setdefault(pk, []).append(rest)
+        return sols, team
+
+    def raw_search(
+        self, filters: ReferralFilters, *, limit: int
+    ) -> tuple[list[Any], dict[int, list[Any]], dict[int, list[Any]]]:
+        """Like `search`, as plain rows (`pk` then the columns of `SCALARS`) and children;
+        for export, which formats thousands of rows and needs no objects."""
+
+        def selection(*columns: Any) -> Select[Any]:
+            query = self._filtered(select(*columns), filters)
+            return query.order_by(*_order(filters.sort)).limit(limit)
+
+        rows = fetch_all(self.conn, selection(*_COLUMNS))
+        pks = select(selection(R.c.pk).subquery().c.pk)
+        return (rows, *self.children(pks))
 
 
 def _referral(
@@ -447,7 +494,7 @@ def _referral(
         sales_stage=stage,
         deal_value=_money(cents),
         currency=currency,
-        close_date=close,
+        close_date=to_date(close),
         crm_id=crm,
         campaign_id=campaign,
         notes=notes,
@@ -459,11 +506,15 @@ def _referral(
         solutions=solutions,
         team=team,
         version=version,
-        created_at=created,
-        updated_at=updated,
+        created_at=_datetime(created),
+        updated_at=_datetime(updated),
     )
     ref.extra["pk"] = pk
     return ref
+
+
+def _datetime(value: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _params(ref: Referral) -> dict[str, Any]:

@@ -209,6 +209,10 @@ def upgrade() -> None:
             ["org_id", "direction", "created_at"],
             unique=False,
         )
+        batch_op.create_index("ix_referrals_org_created", ["org_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_referrals_org_referral_id", ["org_id", "referral_id"], unique=False
+        )
         batch_op.create_index(
             "ix_referrals_org_status", ["org_id", "status", "substatus"], unique=False
         )
@@ -320,6 +324,8 @@ def downgrade() -> None:
     op.drop_table("favorites")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
         batch_op.drop_index("ix_referrals_org_status")
+        batch_op.drop_index("ix_referrals_org_referral_id")
+        batch_op.drop_index("ix_referrals_org_created")
         batch_op.drop_index("ix_referrals_org_direction_created")
         batch_op.drop_index("ix_referrals_org_crm_id")
 
