@@ -102,10 +102,20 @@ def run_job(
     if user is None:
         raise NotFound(f"the user of job {job_id} no longer exists")
     actor = user.actor()
-    if job.kind == IMPORT:
-        _run_import(db, job, actor, settings, progress)
-    else:
-        _run_export(db, job, actor, settings)
+    try:
+        if job.kind == IMPORT:
+            _run_import(db, job, actor, settings, progress)
+        else:
+            _run_export(db, job, actor, settings)
+    except Exception as exc:
+        # Nothing of the job was written (one transaction). Let the queue retry it,
+        # unless this was the last attempt: then it is failed for good.
+        if job.attempts >= settings.job_max_attempts:
+            with db.write() as conn:
+                store.mark_failed(
+                    conn, job.id, f"the job failed: {type(exc).__name__}: {exc}", utcnow()
+                )
+        raise
     with db.read() as conn:
         done = store.get_job(conn, job_id)
     assert done is not None
@@ -152,6 +162,8 @@ def _run_import(
             )
         return
     with db.write() as conn, gc_paused():
+        if not store.still_open(conn, job.id):
+            return  # another worker finished it meanwhile: never apply a file twice
         now = utcnow()
         result = imports.apply(
             conn, actor, prepared, options, now=now, job_id=job.id, started=started

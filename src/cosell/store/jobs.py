@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
 
 from cosell.store.models import Blob, Job
 
@@ -210,12 +210,30 @@ def stale_jobs(conn: Connection, older_than: dt.datetime) -> list[str]:
         select(J.c.id).where(
             or_(
                 and_(J.c.status == RUNNING, J.c.heartbeat_at < older_than),
-                and_(J.c.status == QUEUED, J.c.created_at < older_than),
+                and_(
+                    J.c.status == QUEUED,
+                    func.coalesce(J.c.heartbeat_at, J.c.created_at) < older_than,
+                ),
             )
         )
     )
     return [r[0] for r in rows]
 
 
-def requeue(conn: Connection, job_id: str) -> None:
-    conn.execute(update(J).where(J.c.id == job_id, J.c.status == RUNNING).values(status=QUEUED))
+def requeue(conn: Connection, job_id: str, now: dt.datetime) -> None:
+    """Back to the queue; `created_at` is left alone, `heartbeat_at` restarts the clock."""
+    conn.execute(
+        update(J)
+        .where(J.c.id == job_id, J.c.status.in_([RUNNING, QUEUED]))
+        .values(status=QUEUED, heartbeat_at=now)
+    )
+
+
+def still_open(conn: Connection, job_id: str) -> bool:
+    """Inside a write transaction: whether the job is still unfinished (and, on
+    PostgreSQL, lock its row so a second worker on the same job waits here)."""
+    query = select(J.c.status).where(J.c.id == job_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    status = conn.execute(query).scalar()
+    return status is not None and status not in FINISHED

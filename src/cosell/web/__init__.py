@@ -1,0 +1,1 @@
+"""The web application: JSON API, server-rendered pages, sign-in."""

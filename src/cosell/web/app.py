@@ -1,0 +1,46 @@
+"""The application factory: one FastAPI app serving the JSON API and the pages."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from cosell import __version__
+from cosell.jobs.queue import JobQueue
+from cosell.settings import Settings
+from cosell.store.db import Database
+from cosell.web import problems
+from cosell.web.context import AppContext
+from cosell.web.limits import BodyLimit
+from cosell.web.security import secret_key
+
+#: Room for the multipart envelope around an upload of the largest allowed file.
+_ENVELOPE = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, *, queue: JobQueue | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = Database(settings.database_url)
+    queue = queue or JobQueue(settings, db)
+    app = FastAPI(
+        title="cosell",
+        version=__version__,
+        description="Co-sell referrals: list, change, and bulk import/export through files.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.ctx = AppContext(settings, db, queue, secret_key(db, settings.secret_key))
+    problems.install(app)
+
+    from cosell.web.api import router as api_router
+    from cosell.web.ui import router as ui_router
+
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(ui_router)
+    static = resources.files("cosell.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + _ENVELOPE)
+    return app

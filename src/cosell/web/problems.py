@@ -1,0 +1,72 @@
+"""Errors as JSON problem objects (RFC 9457) for the API; the pages render their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cosell.errors import (
+    Conflict,
+    CosellError,
+    FileRejected,
+    NotFound,
+    PermissionDenied,
+    UsageError,
+)
+from cosell.web.security import NotAuthenticated, TooManyAttempts
+
+STATUS: dict[type[CosellError], tuple[int, str]] = {
+    NotAuthenticated: (401, "Not signed in"),
+    PermissionDenied: (403, "Not allowed"),
+    NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
+    FileRejected: (422, "File rejected"),
+    UsageError: (400, "Bad request"),
+    TooManyAttempts: (429, "Too many attempts"),
+}
+
+
+def status_of(exc: CosellError) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400, "Bad request"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(CosellError)
+    async def _cosell(request: Request, exc: CosellError) -> Response:
+        status, title = status_of(exc)
+        if not _is_api(request) and isinstance(exc, NotAuthenticated):
+            return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+        if not _is_api(request):
+            renderer = getattr(request.app.state, "render_error", None)
+            if renderer is not None:
+                return renderer(request, status, title, exc.message)  # type: ignore[no-any-return]
+        return problem(status, title, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        issues = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{i['field']}: {i['message']}" for i in issues) or "invalid request"
+        return problem(422, "Invalid request", detail, errors=issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))
