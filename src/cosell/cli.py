@@ -387,6 +387,55 @@ def template(
         typer.echo(f"template written to {output}")
 
 
+token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    as_: Annotated[str | None, typer.Option("--as", help="Email of the token's user.")] = None,
+    integration: Annotated[
+        bool, typer.Option("--integration", help="A token for the Microsoft side.")
+    ] = False,
+    org: Annotated[str | None, typer.Option("--org", help="Organization (integration).")] = None,
+) -> None:
+    """Create an API bearer token (shown once; only its hash is stored)."""
+    with _errors():
+        if integration == (as_ is not None) or (integration and not org):
+            _fail("give either --as EMAIL, or --integration --org NAME")
+        token = accounts.create_token(
+            state.database(), user_email=as_, integration_org=org if integration else None
+        )
+        typer.echo(token)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run no embedded worker (scale-out).")
+    ] = False,
+) -> None:
+    """Run the web application and API, with an embedded job worker by default."""
+    from cosell.serve import run_server
+
+    with _errors():
+        state.database().upgrade()
+        run_server(state.settings, host, port, with_worker=not no_worker)
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option("--threads", help="Jobs processed at once.")] = 1,
+) -> None:
+    """Run a job worker alone (scale-out: any number, on any machine)."""
+    from cosell.serve import run_worker
+
+    with _errors():
+        run_worker(state.settings, workers=threads)
+
+
 def _format_of(path: Path) -> Any:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
