@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DB ?= var/cosell.db
-export COSELL_DATABASE_URL ?= sqlite:///$(DB)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export COSELL_DATABASE_URL ?= sqlite:///var/cosell.db
 
 .PHONY: run demo test lint bench system-deps clean
 
@@ -14,21 +15,34 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,scale]'
 	touch $(STAMP)
 
+# The product on the embedded default: SQLite database with demo data, web app + worker.
 run: $(STAMP)
 	mkdir -p var
 	$(VENV)/bin/cosell init --demo
+	@echo "open http://$(HOST):$(PORT)/ and sign in with a login above"
+	$(VENV)/bin/cosell serve --host $(HOST) --port $(PORT)
+
+# A round trip on the command line: export, re-import (all unchanged), edit, import.
+demo: $(STAMP)
+	mkdir -p var
+	$(VENV)/bin/cosell init --demo
 	bash scripts/demo-round-trip.sh
+
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest -n 2 -q
 
 bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts
