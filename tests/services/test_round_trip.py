@@ -14,7 +14,7 @@ from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services.exports import ExportOptions, export_referrals
 from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
-from tests.support import ADMIN, CATALOG, SELLER, csv_bytes, read_csv, row, run_import
+from tests.support import CATALOG, SELLER, csv_bytes, read_csv, row, run_import
 
 # Free text as people type it, including what a CSV or a spreadsheet finds awkward.
 text = (
@@ -204,4 +204,3 @@ def test_results_file_reuploaded_creates_nothing(world, n_good, n_bad, fmt):
     again = run_import(world, world.admin, first.results or b"")
     assert again.count("created") == 0
     assert again.count("unchanged") == n_good and again.count("failed") == n_bad
-    assert ADMIN

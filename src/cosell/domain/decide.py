@@ -259,19 +259,12 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     if errors:
         return Decision(record.number, Outcome.FAILED, errors=errors)
     if rules.is_terminal(stored.status):
-        names = [f.value for f in changed] + _item_names(new_solutions, new_team)
-        return Decision(
-            record.number,
-            Outcome.FAILED,
-            errors=[
-                RowError(
-                    record.column(f) if f in changed else "",
-                    f"the deal is closed ({stored.substatus.value}); "
-                    f"no field can change (tried: {', '.join(names)})",
-                )
-                for f in list(changed)[:1] or [Field.STATUS]
-            ],
+        names = [record.column(f) for f in changed] + _item_names(new_solutions, new_team)
+        message = (
+            f"the deal is closed ({stored.substatus.value}); no field can change "
+            f"(tried: {', '.join(names)})"
         )
+        return Decision(record.number, Outcome.FAILED, errors=[RowError("", message)])
     for f in READ_ONLY_AFTER_CREATE:
         if f in changed:
             old, given = changed[f]

@@ -116,22 +116,14 @@ def _render(
     money = _money_cell(xlsx, options.delimiter == ";")
     day = to_date if xlsx else _us_date
     no_solutions: list[Any] = []
+    yes_no = _YES_NO
     out: list[list[OutCell]] = []
     for r in rows:
         pk = r[0]
-        line: list[OutCell] = ["", r[2], r[1]]
-        line.extend(r[4:20])
-        line.append(r[20])
-        line.append(str(r[21]))
-        line.append(money(r[22]))
-        line.append(r[23])
-        line.append(day(r[24]))
-        line.extend((r[25], r[26], r[27]))
-        line.append(_YES_NO[r[29]])
-        line.append(r[30])
-        line.append(_YES_NO[r[31]])
-        line.append(r[28])
-        line.append(_YES_NO[r[32]])
+        line: list[OutCell] = [
+            "", r[2], r[1], *r[4:21], str(r[21]), money(r[22]), r[23], day(r[24]),
+            r[25], r[26], r[27], yes_no[r[29]], r[30], yes_no[r[31]], r[28], yes_no[r[32]],
+        ]  # fmt: skip
         items = solutions.get(pk, no_solutions)
         line.extend([_solution(*item) for item in items])
         line.extend([None] * (n_solutions - len(items)))

@@ -102,4 +102,9 @@ def fetch_all(conn: Connection, stmt: ClauseElement) -> list[Any]:
         if proc is not None:
             values[name] = proc(value)
     params: Any = tuple(values[n] for n in compiled.positiontup) if compiled.positional else values
-    return list(conn.exec_driver_sql(str(compiled), params).all())
+    cursor = conn.connection.cursor()  # the driver's own: plain tuples, no Row objects
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

@@ -1,0 +1,102 @@
+"""HTML error pages for everything outside /api/ (403, 404, 405, 422, 429, 500).
+
+`problems.install` answers the API with JSON problem objects and calls
+`app.state.render_error` for a `CosellError` raised by a page. Here the
+handlers for unknown routes, invalid requests and unexpected exceptions are
+wrapped: the API keeps its JSON answers, pages get a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cosell.web.problems import problem
+from cosell.web.security import actor_from_request
+from cosell.web.ui.render import html
+
+log = logging.getLogger("cosell.web")
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed here",
+    409: "Conflict",
+    413: "File too large",
+    422: "Something in the request is not right",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def render_error(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    """An error page in the layout; shows the navigation when the user is signed in."""
+    title = _TITLES.get(status, title)
+    try:
+        actor = actor_from_request(request)
+    except Exception:
+        actor = None
+    try:
+        return html(
+            request, "error.html", actor=actor, status=status, title=title, message=message
+        )
+    except Exception:  # the layout itself failed (say, the database is down)
+        log.exception("the error page could not be rendered")
+        body = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+        return HTMLResponse(f"{body}<p>{escape(message)}</p>", status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    app.state.render_error = render_error
+    api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)
+    api_invalid: Handler | None = app.exception_handlers.get(RequestValidationError)
+    api_unexpected: Handler | None = app.exception_handlers.get(Exception)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if _is_api(request) and api_http is not None:
+            return await api_http(request, exc)
+        if exc.status_code == 404:
+            message = f"There is no page at {request.url.path}."
+        else:
+            message = str(exc.detail)
+        return render_error(request, exc.status_code, str(exc.detail), message)
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if _is_api(request) and api_invalid is not None:
+            return await api_invalid(request, exc)
+        issues = [
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
+            for e in exc.errors()
+        ]
+        return render_error(request, 422, "Invalid request", "; ".join(issues))
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        if _is_api(request) and api_unexpected is not None:
+            return await api_unexpected(request, exc)
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = (
+            "The request could not be completed because of an internal error. "
+            "Nothing was lost; please try again, and tell your administrator if it happens again."
+        )
+        if _is_api(request):
+            return problem(500, "Internal error", message)
+        return render_error(request, 500, "Internal error", message)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(Exception, unexpected)

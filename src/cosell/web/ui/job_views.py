@@ -1,0 +1,138 @@
+"""Imports and exports as the pages show them: the signed-in user's own jobs.
+
+A page lists and opens only the jobs the user started (an admin's colleagues'
+files may hold deals the admin's own page should not surface unasked); any
+other id answers "not found", like a job of another organization.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from cosell.errors import NotFound
+from cosell.services.actor import Actor
+from cosell.store import jobs as store
+from cosell.store.db import Database
+
+IMPORT, EXPORT = "import", "export"
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A job with what its card and table rows show."""
+
+    job: store.JobRecord
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+    @property
+    def status(self) -> str:
+        return self.job.status
+
+    @property
+    def pending(self) -> bool:
+        return not self.job.finished
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.job.summary or {}
+
+    def number(self, key: str) -> int:
+        value = self.summary.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.job.options.get("dry_run", False))
+
+    @property
+    def percent(self) -> int:
+        if self.job.total <= 0:
+            return 0
+        return min(100, round(100 * self.job.progress / self.job.total))
+
+    @property
+    def errors(self) -> list[str]:
+        """File-level problems: why a file was rejected, or why the job failed."""
+        found = [str(e) for e in self.summary.get("errors", [])]
+        if not found and self.job.error:
+            found = [self.job.error]
+        return found
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(w) for w in self.summary.get("warnings", [])]
+
+    @property
+    def failures(self) -> list[tuple[int, list[str]]]:
+        items = self.summary.get("failures", [])
+        return [(int(f.get("row", 0)), [str(e) for e in f.get("errors", [])]) for f in items]
+
+    @property
+    def file_format(self) -> str:
+        """The format of the job's output file (results or export): csv or xlsx."""
+        if self.job.kind == EXPORT:
+            return str(self.job.options.get("format", "csv"))
+        suffix = PurePath(self.job.file_name or "").suffix.lower()
+        return "xlsx" if suffix == ".xlsx" else "csv"
+
+    @property
+    def has_file(self) -> bool:
+        return self.job.result_blob_id is not None
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return self.job.created_at
+
+    @property
+    def finished_at(self) -> dt.datetime | None:
+        return self.job.finished_at
+
+    @property
+    def duration(self) -> str:
+        seconds = self.summary.get("duration_s")
+        if not isinstance(seconds, int | float):
+            return ""
+        return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+    @property
+    def file_name(self) -> str:
+        return self.job.file_name or ""
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.job.options
+
+
+def own_jobs(db: Database, actor: Actor, kind: str, limit: int = 20) -> list[JobView]:
+    with db.read() as conn:
+        found = store.list_jobs(conn, actor.org_id, kind, user_id=actor.user_id or -1, limit=limit)
+    return [JobView(job) for job in found]
+
+
+def latest(db: Database, actor: Actor, kind: str) -> JobView | None:
+    found = own_jobs(db, actor, kind, limit=1)
+    return found[0] if found else None
+
+
+def own_job(db: Database, actor: Actor, job_id: str, kind: str) -> JobView:
+    with db.read() as conn:
+        job = store.get_job(conn, job_id, actor.org_id)
+    if job is None or job.kind != kind or job.user_id != actor.user_id:
+        raise NotFound(f"{kind} {job_id} was not found")
+    return JobView(job)
+
+
+def output_file(db: Database, actor: Actor, view: JobView) -> tuple[str, bytes]:
+    """(name, bytes) of the job's results or export file."""
+    blob_id = view.job.result_blob_id
+    with db.read() as conn:
+        blob = store.get_blob(conn, actor.org_id, blob_id) if blob_id else None
+    if blob is None:
+        raise NotFound(f"the file of {view.job.kind} {view.id} is not ready")
+    return blob[0], blob[2]

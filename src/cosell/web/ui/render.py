@@ -1,0 +1,101 @@
+"""Rendering pages: one Jinja2 environment, the layout's shared context, display filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from cosell import __version__
+from cosell.services.actor import Actor
+from cosell.web.security import read_session
+from cosell.web.ui import notice
+
+HTMX = "htmx-2.0.11.min.js"
+
+
+def money(value: Decimal | int | None, currency: str | None = None) -> str:
+    if value is None:
+        return ""
+    text = f"{Decimal(value):,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    return f"{text} {currency}" if currency else text
+
+
+def compact(value: Decimal | int) -> str:
+    """1234567 → "1.2M": short labels for the chart."""
+    number = float(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if number >= limit:
+            scaled = number / limit
+            return f"{scaled:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{number:.0f}"
+
+
+def day(value: dt.date | None) -> str:
+    return value.strftime("%d %b %Y") if value else ""
+
+
+def moment(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%d %b %Y, %H:%M UTC")
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else ("Yes" if value else "No")
+
+
+def count(value: int, singular: str, plural: str | None = None) -> str:
+    return f"{value:,} {singular if value == 1 else (plural or singular + 's')}"
+
+
+@functools.cache
+def environment() -> Environment:
+    folder = resources.files("cosell.web").joinpath("templates")
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=money, compact=compact, day=day, moment=moment, yes_no=yes_no, count=count
+    )
+    env.globals.update(version=__version__, htmx=HTMX)
+    return env
+
+
+def html(
+    request: Request,
+    template: str,
+    *,
+    actor: Actor | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A full page (or a fragment: templates whose name starts with `_`)."""
+    session = read_session(request)
+    values: dict[str, Any] = {
+        "request": request,
+        "actor": actor,
+        "csrf": session.csrf if session else "",
+        "path": request.url.path,
+        "export_notice": None,
+    }
+    if actor is not None and not template.startswith("_"):
+        values["export_notice"] = notice.current(request, actor)
+    values.update(context)
+    body = environment().get_template(template).render(values)
+    return HTMLResponse(body, status_code=status, headers=headers)
