@@ -12,6 +12,7 @@
 | `EXPIRE_AFTER_DAYS` | 14 | days before an unanswered incoming referral expires |
 | `JOB_STALE_SECONDS` | 60 | heartbeat age after which a running job is re-queued |
 | `JOB_MAX_ATTEMPTS` | 3 | times a job is tried before it is marked failed |
+| `JOB_TEST_DELAY_SECONDS` | 0 | testing aid: an import waits this long inside its write transaction, just before the commit, so fault tests can stop a worker mid-job; leave at 0 |
 """
 
 from __future__ import annotations
@@ -32,3 +33,4 @@ class Settings(BaseSettings):
     expire_after_days: int = 14
     job_stale_seconds: int = 60
     job_max_attempts: int = 3
+    job_test_delay_seconds: float = 0

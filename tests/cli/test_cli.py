@@ -188,3 +188,19 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_oversize_file_is_rejected_before_anything_is_stored(world, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(csv_bytes([row()] * 20))
+    result = runner.invoke(
+        app,
+        ["--database-url", world.settings.database_url, "import", str(path), "--as", ADMIN,
+         "--json"],
+        env={"COSELL_MAX_UPLOAD_BYTES": "1024"},
+    )
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "rejected" and payload["job_id"] is None
+    assert payload["errors"][0].startswith("The file is ")
+    assert payload["errors"][0].endswith("; at most 1 KiB can be processed.")

@@ -10,6 +10,7 @@ import pytest
 from cosell.domain.enums import Status, Substatus
 from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
+from tests.files.builders import zip_of
 from tests.support import ADMIN, SELLER, VALID_ROW, World, csv_bytes, row, run_import
 
 
@@ -392,6 +393,25 @@ def test_a_huge_cell_fails_the_row_with_the_limit(world):
         (csv_bytes([row()], headers=[*VALID_ROW, "Solution 51"]), "Solution 51"),
         (csv_bytes([row()], headers=[*VALID_ROW, "Dealnaam"]), "Dealnaam"),
         (b'Deal Name,Notes\r\n"unterminated,x\r\n', "quote"),
+        (
+            zip_of({"xl/workbook.xml": b"<workbook", "xl/worksheets/sheet1.xml": b"\x00" * 9}),
+            "workbook",
+        ),
+        (
+            zip_of({"xl/workbook.xml": b"<workbook/>", "xl/x.bin": b"\x00" * 11_534_336}),
+            "cannot be processed safely",
+        ),
+    ],
+    ids=[
+        "empty",
+        "header-only",
+        "png",
+        "pdf",
+        "solution-51",
+        "duplicate-field",
+        "unterminated-quote",
+        "corrupt-xlsx",
+        "zip-bomb",
     ],
 )
 def test_rejected_files_change_nothing(world, data, message):

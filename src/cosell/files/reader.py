@@ -15,7 +15,7 @@ from cosell.files._text import read_text
 from cosell.files._xlsx import read_xlsx
 from cosell.files.table import HeaderScore, Table
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_XLSX_UNCOMPRESSED", "read_table"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_XLSX_UNCOMPRESSED", "check_size", "read_table"]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -98,3 +98,10 @@ def _reject_known_binary(data: bytes) -> None:
     for signature, kind in _BINARY_SIGNATURES:
         if data.startswith(signature):
             raise FileRejected(f"The file is {kind}; {EXPECTED_FILE}.")
+
+
+def check_size(size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Raise FileRejected when a file of `size` bytes is over the limit (callers refuse
+    an upload with it before storing anything)."""
+    if size > max_bytes:
+        raise size_over_limit(size, max_bytes)

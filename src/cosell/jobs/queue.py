@@ -13,6 +13,7 @@ from typing import Any
 from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy.engine import make_url
 
+from cosell.errors import UsageError
 from cosell.services import jobs as job_service
 from cosell.services import maintenance
 from cosell.services.clock import utcnow
@@ -20,6 +21,11 @@ from cosell.settings import Settings
 from cosell.store.db import Database
 
 log = logging.getLogger("cosell.jobs")
+
+#: How often an idle worker looks at the queue (SQLite and PostgreSQL storage poll;
+#: Redis blocks and needs none of it). huey's defaults back off to one look per 10 s,
+#: which would leave a fresh upload waiting seconds; a look costs one indexed query.
+POLLING: dict[str, float] = {"initial_delay": 0.05, "backoff": 1.25, "max_delay": 0.25}
 
 
 def queue_url(settings: Settings) -> str:
@@ -30,21 +36,25 @@ def queue_url(settings: Settings) -> str:
     if db.get_backend_name() == "sqlite" and db.database:
         path = Path(db.database)
         return f"sqlite:///{path.with_name(path.stem + '-queue.db')}"
-    raise ValueError("set COSELL_QUEUE_URL (redis://… or postgresql://…) for this database")
+    raise UsageError("set COSELL_QUEUE_URL (redis://… or postgresql://…) for this database")
 
 
 def _make_huey(url: str, immediate: bool) -> Huey:
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return SqliteHuey("cosell", filename=parsed.database, immediate=immediate)
-    if backend == "redis" or url.startswith(("redis://", "rediss://")):
+    # Only the scheme is ever echoed: the rest of the URL may hold a password.
+    scheme, sep, rest = url.partition("://")
+    family = scheme.lower().split("+", 1)[0] if sep else ""
+    if family == "sqlite":
+        path = make_url(url).database
+        if not path or path == ":memory:":
+            raise UsageError("a SQLite queue needs a file: sqlite:///path/to/queue.db")
+        return SqliteHuey("cosell", filename=path, immediate=immediate)
+    if family in ("redis", "rediss"):
         return RedisHuey("cosell", url=url, immediate=immediate)
-    if backend == "postgresql":
-        dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        return PostgresHuey("cosell", dsn=dsn, immediate=immediate)
-    raise ValueError(
-        f"unsupported queue URL {url!r}; expected sqlite://, redis:// or postgresql://"
+    if family in ("postgresql", "postgres"):
+        return PostgresHuey("cosell", dsn=f"postgresql://{rest}", immediate=immediate)
+    raise UsageError(
+        f"the queue URL scheme {scheme + ':' if sep else '(none)'} is not supported; "
+        "set COSELL_QUEUE_URL to sqlite:///path, redis://host:port/db or postgresql://…"
     )
 
 
@@ -66,7 +76,9 @@ class JobQueue:
         self._run(job_id)
 
     def consumer(self, workers: int = 1) -> Any:
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        return self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=True, **POLLING
+        )
 
     def _run_job(self, job_id: str) -> None:
         job_service.run_job(self.db, job_id, self.settings)

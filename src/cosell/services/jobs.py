@@ -10,6 +10,7 @@ job as it was, and the re-run cannot create anything twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -17,6 +18,7 @@ from pathlib import PurePath
 from typing import Any
 
 from cosell.errors import FileRejected, NotFound, UsageError
+from cosell.files.reader import check_size
 from cosell.services import imports
 from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
@@ -29,6 +31,7 @@ from cosell.store import jobs as store
 from cosell.store.db import Database
 from cosell.store.filters import ReferralFilters, Tab
 
+log = logging.getLogger("cosell.jobs")
 Progress = Callable[[int, int], None]
 IMPORT, EXPORT = "import", "export"
 
@@ -41,11 +44,7 @@ def submit_import(
     options: ImportOptions,
     settings: Settings,
 ) -> str:
-    if len(data) > settings.max_upload_bytes:
-        raise FileRejected(
-            f"The file is {len(data) / 1048576:.1f} MiB; at most "
-            f"{settings.max_upload_bytes / 1048576:.0f} MiB can be processed"
-        )
+    check_size(len(data), settings.max_upload_bytes)
     name = PurePath(file_name.replace("\\", "/")).name[:255] or "upload"
     if actor.user_id is None:
         raise UsageError("imports are made by a user")
@@ -189,8 +188,18 @@ def _run_import(
             result_blob_id=results_blob,
             now=now,
         )
+        if settings.job_test_delay_seconds > 0:
+            _test_delay(job.id, settings.job_test_delay_seconds)
     if progress is not None:
         progress(result.rows, result.rows)
+
+
+def _test_delay(job_id: str, seconds: float) -> None:
+    """The JOB_TEST_DELAY_SECONDS testing aid: hold the import's write transaction
+    open, everything written but not committed, so a fault test can kill the worker
+    at exactly this point."""
+    log.warning("testing aid: job %s waits %.1f s before its commit", job_id, seconds)
+    time.sleep(seconds)
 
 
 def _run_export(db: Database, job: store.JobRecord, actor: Actor, settings: Settings) -> None:

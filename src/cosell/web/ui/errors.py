@@ -9,8 +9,8 @@ wrapped: the API keeps its JSON answers, pages get a page.
 from __future__ import annotations
 
 import logging
-from html import escape
 from collections.abc import Awaitable, Callable
+from html import escape
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -88,7 +88,7 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         if _is_api(request) and api_unexpected is not None:
             return await api_unexpected(request, exc)
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        # No logging here: Starlette re-raises after this answer, and the server logs it.
         message = (
             "The request could not be completed because of an internal error. "
             "Nothing was lost; please try again, and tell your administrator if it happens again."
