@@ -43,6 +43,7 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/web.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

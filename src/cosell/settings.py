@@ -12,7 +12,8 @@
 | `EXPIRE_AFTER_DAYS` | 14 | days before an unanswered incoming referral expires |
 | `JOB_STALE_SECONDS` | 60 | heartbeat age after which a running job is re-queued |
 | `JOB_MAX_ATTEMPTS` | 3 | times a job is tried before it is marked failed |
-| `JOB_TEST_DELAY_SECONDS` | 0 | testing aid: an import waits this long inside its write transaction, just before the commit, so fault tests can stop a worker mid-job; leave at 0 |
+| `JOB_TEST_DELAY_SECONDS` | 0 | testing aid, leave at 0: an import waits this long just |
+|  |  | before its commit, so fault tests can kill a worker mid-job |
 """
 
 from __future__ import annotations

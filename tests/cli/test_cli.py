@@ -195,8 +195,15 @@ def test_oversize_file_is_rejected_before_anything_is_stored(world, tmp_path):
     path.write_bytes(csv_bytes([row()] * 20))
     result = runner.invoke(
         app,
-        ["--database-url", world.settings.database_url, "import", str(path), "--as", ADMIN,
-         "--json"],
+        [
+            "--database-url",
+            world.settings.database_url,
+            "import",
+            str(path),
+            "--as",
+            ADMIN,
+            "--json",
+        ],
         env={"COSELL_MAX_UPLOAD_BYTES": "1024"},
     )
     assert result.exit_code == 2

@@ -35,15 +35,22 @@ def expire_unanswered(db: Database, settings: Settings, now: dt.datetime) -> int
         referrals.c.status == Status.NEW.value,
         referrals.c.created_at < cutoff,
     )
+    with db.read() as conn:
+        # The usual answer, found without taking the write lock: nothing to expire.
+        if conn.execute(select(referrals.c.pk).where(condition).limit(1)).first() is None:
+            return 0
     with db.write() as conn:
         rows = conn.execute(
             select(referrals.c.pk, referrals.c.org_id, referrals.c.substatus).where(condition)
         ).all()
         if not rows:
             return 0
+        # The same condition, not a list of keys: a first run on a large organization
+        # may expire more rows than a statement may carry parameters. (The write
+        # transaction holds the lock, so it selects exactly the rows read above.)
         conn.execute(
             update(referrals)
-            .where(referrals.c.pk.in_([r.pk for r in rows]))
+            .where(condition)
             .values(
                 status=Status.CLOSED.value,
                 substatus=Substatus.EXPIRED.value,

@@ -105,6 +105,6 @@ def fetch_all(conn: Connection, stmt: ClauseElement) -> list[Any]:
     cursor = conn.connection.cursor()  # the driver's own: plain tuples, no Row objects
     try:
         cursor.execute(str(compiled), params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()

@@ -36,10 +36,12 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     problems.install(app)
 
     from cosell.web.api import router as api_router
+    from cosell.web.ui import install as install_ui
     from cosell.web.ui import router as ui_router
 
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ui_router)
+    install_ui(app)
     static = resources.files("cosell.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + _ENVELOPE)

@@ -17,9 +17,12 @@ from cosell.errors import (
     PermissionDenied,
     UsageError,
 )
+from cosell.services.referral_changes import RowErrors, StaleVersion
 from cosell.web.security import NotAuthenticated, TooManyAttempts
 
 STATUS: dict[type[CosellError], tuple[int, str]] = {
+    StaleVersion: (412, "Changed since read"),
+    RowErrors: (422, "Invalid referral"),
     NotAuthenticated: (401, "Not signed in"),
     PermissionDenied: (403, "Not allowed"),
     NotFound: (404, "Not found"),
@@ -56,7 +59,8 @@ def install(app: FastAPI) -> None:
             renderer = getattr(request.app.state, "render_error", None)
             if renderer is not None:
                 return renderer(request, status, title, exc.message)  # type: ignore[no-any-return]
-        return problem(status, title, exc.message)
+        # An error may add members to the problem object (e.g. `errors` naming fields).
+        return problem(status, title, exc.message, **getattr(exc, "extra", {}))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -8,9 +8,11 @@ wrapped: the API keeps its JSON answers, pages get a page.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +25,7 @@ from cosell.web.ui.render import html
 
 log = logging.getLogger("cosell.web")
 
-Handler = Callable[[Request, Exception], Awaitable[Response]]
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 
 _TITLES = {
     400: "Bad request",
@@ -51,12 +53,23 @@ def render_error(request: Request, status: int, title: str, message: str) -> HTM
         actor = None
     try:
         return html(
-            request, "error.html", actor=actor, status=status, title=title, message=message
+            request,
+            "error.html",
+            actor=actor,
+            status=status,
+            title=title,
+            message=message,
+            code=status,
         )
     except Exception:  # the layout itself failed (say, the database is down)
         log.exception("the error page could not be rendered")
         body = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
         return HTMLResponse(f"{body}<p>{escape(message)}</p>", status_code=status)
+
+
+async def _answer(handler: Handler, request: Request, exc: Exception) -> Response:
+    result = handler(request, exc)
+    return await result if inspect.isawaitable(result) else result
 
 
 def install(app: FastAPI) -> None:
@@ -68,7 +81,7 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if _is_api(request) and api_http is not None:
-            return await api_http(request, exc)
+            return await _answer(api_http, request, exc)
         if exc.status_code == 404:
             message = f"There is no page at {request.url.path}."
         else:
@@ -78,7 +91,7 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if _is_api(request) and api_invalid is not None:
-            return await api_invalid(request, exc)
+            return await _answer(api_invalid, request, exc)
         issues = [
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
             for e in exc.errors()
@@ -87,7 +100,7 @@ def install(app: FastAPI) -> None:
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         if _is_api(request) and api_unexpected is not None:
-            return await api_unexpected(request, exc)
+            return await _answer(api_unexpected, request, exc)
         # No logging here: Starlette re-raises after this answer, and the server logs it.
         message = (
             "The request could not be completed because of an internal error. "

@@ -35,6 +35,14 @@ async def _form_actor(request: Request) -> Actor:
 FormActor = Annotated[Actor, Depends(_form_actor)]
 
 
+def came_from(request: Request, default: str = "/") -> str:
+    """The page of this site the request came from (its Referer), else `default`."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc:
+        return default
+    return local_path(referer.path + (f"?{referer.query}" if referer.query else ""), default)
+
+
 def local_path(target: str | None, default: str = "/") -> str:
     """`target` when it is a path on this site, else `default` (no open redirects)."""
     if not target:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
 from cosell.errors import NotFound
@@ -74,12 +73,8 @@ class JobView:
         return [(int(f.get("row", 0)), [str(e) for e in f.get("errors", [])]) for f in items]
 
     @property
-    def file_format(self) -> str:
-        """The format of the job's output file (results or export): csv or xlsx."""
-        if self.job.kind == EXPORT:
-            return str(self.job.options.get("format", "csv"))
-        suffix = PurePath(self.job.file_name or "").suffix.lower()
-        return "xlsx" if suffix == ".xlsx" else "csv"
+    def export_format(self) -> str:
+        return str(self.job.options.get("format", "csv"))
 
     @property
     def has_file(self) -> bool:

@@ -116,7 +116,7 @@ class ListQuery:
         return self.url(sort=wanted, page=1)
 
     def sorted_by(self, key: str) -> str:
-        """"asc", "desc" or "" for a column header."""
+        """ "asc", "desc" or "" for a column header."""
         if self.sort == key:
             return "asc"
         return "desc" if self.sort == f"-{key}" else ""
@@ -180,12 +180,12 @@ def parse(items: Iterable[tuple[str, str]]) -> ParsedList:
         for raw in values.get(name, []):
             if not raw:
                 continue
-            key = allowed.get(raw.casefold().rstrip("%"))
-            if key is None:
+            found = allowed.get(raw.casefold().rstrip("%"))
+            if found is None:
                 choices = ", ".join(allowed.values())
                 problems.append(f'{LABELS[name]} "{raw}" is not one of {choices}; it was ignored.')
-            elif key not in picked:
-                picked.append(key)
+            elif found not in picked:
+                picked.append(found)
         multi[name] = tuple(picked)
     text = {name: one(name) for name in TEXT}
     q = one("q")
@@ -234,12 +234,14 @@ def _read_text(text: dict[str, str], f: ReferralFilters, problems: list[str]) ->
     elif codes:
         try:
             f.countries = _unique(cells.parse_country(c) for c in codes)
+            text["country"] = ", ".join(f.countries)
         except CellError as exc:
             fail("country", exc.expected)
     codes = _codes(text["currency"])
     if codes:
         try:
             f.currencies = _unique(cells.parse_currency(c) for c in codes)
+            text["currency"] = ", ".join(f.currencies)
         except CellError as exc:
             fail("currency", exc.expected)
     help_choice = text["help"].casefold()

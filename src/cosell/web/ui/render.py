@@ -19,6 +19,27 @@ from cosell.web.ui import notice
 
 HTMX = "htmx-2.0.11.min.js"
 
+#: How the header languages of templates and exports are offered (`domain.headers.LANGUAGES`).
+LANGUAGE_NAMES = {
+    "cs-cz": "Čeština (cs-cz)",
+    "de-de": "Deutsch (de-de)",
+    "es-es": "Español (es-es)",
+    "fr-fr": "Français (fr-fr)",
+    "hu-hu": "Magyar (hu-hu)",
+    "it-it": "Italiano (it-it)",
+    "ja-jp": "日本語 (ja-jp)",
+    "ko-kr": "한국어 (ko-kr)",
+    "nl-nl": "Nederlands (nl-nl)",
+    "pl-pl": "Polski (pl-pl)",
+    "pt-br": "Português – Brasil (pt-br)",
+    "pt-pt": "Português – Portugal (pt-pt)",
+    "ru-ru": "Русский (ru-ru)",
+    "sv-se": "Svenska (sv-se)",
+    "tr-tr": "Türkçe (tr-tr)",
+    "zh-cn": "中文 – 简体 (zh-cn)",
+    "zh-tw": "中文 – 繁體 (zh-tw)",
+}
+
 
 def money(value: Decimal | int | None, currency: str | None = None) -> str:
     if value is None:
@@ -59,6 +80,15 @@ def count(value: int, singular: str, plural: str | None = None) -> str:
     return f"{value:,} {singular if value == 1 else (plural or singular + 's')}"
 
 
+#: Pages hold a partner's pipeline: never framed by another site, never kept in a cache.
+PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
 @functools.cache
 def environment() -> Environment:
     folder = resources.files("cosell.web").joinpath("templates")
@@ -72,7 +102,7 @@ def environment() -> Environment:
     env.filters.update(
         money=money, compact=compact, day=day, moment=moment, yes_no=yes_no, count=count
     )
-    env.globals.update(version=__version__, htmx=HTMX)
+    env.globals.update(version=__version__, htmx=HTMX, language_names=LANGUAGE_NAMES)
     return env
 
 
@@ -98,4 +128,4 @@ def html(
         values["export_notice"] = notice.current(request, actor)
     values.update(context)
     body = environment().get_template(template).render(values)
-    return HTMLResponse(body, status_code=status, headers=headers)
+    return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})

@@ -1,0 +1,305 @@
+"""Creating and changing one referral from the API or a page (SPEC §1.3–1.5, §5.2).
+
+The rules and messages are the file's: each JSON value becomes the cell a file
+would hold and is parsed by the file's own `RowParser`; `decide_create` and
+`decide_update` then judge the record exactly as they judge a row. An absent
+key leaves a field alone (PATCH); `None` or `""` is an empty cell (clears an
+optional field, fails a required one).
+
+Who may do what:
+
+* **Partner users** (Referrals admins and users) create **Outgoing** referrals and
+  change them under the rules of SPEC §1.3–1.5. They can never create an
+  Incoming referral (`PermissionDenied`). Microsoft Referral Status is read-only
+  for them: on create it must be empty; on update a value equal to the stored
+  one is accepted (so a GET → change → PATCH round trip works) and any other
+  value is **refused** with a row error on that column — never silently ignored,
+  since an API client that sends it believes it changes something.
+* **The integration token** (the Microsoft side, `actor.integration`) creates
+  **Incoming** referrals: status New with substatus Pending (the default) or
+  Received, Microsoft status Pending unless given, no Declined/Lost/Error
+  reason. Team members are optional (0–50): Microsoft does not know the
+  partner's team, a Referrals admin adds it when accepting the deal, and until
+  then only admins see it. Every other create rule applies (solutions from the
+  catalog, consent, help fields …). On an existing referral it may set **only**
+  Microsoft Referral Status, also on a closed deal: that status is Microsoft's
+  own record, not a change of the partner's deal.
+
+Concurrency: an update names the version it was based on (HTTP `If-Match`). A
+different stored version raises `StaleVersion`; the write itself is guarded by
+`UPDATE … WHERE version = expected` inside the same write transaction, so two
+writers racing on PostgreSQL cannot both win either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from sqlalchemy import Connection, update
+
+from cosell.domain import rules
+from cosell.domain.decide import (
+    SOLUTIONS,
+    TEAM,
+    Context,
+    Decision,
+    Outcome,
+    decide_create,
+    decide_update,
+    show,
+)
+from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
+from cosell.domain.fields import Field
+from cosell.domain.model import Referral, TeamMember
+from cosell.domain.rows import RowError, RowRecord
+from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
+from cosell.services.actor import Actor
+from cosell.services.clock import utcnow
+from cosell.services.referral_input import (
+    FIELDS,
+    ReferralInput,
+    field_name,
+    parse_input,
+    parse_ms_status,
+)
+from cosell.settings import Settings
+from cosell.store import accounts
+from cosell.store.db import Database
+from cosell.store.models import ReferralRow, table_of
+from cosell.store.referrals import ReferralRepository
+
+Source = Literal["api", "page"]
+
+_INCOMING_PAIRS = ((Status.NEW, Substatus.PENDING), (Status.NEW, Substatus.RECEIVED))
+# Stands in for the team of an incoming referral while `decide_create` checks it:
+# the partner's team is not Microsoft's to give. An empty email matches no user.
+_NO_TEAM = TeamMember("-", "-", None, "")
+_MS = Field.MS_STATUS
+
+
+class StaleVersion(Conflict):
+    """The referral changed since the caller read it (HTTP 412)."""
+
+    def __init__(self, referral_id: str, current: int, expected: int) -> None:
+        super().__init__(
+            f"Referral ID {referral_id} has changed since you read it (version {current} now, "
+            f"you sent {expected}); read it again and re-apply your change"
+        )
+        self.current = current
+
+
+class RowErrors(UsageError):
+    """The referral breaks the rules; nothing was saved. `errors` name the columns (HTTP 422)."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        super().__init__("The referral was not saved: " + "; ".join(str(e) for e in errors))
+        self.errors = list(errors)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Extra members of the HTTP problem object: every error with its JSON field."""
+        return {
+            "errors": [
+                {"field": field_name(e.column), "column": e.column or None, "message": e.message}
+                for e in self.errors
+            ]
+        }
+
+
+def require_user(actor: Actor, what: str) -> None:
+    """Favorites, imports and exports belong to a person; the integration token is none."""
+    if actor.integration or actor.user_id is None:
+        raise PermissionDenied(f"the integration token cannot {what}; use a user's API token")
+
+
+# ------------------------------------------------------------------ create
+def create_referral(
+    db: Database, actor: Actor, given: ReferralInput, *, source: Source, settings: Settings
+) -> Referral:
+    """Create one referral; raises `RowErrors` (nothing saved) or `PermissionDenied`."""
+    wanted = Direction.INCOMING if actor.integration else Direction.OUTGOING
+    if given.direction is not None and given.direction is not wanted:
+        raise PermissionDenied(
+            "the integration token creates Incoming referrals only"
+            if actor.integration
+            else "only Microsoft (the integration token) creates Incoming referrals; "
+            "partners create Outgoing referrals"
+        )
+    record = parse_input(given, settings.max_group_items)
+    ms_status, errors = parse_ms_status(record, given)
+    incoming: tuple[Status, Substatus] | None = None
+    if actor.integration:
+        incoming = _as_incoming(record, errors)
+    elif ms_status is not None:
+        errors.append(RowError(_MS.value, "is set by Microsoft only; leave it empty"))
+    now = utcnow()
+    with db.write() as conn:
+        decision = decide_create(record, _context(conn, actor, record, now), _uuid(), _uuid())
+        errors.extend(decision.errors)
+        if errors or decision.referral is None:
+            raise RowErrors(errors)
+        referral = decision.referral
+        if incoming is not None:
+            referral.direction = Direction.INCOMING
+            referral.status, referral.substatus = incoming
+            referral.ms_status = ms_status or MicrosoftStatus.PENDING
+            referral.team = tuple(m for m in referral.team if m is not _NO_TEAM)
+        repo = ReferralRepository(conn, actor)
+        [pk] = repo.insert_many([referral], actor.user_id)
+        repo.add_history([_history(pk, actor, source, "created", {}, now)])
+    return referral
+
+
+def _as_incoming(record: RowRecord, errors: list[RowError]) -> tuple[Status, Substatus]:
+    """Check the Incoming rules and shape the record so `decide_create` checks the rest."""
+    values = record.values
+    status = values.get(Field.STATUS) or Status.NEW
+    substatus = values.get(Field.SUBSTATUS) or Substatus.PENDING
+    pair = (status, substatus)
+    if pair not in _INCOMING_PAIRS:
+        errors.append(
+            RowError(
+                record.column(Field.SUBSTATUS),
+                "an incoming referral is created as New with substatus Pending or Received, "
+                f"not {status.value}/{substatus.value}",
+            )
+        )
+        pair = _INCOMING_PAIRS[0]
+    reason = values.pop(Field.REASON, None)
+    problem = rules.reason_problem(pair[1], reason)
+    if problem:
+        errors.append(RowError(record.column(Field.REASON), problem))
+    # decide_create knows only the partner's create (Active/Accepted); the pair is put back after.
+    values[Field.STATUS], values[Field.SUBSTATUS] = rules.ACTIVE_ACCEPTED
+    if not record.team:
+        record.team = (_NO_TEAM,)
+    return pair
+
+
+# ------------------------------------------------------------------ update
+def update_referral(
+    db: Database,
+    actor: Actor,
+    referral_id: str,
+    given: ReferralInput,
+    *,
+    expected_version: int | None,
+    source: Source,
+    settings: Settings,
+) -> Referral:
+    """Apply the given fields to a visible referral based on `expected_version` (None: any).
+
+    Returns the referral as stored afterwards (unchanged, with the same version, when
+    nothing differs). Raises `NotFound`, `StaleVersion` or `RowErrors`."""
+    record = parse_input(given, settings.max_group_items)
+    ms_status, errors = parse_ms_status(record, given)
+    now = utcnow()
+    with db.write() as conn:
+        repo = ReferralRepository(conn, actor)
+        stored = repo.get(referral_id)
+        if stored is None:
+            raise NotFound(f"Referral ID {referral_id} was not found")
+        if expected_version is not None and stored.version != expected_version:
+            raise StaleVersion(referral_id, stored.version, expected_version)
+        if actor.integration:
+            decision = _microsoft_update(record, given, stored, ms_status, errors, now)
+        else:
+            if "ms_status" in given.values and ms_status != stored.ms_status:
+                errors.append(
+                    RowError(
+                        _MS.value,
+                        "is set by Microsoft only; partners cannot change it "
+                        f'(stored "{show(stored.ms_status) or ""}", '
+                        f'given "{show(ms_status) or ""}")',
+                    )
+                )
+            decision = decide_update(record, stored, _context(conn, actor, record, now))
+        errors.extend(decision.errors)
+        if errors:
+            raise RowErrors(errors)
+        referral = decision.referral or stored
+        if decision.outcome is Outcome.UPDATED:
+            pk = int(stored.extra["pk"])
+            if not _claim_version(conn, actor.org_id, pk, stored.version):
+                raise StaleVersion(referral_id, stored.version + 1, stored.version)
+            items = {SOLUTIONS, TEAM} & decision.changes.keys()
+            repo.update_many([(pk, referral)], items=bool(items))
+            repo.add_history([_history(pk, actor, source, "updated", decision.changes, now)])
+        referral.favorite = bool(repo.is_favorite([referral_id]))
+    return referral
+
+
+def _microsoft_update(
+    record: RowRecord,
+    given: ReferralInput,
+    stored: Referral,
+    ms_status: MicrosoftStatus | None,
+    errors: list[RowError],
+    now: dt.datetime,
+) -> Decision:
+    others = [FIELDS[name].value for name in given.values if name != "ms_status"]
+    if given.solutions is not None:
+        others.append(SOLUTIONS)
+    if given.team is not None:
+        others.append(TEAM)
+    for column in others:
+        errors.append(
+            RowError(
+                column,
+                "the Microsoft integration can set only Microsoft Referral Status "
+                "on an existing referral",
+            )
+        )
+    if "ms_status" not in given.values or ms_status == stored.ms_status or errors:
+        return Decision(record.number, Outcome.UNCHANGED, referral=stored)
+    merged = dataclasses.replace(
+        stored, ms_status=ms_status, version=stored.version + 1, updated_at=now
+    )
+    changes = {_MS.value: (show(stored.ms_status), show(ms_status))}
+    return Decision(record.number, Outcome.UPDATED, referral=merged, changes=changes)
+
+
+def _claim_version(conn: Connection, org_id: int, pk: int, expected: int) -> bool:
+    """`UPDATE … WHERE version = expected`: on PostgreSQL (read committed) another
+    writer may have committed since our read; SQLite's BEGIN IMMEDIATE already
+    excludes that, and there this costs one indexed update."""
+    table = table_of(ReferralRow)
+    result = conn.execute(
+        update(table)
+        .where(table.c.pk == pk, table.c.org_id == org_id, table.c.version == expected)
+        .values(version=expected + 1)
+    )
+    return result.rowcount == 1
+
+
+def _context(conn: Connection, actor: Actor, record: RowRecord, now: dt.datetime) -> Context:
+    referenced = {line.solution_id for line in record.solutions or ()}
+    return Context(
+        role=actor.role,
+        email_key=actor.email_key,
+        catalog=accounts.known_solutions(conn, actor.org_id, referenced),
+        now=now,
+    )
+
+
+def _history(
+    pk: int, actor: Actor, source: Source, action: str, changes: dict[str, Any], now: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "referral_pk": pk,
+        "at": now,
+        "user_id": actor.user_id,
+        "source": source,
+        "job_id": None,
+        "action": action,
+        "changes": json.dumps(changes, ensure_ascii=False),
+    }
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,210 @@
+"""/api/v1/imports, /api/v1/exports and /api/v1/template: files in and out, as jobs.
+
+An upload is stored with its job before the answer (202), and processed in the
+background; the job then tells its status, progress, summary and file. A file
+that cannot be processed at all comes back as a job with status "rejected" and
+the same message the command line prints.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePath
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
+
+from cosell.errors import FileRejected
+from cosell.services import jobs as job_service
+from cosell.services.exports import render_template
+from cosell.services.imports import ImportOptions
+from cosell.services.referral_changes import require_user
+from cosell.services.results import convert
+from cosell.web.api.common import (
+    download,
+    errors,
+    file_responses,
+    find_job,
+    job_file,
+    list_jobs,
+)
+from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job
+from cosell.web.context import AppContext
+from cosell.web.deps import Ctx, CurrentActor
+from cosell.web.problems import problem
+
+log = logging.getLogger("cosell.api")
+router = APIRouter()
+
+PREFIX = "/api/v1"
+JobId = Annotated[str, Path(max_length=100, description="the job's id")]
+Limit = Annotated[int, Query(ge=1, le=100, description="how many, newest first")]
+Format = Literal["csv", "xlsx"]
+_ACCEPTED = {"Location": {"description": "the job", "schema": {"type": "string"}}}
+
+
+def _enqueue(ctx: AppContext, job_id: str) -> None:
+    """Hand the stored job to the queue. Should the queue be unreachable, the job
+    stays queued in the database and the periodic re-queue of stale jobs picks it up,
+    so the upload is not lost and the client still gets its job."""
+    try:
+        ctx.queue.enqueue(job_id)
+    except Exception:
+        log.exception("could not enqueue job %s; it will be re-queued", job_id)
+
+
+# ------------------------------------------------------------------ imports
+@router.post(
+    "/imports",
+    tags=["imports"],
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportJob,
+    responses={202: {"headers": _ACCEPTED}, **errors(400, 403, 413, 422)},
+)
+def upload(
+    actor: CurrentActor,
+    ctx: Ctx,
+    response: Response,
+    file: Annotated[UploadFile, File(description="a CSV or XLSX file, at most 1,000 rows")],
+    dry_run: Annotated[bool, Form(description="validate only; change nothing")] = False,
+    match: Annotated[
+        Literal["referral-id", "crm-id"],
+        Form(description="crm-id: a row without Referral ID updates the deal with its CRM ID"),
+    ] = "referral-id",
+    date_order: Annotated[
+        Literal["MDY", "DMY", "YMD"], Form(description="how to read 01/02/2027")
+    ] = "MDY",
+) -> ImportJob | Response:
+    """Upload a file to create and update referrals; answers 202 with the job at once.
+
+    Poll `GET /api/v1/imports/{id}` for progress and the summary; download the results
+    file (every row with its outcome and errors) from `results_url`."""
+    require_user(actor, "import files")
+    data = file.file.read()
+    options = ImportOptions(dry_run=dry_run, match=match, date_order=date_order)
+    try:
+        job_id = job_service.submit_import(
+            ctx.db, actor, file.filename or "upload", data, options, ctx.settings
+        )
+    except FileRejected as exc:  # only the size is judged before the job exists
+        return problem(413, "File too large", exc.message)
+    _enqueue(ctx, job_id)
+    response.headers["Location"] = f"{PREFIX}/imports/{job_id}"
+    return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
+
+
+@router.get(
+    "/imports", tags=["imports"], response_model=list[ImportJob], responses=errors(403, 422)
+)
+def past_imports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ImportJob]:
+    """Past imports, newest first: all of your organization's for an admin, else your own."""
+    return [import_job(j, PREFIX) for j in list_jobs(ctx.db, actor, "import", limit)]
+
+
+@router.get(
+    "/imports/{job_id}",
+    tags=["imports"],
+    response_model=ImportJob,
+    responses=errors(403, 404, 422),
+)
+def get_import(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ImportJob:
+    """An import's status, progress and summary (with every failed row's errors)."""
+    return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
+
+
+@router.get(
+    "/imports/{job_id}/results",
+    tags=["imports"],
+    response_class=Response,
+    responses={**file_responses("the results file"), **errors(403, 404, 409, 422)},
+)
+def import_results(
+    job_id: JobId,
+    actor: CurrentActor,
+    ctx: Ctx,
+    fmt: Annotated[
+        Format | None,
+        Query(alias="format", description="csv or xlsx; the upload's format by default"),
+    ] = None,
+) -> Response:
+    """The results file: every row in its original order with `Errors` first and
+    `Import Result` last; created rows carry their new Referral ID."""
+    job = find_job(ctx.db, actor, job_id, "import")
+    name, data = job_file(ctx.db, actor, job, "results file")
+    stored: Format = "xlsx" if name.endswith(".xlsx") else "csv"
+    wanted = fmt or stored
+    return download(name, data if wanted == stored else convert(data, wanted), wanted)
+
+
+# ------------------------------------------------------------------ exports
+@router.post(
+    "/exports",
+    tags=["exports"],
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExportJob,
+    responses={202: {"headers": _ACCEPTED}, **errors(400, 403, 422)},
+)
+def request_export(
+    body: ExportRequest, actor: CurrentActor, ctx: Ctx, response: Response
+) -> ExportJob:
+    """Export the referrals you can see with these filters (at most 5,000); 202 with the job.
+
+    Download the file from `file_url` when the job is completed."""
+    require_user(actor, "export files")
+    job_id = job_service.submit_export(ctx.db, actor, body.to_options())
+    _enqueue(ctx, job_id)
+    response.headers["Location"] = f"{PREFIX}/exports/{job_id}"
+    return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
+
+
+@router.get(
+    "/exports", tags=["exports"], response_model=list[ExportJob], responses=errors(403, 422)
+)
+def past_exports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ExportJob]:
+    """Past exports, newest first: all of your organization's for an admin, else your own."""
+    return [export_job(j, PREFIX) for j in list_jobs(ctx.db, actor, "export", limit)]
+
+
+@router.get(
+    "/exports/{job_id}",
+    tags=["exports"],
+    response_model=ExportJob,
+    responses=errors(403, 404, 422),
+)
+def get_export(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ExportJob:
+    """An export's status and summary ("5,000 of 7,214 exported — narrow the filters")."""
+    return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
+
+
+@router.get(
+    "/exports/{job_id}/file",
+    tags=["exports"],
+    response_class=Response,
+    responses={**file_responses("the exported file"), **errors(403, 404, 409, 422)},
+)
+def export_file(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> Response:
+    """The exported file, ready to edit and upload again."""
+    job = find_job(ctx.db, actor, job_id, "export")
+    name, data = job_file(ctx.db, actor, job, "file")
+    return download(name, data, PurePath(name).suffix.lstrip(".") or "csv")
+
+
+# ------------------------------------------------------------------ template
+@router.get(
+    "/template",
+    tags=["exports"],
+    response_class=Response,
+    responses={**file_responses("an empty import template"), **errors(400, 422)},
+)
+def template(
+    actor: CurrentActor,
+    fmt: Annotated[Format, Query(alias="format")] = "csv",
+    lang: Annotated[
+        str | None, Query(max_length=20, description="header language, e.g. nl or fr-fr")
+    ] = None,
+) -> Response:
+    """An empty file with every column; the XLSX one marks required columns and lists
+    valid values."""
+    data = render_template(fmt, lang)
+    suffix = f"-{lang.strip().lower()}" if lang and lang.strip() else ""
+    return download(f"cosell-template{suffix}.{fmt}", data, fmt)

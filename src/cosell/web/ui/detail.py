@@ -1,0 +1,101 @@
+"""One referral: every field, its solutions and team, and its change history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from cosell.domain.enums import (
+    DECLINED_LOST_REASONS,
+    ERROR_REASONS,
+    HELP_CODES,
+    SALES_STAGES,
+    Substatus,
+)
+from cosell.domain.model import Referral
+from cosell.services import referrals
+from cosell.web.deps import Ctx, CurrentActor
+from cosell.web.ui import router
+from cosell.web.ui.guard import came_from
+from cosell.web.ui.render import html
+
+SOURCES = {
+    "import": "File import",
+    "api": "API",
+    "page": "Web page",
+    "system": "System",
+    "demo": "Demo data",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    at: dt.datetime | None
+    who: str
+    source: str
+    action: str
+    changes: list[Change]
+
+
+def _entry(raw: dict[str, Any]) -> Entry:
+    changes = []
+    for name, pair in (raw.get("changes") or {}).items():
+        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        changes.append(Change(str(name), _shown(before), _shown(after)))
+    source = str(raw.get("source") or "")
+    at = raw.get("at")
+    return Entry(
+        at=at if isinstance(at, dt.datetime) else None,
+        who=str(raw.get("who") or "system"),
+        source=SOURCES.get(source, source.capitalize()),
+        action=str(raw.get("action") or "").capitalize(),
+        changes=changes,
+    )
+
+
+def _shown(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def reason_text(referral: Referral) -> str:
+    if referral.reason is None:
+        return ""
+    codes = ERROR_REASONS if referral.substatus is Substatus.ERROR else DECLINED_LOST_REASONS
+    return f"{referral.reason} – {codes.get(referral.reason, 'unknown code')}"
+
+
+@router.get("/referrals/{referral_id}")
+def referral_page(request: Request, actor: CurrentActor, ctx: Ctx, referral_id: str) -> Response:
+    referral = referrals.get_referral(ctx.db, actor, referral_id)
+    entries = [_entry(e) for e in referrals.history(ctx.db, actor, referral_id)]
+    help_text = ""
+    if referral.help_code is not None:
+        help_text = f"{referral.help_code} – {HELP_CODES.get(referral.help_code, '')}"
+    return html(
+        request,
+        "referral.html",
+        actor=actor,
+        r=referral,
+        history=entries,
+        reason=reason_text(referral),
+        stage_name=SALES_STAGES.get(referral.sales_stage, ""),
+        help_text=help_text,
+        back=_back_to_list(request),
+    )
+
+
+def _back_to_list(request: Request) -> str:
+    """The list the user came from, with its tab and filters, else the plain list."""
+    back = came_from(request)
+    return back if back == "/" or back.startswith("/?") else "/"

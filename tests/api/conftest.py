@@ -1,0 +1,60 @@
+"""An in-process API over the per-test database: jobs run at once (huey immediate mode)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from cosell.services import accounts
+from cosell.settings import Settings
+from cosell.store.db import Database
+from tests.api.client import Api, make_api
+from tests.support import ADMIN, OTHER_ADMIN, SELLER, World
+
+
+@pytest.fixture
+def api(world: World) -> Iterator[Api]:
+    client = make_api(world)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def api_with(world: World) -> Iterator[Callable[..., Api]]:
+    """An API built with changed settings, e.g. `api_with(max_upload_bytes=2000)`."""
+    made: list[Api] = []
+
+    def build(**changes: object) -> Api:
+        settings = Settings(**{**world.settings.model_dump(), **changes})
+        client = make_api(world, settings)
+        made.append(client)
+        return client
+
+    yield build
+    for client in made:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def module_api(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One API and database for a whole module, for checks that change nothing
+    (building an app per test would dominate their run time)."""
+    path = tmp_path_factory.mktemp("api") / "cosell.db"
+    shutil.copy(template_db, path)
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    world = World(
+        db,
+        Settings(database_url=url),
+        accounts.actor_for(db, ADMIN),
+        accounts.actor_for(db, SELLER),
+        accounts.actor_for(db, OTHER_ADMIN),
+    )
+    api = make_api(world)
+    api.world = world
+    yield api
+    api.close()
+    db.dispose()

@@ -1,0 +1,229 @@
+"""Real cosell processes for the fault tests: started from the installed `cosell`
+command against a test database, their output kept in a log file to wait on."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from sqlalchemy import func, select
+
+from cosell.jobs.queue import JobQueue
+from cosell.services import accounts
+from cosell.services import jobs as job_service
+from cosell.services.imports import ImportOptions
+from cosell.store import jobs as job_store
+from cosell.store.models import Blob, HistoryRow, ReferralRow, table_of
+from tests.support import World, csv_bytes, row
+
+COSELL = Path(sys.executable).with_name("cosell")
+T = TypeVar("T")
+
+
+def wait_for(what: str, check: Callable[[], T | None], timeout: float = 20.0) -> T:
+    """Poll `check` until it returns something truthy; fail naming `what` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.02)
+
+
+@dataclass
+class Proc:
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_output(self, text: str, timeout: float = 20.0) -> None:
+        def seen() -> bool:
+            if self.popen.poll() is not None and text not in self.output():
+                raise AssertionError(f"process ended ({self.popen.returncode}):\n{self.output()}")
+            return text in self.output()
+
+        wait_for(f"{text!r} in the output of pid {self.pid}", seen, timeout)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+            raise AssertionError(f"pid {self.pid} ignored signal {sig}:\n{self.output()}") from None
+
+
+@dataclass
+class Server(Proc):
+    base: str
+
+    def worker_pid(self) -> int:
+        found = re.search(r"worker started \(pid (\d+)\)", self.output())
+        assert found is not None, self.output()
+        return int(found.group(1))
+
+    def upload(self, world: World, data: bytes) -> str:
+        """`POST /api/v1/imports` as the admin, with an API token; the job's id."""
+        token = accounts.create_token(world.db, user_email=world.admin.email)
+        response = httpx.post(
+            f"{self.base}/api/v1/imports",
+            files={"file": ("deals.csv", data, "text/csv")},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+
+class Procs:
+    """Starts processes and makes sure none outlives the test."""
+
+    def __init__(self, tmp: Path, database_url: str) -> None:
+        self.tmp = tmp
+        self.database_url = database_url
+        self.started: list[Proc] = []
+
+    def start(self, *args: str, name: str, **settings: str | int | float) -> Proc:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COSELL_")}
+        env["COSELL_DATABASE_URL"] = self.database_url
+        env.update({f"COSELL_{k.upper()}": str(v) for k, v in settings.items()})
+        log = self.tmp / f"{name}-{len(self.started)}.log"
+        with log.open("wb") as out:
+            popen = subprocess.Popen(
+                [str(COSELL), *args], stdout=out, stderr=subprocess.STDOUT, env=env
+            )
+        proc = Proc(popen, log)
+        self.started.append(proc)
+        return proc
+
+    def worker(self, **settings: str | int | float) -> Proc:
+        proc = self.start("worker", name="worker", **settings)
+        proc.wait_output("Huey consumer started")
+        return proc
+
+    def server(self, *args: str) -> Server:
+        """`cosell serve ARGS` on a free port, once it answers."""
+        port = free_port()
+        proc = self.start("serve", "--port", str(port), *args, name="serve")
+        base = f"http://127.0.0.1:{port}"
+
+        def answers() -> bool:
+            if proc.popen.poll() is not None:
+                raise AssertionError(f"the server ended:\n{proc.output()}")
+            try:
+                return httpx.get(f"{base}/api/openapi.json", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for("the server to answer", answers)
+        return Server(proc.popen, proc.log, base)
+
+    def cleanup(self) -> None:
+        for proc in self.started:
+            if proc.popen.poll() is None:
+                proc.popen.kill()
+                proc.popen.wait()
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting for its parent counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def db_path(world: World) -> Path:
+    return Path(world.settings.database_url.removeprefix("sqlite:///"))
+
+
+def write_locked(path: Path) -> bool:
+    """Whether another connection holds the SQLite write lock right now."""
+    con = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        return "locked" in str(exc)
+    else:
+        con.execute("ROLLBACK")
+        return False
+    finally:
+        con.close()
+
+
+def deals_file(prefix: str, count: int) -> bytes:
+    return csv_bytes(
+        [row(Deal_Name=f"{prefix} deal {i}", CRM_ID=f"{prefix}-{i}") for i in range(count)]
+    )
+
+
+def submit(world: World, data: bytes, *, enqueue: bool = True) -> str:
+    """What the upload endpoint does: store file and job, then hand the id to the queue."""
+    job_id = job_service.submit_import(
+        world.db, world.admin, "deals.csv", data, ImportOptions(), world.settings
+    )
+    if enqueue:
+        JobQueue(world.settings, world.db).enqueue(job_id)
+    return job_id
+
+
+def job(world: World, job_id: str) -> job_store.JobRecord:
+    with world.db.read() as conn:
+        found = job_store.get_job(conn, job_id)
+    assert found is not None
+    return found
+
+
+def finished(world: World, job_id: str) -> job_store.JobRecord | None:
+    found = job(world, job_id)
+    return found if found.finished else None
+
+
+def crm_ids(world: World, prefix: str) -> list[str]:
+    r = table_of(ReferralRow)
+    with world.db.read() as conn:
+        rows = conn.execute(select(r.c.crm_id).where(r.c.crm_id.like(f"{prefix}-%"))).all()
+    return sorted(x[0] for x in rows)
+
+
+def history_of_job(world: World, job_id: str) -> int:
+    h = table_of(HistoryRow)
+    with world.db.read() as conn:
+        return int(
+            conn.execute(select(func.count()).select_from(h).where(h.c.job_id == job_id)).scalar()
+            or 0
+        )
+
+
+def blob_names(world: World) -> list[str]:
+    b = table_of(Blob)
+    with world.db.read() as conn:
+        return sorted(r[0] for r in conn.execute(select(b.c.name)))
