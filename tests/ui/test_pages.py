@@ -492,3 +492,11 @@ def test_phone_width_styles_turn_tables_into_cards(make_client):
     assert "@media (max-width: 760px)" in css
     assert "td[data-label]::before" in css
     assert io.StringIO(css).read().count("{") == css.count("}")
+
+
+def test_sign_in_redirect_keeps_the_filters_of_the_list(make_client):
+    client = make_client()
+    answer = client.get("/?tab=outbound&country=NL", follow_redirects=False)
+    assert answer.headers["location"] == "/sign-in?next=/%3Ftab%3Doutbound%26country%3DNL"
+    page = client.get(answer.headers["location"]).text
+    assert 'value="/?tab=outbound&amp;country=NL"' in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -54,7 +55,8 @@ def install(app: FastAPI) -> None:
     async def _cosell(request: Request, exc: CosellError) -> Response:
         status, title = status_of(exc)
         if not _is_api(request) and isinstance(exc, NotAuthenticated):
-            return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/sign-in?next={quote(target, safe='/')}", status_code=303)
         if not _is_api(request):
             renderer = getattr(request.app.state, "render_error", None)
             if renderer is not None:
