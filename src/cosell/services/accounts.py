@@ -130,3 +130,17 @@ def create_token(
                 now=utcnow(),
             )
     return token
+
+
+def list_users(db: Database, actor: Actor) -> list[store.UserRecord]:
+    """The organization's users, for its Referrals admins."""
+    require_admin(actor)
+    with db.read() as conn:
+        return store.users_of(conn, actor.org_id)
+
+
+def list_solutions(db: Database, actor: Actor) -> list[tuple[str, str | None]]:
+    """The organization's solution catalog (ID, name), for its Referrals admins."""
+    require_admin(actor)
+    with db.read() as conn:
+        return store.catalog(conn, actor.org_id)

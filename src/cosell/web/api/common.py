@@ -11,12 +11,8 @@ from urllib.parse import quote
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from cosell.errors import Conflict, NotFound, UsageError
-from cosell.services.actor import Actor
+from cosell.errors import UsageError
 from cosell.services.exports import CONTENT_TYPES
-from cosell.services.referral_changes import require_user
-from cosell.store import jobs as store
-from cosell.store.db import Database
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -134,39 +130,3 @@ def if_match_version(value: str) -> int | None:
 def utc(value: dt.datetime | None) -> dt.datetime | None:
     """Stored timestamps are naive UTC; the API says so."""
     return value.replace(tzinfo=dt.UTC) if value is not None else None
-
-
-# ------------------------------------------------------------------ jobs
-def find_job(db: Database, actor: Actor, job_id: str, kind: str) -> store.JobRecord:
-    """A job the actor may see: of their organization, and their own unless they are an
-    admin. Anything else is "not found", never "forbidden", so ids reveal nothing."""
-    require_user(actor, "use imports and exports")
-    with db.read() as conn:
-        job = store.get_job(conn, job_id, actor.org_id)
-    if job is None or job.kind != kind or not (actor.is_admin or job.user_id == actor.user_id):
-        raise NotFound(f"{kind.capitalize()} job {job_id} was not found")
-    return job
-
-
-def list_jobs(db: Database, actor: Actor, kind: str, limit: int) -> list[store.JobRecord]:
-    """Newest first: the organization's for an admin, the user's own otherwise."""
-    require_user(actor, "use imports and exports")
-    with db.read() as conn:
-        return store.list_jobs(
-            conn,
-            actor.org_id,
-            kind,
-            user_id=None if actor.is_admin else actor.user_id,
-            limit=limit,
-        )
-
-
-def job_file(db: Database, actor: Actor, job: store.JobRecord, what: str) -> tuple[str, bytes]:
-    """(name, bytes) of a job's results or export file; NotFound when there is none."""
-    if not job.finished:
-        raise Conflict(f"The {job.kind} is still {job.status}; the {what} is not ready yet")
-    with db.read() as conn:
-        blob = store.get_blob(conn, actor.org_id, job.result_blob_id or "")
-    if blob is None:
-        raise NotFound(f"The {job.kind} job {job.id} has no {what} (it is {job.status})")
-    return blob[0], blob[2]

@@ -18,16 +18,10 @@ from cosell.errors import FileRejected
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
+from cosell.services.job_access import find_job, job_file, list_jobs
 from cosell.services.referral_changes import require_user
 from cosell.services.results import convert
-from cosell.web.api.common import (
-    download,
-    errors,
-    file_responses,
-    find_job,
-    job_file,
-    list_jobs,
-)
+from cosell.web.api.common import download, errors, file_responses
 from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor

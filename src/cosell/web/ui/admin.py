@@ -12,7 +12,6 @@ from cosell.domain.enums import Role
 from cosell.errors import Conflict, UsageError
 from cosell.services import accounts
 from cosell.services.actor import Actor
-from cosell.store import accounts as account_store
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.ui import router
@@ -33,9 +32,7 @@ def _users_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    accounts.require_admin(actor)
-    with ctx.db.read() as conn:
-        users = account_store.users_of(conn, actor.org_id)
+    users = accounts.list_users(ctx.db, actor)
     return html(
         request,
         "admin_users.html",
@@ -100,9 +97,7 @@ def _solutions_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    accounts.require_admin(actor)
-    with ctx.db.read() as conn:
-        catalog = account_store.catalog(conn, actor.org_id)
+    catalog = accounts.list_solutions(ctx.db, actor)
     return html(
         request,
         "admin_solutions.html",

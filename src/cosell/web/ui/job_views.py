@@ -1,8 +1,6 @@
-"""Imports and exports as the pages show them: the signed-in user's own jobs.
+"""Imports and exports as the pages show them.
 
-A page lists and opens only the jobs the user started (an admin's colleagues'
-files may hold deals the admin's own page should not surface unasked); any
-other id answers "not found", like a job of another organization.
+Which jobs a person may see is `services.job_access`'s rule, the same as the API's.
 """
 
 from __future__ import annotations
@@ -11,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from cosell.errors import NotFound
+from cosell.services import job_access
 from cosell.services.actor import Actor
 from cosell.store import jobs as store
 from cosell.store.db import Database
@@ -105,29 +103,20 @@ class JobView:
 
 
 def own_jobs(db: Database, actor: Actor, kind: str, limit: int = 20) -> list[JobView]:
-    with db.read() as conn:
-        found = store.list_jobs(conn, actor.org_id, kind, user_id=actor.user_id or -1, limit=limit)
-    return [JobView(job) for job in found]
+    """Past jobs as the API lists them: the organization's for an admin, else the user's."""
+    return [JobView(job) for job in job_access.list_jobs(db, actor, kind, limit)]
 
 
 def latest(db: Database, actor: Actor, kind: str) -> JobView | None:
-    found = own_jobs(db, actor, kind, limit=1)
-    return found[0] if found else None
+    """The user's own latest job (the "last processed file" card, the export notice)."""
+    found = job_access.list_jobs(db, actor, kind, 1, mine=True)
+    return JobView(found[0]) if found else None
 
 
 def own_job(db: Database, actor: Actor, job_id: str, kind: str) -> JobView:
-    with db.read() as conn:
-        job = store.get_job(conn, job_id, actor.org_id)
-    if job is None or job.kind != kind or job.user_id != actor.user_id:
-        raise NotFound(f"{kind} {job_id} was not found")
-    return JobView(job)
+    return JobView(job_access.find_job(db, actor, job_id, kind))
 
 
 def output_file(db: Database, actor: Actor, view: JobView) -> tuple[str, bytes]:
     """(name, bytes) of the job's results or export file."""
-    blob_id = view.job.result_blob_id
-    with db.read() as conn:
-        blob = store.get_blob(conn, actor.org_id, blob_id) if blob_id else None
-    if blob is None:
-        raise NotFound(f"the file of {view.job.kind} {view.id} is not ready")
-    return blob[0], blob[2]
+    return job_access.job_file(db, actor, view.job, f"{view.job.kind} file")

@@ -1,0 +1,48 @@
+"""Which import and export jobs an actor may see: one rule for the API and the pages.
+
+A job is visible to its organization's Referrals admins and to the user who started
+it. Anything else is "not found", never "forbidden", so job ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from cosell.errors import Conflict, NotFound
+from cosell.services.actor import Actor
+from cosell.services.referral_changes import require_user
+from cosell.store import jobs as store
+from cosell.store.db import Database
+
+
+def find_job(db: Database, actor: Actor, job_id: str, kind: str) -> store.JobRecord:
+    require_user(actor, "use imports and exports")
+    with db.read() as conn:
+        job = store.get_job(conn, job_id, actor.org_id)
+    if job is None or job.kind != kind or not (actor.is_admin or job.user_id == actor.user_id):
+        raise NotFound(f"{kind.capitalize()} job {job_id} was not found")
+    return job
+
+
+def list_jobs(
+    db: Database, actor: Actor, kind: str, limit: int = 20, *, mine: bool = False
+) -> list[store.JobRecord]:
+    """Newest first: the organization's for an admin (unless `mine`), else the user's own."""
+    require_user(actor, "use imports and exports")
+    with db.read() as conn:
+        return store.list_jobs(
+            conn,
+            actor.org_id,
+            kind,
+            user_id=None if actor.is_admin and not mine else actor.user_id,
+            limit=limit,
+        )
+
+
+def job_file(db: Database, actor: Actor, job: store.JobRecord, what: str) -> tuple[str, bytes]:
+    """(name, bytes) of a job's results or export file; NotFound when there is none."""
+    if not job.finished:
+        raise Conflict(f"The {job.kind} is still {job.status}; the {what} is not ready yet")
+    with db.read() as conn:
+        blob = store.get_blob(conn, actor.org_id, job.result_blob_id or "")
+    if blob is None:
+        raise NotFound(f"The {job.kind} job {job.id} has no {what} (it is {job.status})")
+    return blob[0], blob[2]
