@@ -80,7 +80,9 @@ def make_referrals(
         n_team = team_per_deal or rng.randint(1, 3)
         stage = 100 if substatus is Substatus.WON else rng.choice((10, 20, 40, 60, 80))
         members = rng.sample(list(team), min(n_team, len(team)))
-        created = now - dt.timedelta(days=rng.randint(0, 300), minutes=rng.randint(0, 1440))
+        # Unanswered incoming referrals expire after 14 days: keep the New ones recent.
+        age = rng.randint(0, 10) if status is Status.NEW else rng.randint(0, 300)
+        created = now - dt.timedelta(days=age, minutes=rng.randint(0, 1440))
         out.append(
             Referral(
                 id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
