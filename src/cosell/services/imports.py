@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import uuid
 from collections import defaultdict
@@ -30,7 +29,7 @@ from cosell.services.actor import Actor
 from cosell.services.results import render_results
 from cosell.settings import Settings
 from cosell.store import accounts
-from cosell.store.referrals import ReferralRepository
+from cosell.store.referrals import ReferralRepository, history_entry
 
 Match = Literal["referral-id", "crm-id"]
 Progress = Callable[[int, int], None]
@@ -200,8 +199,10 @@ def apply(
         new_pks = repo.insert_many([d.referral for d in creates if d.referral], actor.user_id)
         pairs = [(int(d.referral.extra["pk"]), d.referral) for d in updates if d.referral]
         repo.update_many(pairs)
-        history = [_history(pk, actor, source, job_id, "created", {}, now) for pk in new_pks] + [
-            _history(pk, actor, source, job_id, "updated", d.changes, now)
+        history = [
+            history_entry(pk, actor, source, "created", {}, now, job_id) for pk in new_pks
+        ] + [
+            history_entry(pk, actor, source, "updated", d.changes, now, job_id)
             for (pk, _), d in zip(pairs, updates, strict=True)
         ]
         repo.add_history(history)
@@ -303,23 +304,3 @@ def _decide(
 def _not_found(record: RowRecord, field_: Field, message: str) -> Decision:
     errors = [*record.errors, RowError(record.column(field_), message)]
     return Decision(record.number, Outcome.FAILED, errors=errors)
-
-
-def _history(
-    pk: int,
-    actor: Actor,
-    source: str,
-    job_id: str | None,
-    action: str,
-    changes: dict[str, Any],
-    now: dt.datetime,
-) -> dict[str, Any]:
-    return {
-        "referral_pk": pk,
-        "at": now,
-        "user_id": actor.user_id,
-        "source": source,
-        "job_id": job_id,
-        "action": action,
-        "changes": json.dumps(changes, ensure_ascii=False),
-    }

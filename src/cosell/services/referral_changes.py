@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -71,7 +70,7 @@ from cosell.settings import Settings
 from cosell.store import accounts
 from cosell.store.db import Database
 from cosell.store.models import ReferralRow, table_of
-from cosell.store.referrals import ReferralRepository
+from cosell.store.referrals import ReferralRepository, history_entry
 
 Source = Literal["api", "page"]
 
@@ -151,7 +150,7 @@ def create_referral(
             referral.team = tuple(m for m in referral.team if m is not _NO_TEAM)
         repo = ReferralRepository(conn, actor)
         [pk] = repo.insert_many([referral], actor.user_id)
-        repo.add_history([_history(pk, actor, source, "created", {}, now)])
+        repo.add_history([history_entry(pk, actor, source, "created", {}, now)])
     return referral
 
 
@@ -229,7 +228,7 @@ def update_referral(
                 raise StaleVersion(referral_id, stored.version + 1, stored.version)
             items = {SOLUTIONS, TEAM} & decision.changes.keys()
             repo.update_many([(pk, referral)], items=bool(items))
-            repo.add_history([_history(pk, actor, source, "updated", decision.changes, now)])
+            repo.add_history([history_entry(pk, actor, source, "updated", decision.changes, now)])
         referral.favorite = bool(repo.is_favorite([referral_id]))
     return referral
 
@@ -285,20 +284,6 @@ def _context(conn: Connection, actor: Actor, record: RowRecord, now: dt.datetime
         catalog=accounts.known_solutions(conn, actor.org_id, referenced),
         now=now,
     )
-
-
-def _history(
-    pk: int, actor: Actor, source: Source, action: str, changes: dict[str, Any], now: dt.datetime
-) -> dict[str, Any]:
-    return {
-        "referral_pk": pk,
-        "at": now,
-        "user_id": actor.user_id,
-        "source": source,
-        "job_id": None,
-        "action": action,
-        "changes": json.dumps(changes, ensure_ascii=False),
-    }
 
 
 def _uuid() -> str:

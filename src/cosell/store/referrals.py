@@ -429,6 +429,27 @@ class ReferralRepository:
         return (rows, *self.children(pks))
 
 
+def history_entry(
+    pk: int,
+    actor: Actor,
+    source: str,
+    action: str,
+    changes: dict[str, Any],
+    now: dt.datetime,
+    job_id: str | None = None,
+) -> dict[str, Any]:
+    """One history row for `add_history`: who, when, from where, fields before/after."""
+    return {
+        "referral_pk": pk,
+        "at": now,
+        "user_id": actor.user_id,
+        "source": source,
+        "job_id": job_id,
+        "action": action,
+        "changes": json.dumps(changes, ensure_ascii=False),
+    }
+
+
 def _referral(
     r: Any, solutions: tuple[SolutionLine, ...], team: tuple[TeamMember, ...]
 ) -> Referral:
