@@ -14,12 +14,13 @@ $cosell import "$out/pipeline.csv" --as "$admin" --results "$out/pipeline-result
 echo "== change the notes of the first open deal and import again: one row is Updated"
 .venv/bin/python - "$out/pipeline.csv" "$out/pipeline-edited.csv" <<'PY'
 import csv, sys
+from datetime import datetime
 src, dst = sys.argv[1], sys.argv[2]
 with open(src, encoding="utf-8-sig", newline="") as f:
     rows = list(csv.reader(f))
 notes, status = rows[0].index("Notes"), rows[0].index("Partner Referral Status")
 first_open = next(r for r in rows[1:] if r[status] != "Closed")  # closed deals cannot change
-first_open[notes] = "Edited in the demo round trip"
+first_open[notes] = f"Edited in the demo round trip, {datetime.now():%Y-%m-%d %H:%M:%S}"
 with open(dst, "w", encoding="utf-8-sig", newline="") as f:
     csv.writer(f, lineterminator="\r\n").writerows(rows)
 PY
