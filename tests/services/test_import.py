@@ -428,3 +428,25 @@ def test_more_than_the_row_limit_is_rejected_as_a_whole(world):
         "The file has 1,001 records; at most 1,000 can be processed"
     ]
     assert stored(world) == []
+
+
+def test_an_update_row_reports_every_problem_at_once(world):
+    rid = create_one(world)
+    data = csv_bytes(
+        [
+            {
+                "Referral ID": rid,
+                "Deal Name": "",
+                "Customer Name": "Fabrikam",
+                "Estimated Close Date": "31/12/2027",
+                "Declined/Lost reason": "2",
+            }
+        ]
+    )
+    errors = " | ".join(run_import(world, world.admin, data).failures[2])
+    assert "Mandatory field Deal Name missing" in errors
+    assert "Customer Name: cannot change after the deal is created" in errors
+    assert "Estimated Close Date" in errors and "MM/DD/YYYY" in errors
+    assert "the reason applies only when" in errors
+    [ref] = stored(world)
+    assert ref.version == 1 and ref.customer_name == "Contoso Corporation"

@@ -212,11 +212,10 @@ def decide_create(
 
 
 def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision:
-    """Compare a row with the stored deal; apply every rule of SPEC §1.3–1.5."""
-    if record.errors:
-        return Decision(record.number, Outcome.FAILED, errors=list(record.errors))
+    """Compare a row with the stored deal; apply every rule of SPEC §1.3–1.5 and report
+    every problem of the row (cells that did not parse are left out of the comparison)."""
     v = record.values
-    errors: list[RowError] = []
+    errors: list[RowError] = list(record.errors)
     engagement = v.get(Field.ENGAGEMENT_ID)
     if engagement is not None and engagement != stored.engagement_id:
         errors.append(
@@ -250,21 +249,23 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         changed[Field.STATUS] = (old_pair, pair)
     new_solutions = _changed_items(record.solutions, stored.solutions)
     new_team = _changed_items(record.team, stored.team)
-    if record.solutions is not None and not record.solutions:
+    if record.solutions == () and not _group_error(record, Group.SOLUTION):
         errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
-    if record.team is not None and not record.team:
+    if record.team == () and not _group_error(record, Group.TEAM_MEMBER):
         errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
     if not changed and new_solutions is None and new_team is None and not errors:
         return Decision(record.number, Outcome.UNCHANGED, referral=stored)
-    if errors:
-        return Decision(record.number, Outcome.FAILED, errors=errors)
     if rules.is_terminal(stored.status):
         names = [record.column(f) for f in changed] + _item_names(new_solutions, new_team)
-        message = (
-            f"the deal is closed ({stored.substatus.value}); no field can change "
-            f"(tried: {', '.join(names)})"
-        )
-        return Decision(record.number, Outcome.FAILED, errors=[RowError("", message)])
+        if names:
+            errors.append(
+                RowError(
+                    "",
+                    f"the deal is closed ({stored.substatus.value}); no field can change "
+                    f"(tried: {', '.join(names)})",
+                )
+            )
+        return Decision(record.number, Outcome.FAILED, errors=errors)
     for f in READ_ONLY_AFTER_CREATE:
         if f in changed:
             old, given = changed[f]
