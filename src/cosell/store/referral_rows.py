@@ -1,0 +1,234 @@
+"""Referrals as table rows and back: the column list, money in cents, dates, history rows.
+
+Kept apart from the repository so the conversions, which run for thousands of rows
+per import or export, stay small, plain and easy to measure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import String, Table, type_coerce
+
+from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
+from cosell.domain.model import Referral, SolutionLine, TeamMember
+from cosell.services.actor import Actor
+from cosell.store.models import Favorite, HistoryRow, ReferralRow, ReferralSolutionRow
+from cosell.store.models import ReferralTeamMemberRow as TeamRow
+
+R = cast(Table, ReferralRow.__table__)
+S = cast(Table, ReferralSolutionRow.__table__)
+T = cast(Table, TeamRow.__table__)
+F = cast(Table, Favorite.__table__)
+H = cast(Table, HistoryRow.__table__)
+
+SCALARS = [
+    "referral_id",
+    "engagement_id",
+    "direction",
+    "deal_name",
+    "customer_name",
+    "address_1",
+    "address_2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "duns",
+    "contact_first_name",
+    "contact_last_name",
+    "contact_phone",
+    "contact_email",
+    "status",
+    "substatus",
+    "ms_status",
+    "reason",
+    "sales_stage",
+    "value_cents",
+    "currency",
+    "close_date",
+    "crm_id",
+    "campaign_id",
+    "notes",
+    "notes_to_ms",
+    "help_required",
+    "help_code",
+    "share_with_ms",
+    "consent",
+    "version",
+    "created_at",
+    "updated_at",
+]
+#: Dates are read as stored text and parsed with `fromisoformat`: several times faster
+#: than the generic result processing, which dominates reading thousands of rows.
+_DATES = frozenset({"close_date", "created_at", "updated_at"})
+COLUMNS = [
+    R.c.pk,
+    *(type_coerce(R.c[n], String).label(n) if n in _DATES else R.c[n] for n in SCALARS),
+]
+
+
+def cents(value: Decimal) -> int:
+    """Money as stored: exact integer cents (values have at most two decimals)."""
+    return int((value * 100).to_integral_exact())
+
+
+def to_date(value: Any) -> dt.date:
+    """A date column's value: text on SQLite (read raw for speed), a date elsewhere."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def money(amount_in_cents: int) -> Decimal:
+    return Decimal(amount_in_cents).scaleb(-2)
+
+
+def to_datetime(value: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def history_entry(
+    pk: int,
+    actor: Actor,
+    source: str,
+    action: str,
+    changes: dict[str, Any],
+    now: dt.datetime,
+    job_id: str | None = None,
+) -> dict[str, Any]:
+    """One history row for `add_history`: who, when, from where, fields before/after."""
+    return {
+        "referral_pk": pk,
+        "at": now,
+        "user_id": actor.user_id,
+        "source": source,
+        "job_id": job_id,
+        "action": action,
+        "changes": json.dumps(changes, ensure_ascii=False),
+    }
+
+
+def referral_from_row(
+    r: Any, solutions: tuple[SolutionLine, ...], team: tuple[TeamMember, ...]
+) -> Referral:
+    (
+        pk,
+        rid,
+        eid,
+        direction,
+        deal,
+        cust,
+        a1,
+        a2,
+        city,
+        state,
+        postal,
+        country,
+        duns,
+        cf,
+        cl,
+        cp,
+        ce,
+        status,
+        substatus,
+        ms,
+        reason,
+        stage,
+        cents,
+        currency,
+        close,
+        crm,
+        campaign,
+        notes,
+        notes_ms,
+        help_req,
+        help_code,
+        share,
+        consent,
+        version,
+        created,
+        updated,
+    ) = r
+    ref = Referral(
+        id=rid,
+        engagement_id=eid,
+        direction=Direction(direction),
+        deal_name=deal,
+        customer_name=cust,
+        address_1=a1,
+        address_2=a2,
+        city=city,
+        state=state,
+        postal_code=postal,
+        country=country,
+        duns=duns,
+        contact_first_name=cf,
+        contact_last_name=cl,
+        contact_phone=cp,
+        contact_email=ce,
+        status=Status(status),
+        substatus=Substatus(substatus),
+        ms_status=MicrosoftStatus(ms) if ms else None,
+        reason=reason,
+        sales_stage=stage,
+        deal_value=money(cents),
+        currency=currency,
+        close_date=to_date(close),
+        crm_id=crm,
+        campaign_id=campaign,
+        notes=notes,
+        notes_to_ms=notes_ms,
+        help_required=bool(help_req),
+        help_code=help_code,
+        share_with_ms=bool(share),
+        consent=bool(consent),
+        solutions=solutions,
+        team=team,
+        version=version,
+        created_at=to_datetime(created),
+        updated_at=to_datetime(updated),
+    )
+    ref.extra["pk"] = pk
+    return ref
+
+
+def row_params(ref: Referral) -> dict[str, Any]:
+    return {
+        "referral_id": ref.id,
+        "engagement_id": ref.engagement_id,
+        "direction": ref.direction.value,
+        "deal_name": ref.deal_name,
+        "customer_name": ref.customer_name,
+        "address_1": ref.address_1,
+        "address_2": ref.address_2,
+        "city": ref.city,
+        "state": ref.state,
+        "postal_code": ref.postal_code,
+        "country": ref.country,
+        "duns": ref.duns,
+        "contact_first_name": ref.contact_first_name,
+        "contact_last_name": ref.contact_last_name,
+        "contact_phone": ref.contact_phone,
+        "contact_email": ref.contact_email,
+        "status": ref.status.value,
+        "substatus": ref.substatus.value,
+        "ms_status": ref.ms_status.value if ref.ms_status else None,
+        "reason": ref.reason,
+        "sales_stage": ref.sales_stage,
+        "value_cents": cents(ref.deal_value),
+        "currency": ref.currency,
+        "close_date": ref.close_date,
+        "crm_id": ref.crm_id,
+        "campaign_id": ref.campaign_id,
+        "notes": ref.notes,
+        "notes_to_ms": ref.notes_to_ms,
+        "help_required": ref.help_required,
+        "help_code": ref.help_code,
+        "share_with_ms": ref.share_with_ms,
+        "consent": ref.consent,
+        "version": ref.version,
+        "created_at": ref.created_at,
+        "updated_at": ref.updated_at,
+    }
