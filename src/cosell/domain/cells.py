@@ -22,8 +22,18 @@ from decimal import Decimal
 from enum import Enum
 from typing import Final, Literal, TypeVar, cast
 
+from cosell.domain._cell_base import CACHE_SIZE, CellError
+from cosell.domain._cell_base import cell_text as _text
 from cosell.domain.enums import SALES_STAGES
 from cosell.domain.formula import neutralize, unneutralize
+from cosell.domain.identifiers import (
+    email_key,
+    parse_country,
+    parse_currency,
+    parse_duns,
+    parse_email,
+    parse_phone,
+)
 from cosell.domain.model import SolutionLine, TeamMember
 from cosell.files.table import Cell
 
@@ -40,26 +50,10 @@ __all__ = [
 DateOrder = Literal["MDY", "DMY", "YMD"]
 _E = TypeVar("_E", bound=Enum)
 
-_CACHE_SIZE: Final = 4096
 #: Largest deal value or price: 15 integer digits, so cents fit a 64-bit integer column.
 MAX_INTEGER_DIGITS: Final = 15
 #: Longest name part of a team member and longest solution ID.
 MAX_NAME_LEN: Final = 100
-
-
-class CellError(ValueError):
-    """A cell that does not hold what its column needs; the message says what was expected."""
-
-    def __init__(self, expected: str) -> None:
-        super().__init__(expected)
-        self.expected = expected
-
-
-def _text(cell: Cell) -> str:
-    if isinstance(cell, str):
-        text = cell.strip()
-        return unneutralize(text) if text[:1] == "'" else text
-    return format_date(cell)
 
 
 # ---------------------------------------------------------------------------
@@ -182,7 +176,7 @@ def _utc_date(value: dt.datetime) -> dt.date:
     return value.astimezone(dt.UTC).date() if value.tzinfo is not None else value.date()
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _date_from_text(text: str, order: DateOrder) -> dt.date:
     expected = f"expected a date as {_DATE_FORMATS[order]}"
     match = _YEAR_FIRST.fullmatch(text)
@@ -244,7 +238,7 @@ def _number_expected(decimal_comma: bool) -> str:
     return f"expected a number ≥ 0 with at most 2 decimals, e.g. {example}"
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _decimal_from_text(text: str, decimal_comma: bool) -> Decimal:
     if text.isascii() and text.isdigit():
         whole, fraction = text, ""
@@ -301,110 +295,6 @@ def format_decimal(value: Decimal, decimal_comma: bool = False) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Codes and contact data
-
-
-@functools.cache
-def _countries() -> dict[str, str]:
-    import pycountry
-
-    table: dict[str, str] = {}
-    for country in pycountry.countries:
-        table[country.alpha_3.casefold()] = country.alpha_2
-        table[country.alpha_2.casefold()] = country.alpha_2
-    return table
-
-
-def parse_country(cell: Cell) -> str:
-    """An ISO 3166-1 country as alpha-2 (`nl`, `NLD` → `NL`)."""
-    country = _countries().get(_text(cell).casefold())
-    if country is None:
-        raise CellError("expected a two-letter ISO 3166 country code, e.g. US or NL")
-    return country
-
-
-# X codes are units, metals and test codes except these circulating currencies;
-# the rest are funds (Bolivian Mvdol, Swiss WIR, Chilean UF …), not money to quote.
-_X_CURRENCIES: Final = frozenset({"XAF", "XCD", "XCG", "XOF", "XPF"})
-_FUNDS: Final = frozenset({"BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"})
-
-
-@functools.cache
-def _currencies() -> frozenset[str]:
-    import pycountry
-
-    return frozenset(
-        code
-        for code in (currency.alpha_3 for currency in pycountry.currencies)
-        if code not in _FUNDS and (not code.startswith("X") or code in _X_CURRENCIES)
-    )
-
-
-def parse_currency(cell: Cell) -> str:
-    """An active ISO 4217 currency code, upper case; no funds, metals or test codes."""
-    text = _text(cell).upper()
-    if text not in _currencies():
-        raise CellError("expected an ISO 4217 currency code, e.g. USD or EUR")
-    return text
-
-
-_DUNS_NOISE: Final = re.compile(r"[\s\-‐‑–—]")
-
-
-def parse_duns(cell: Cell) -> str:
-    """Nine digits; dashes and spaces dropped, 7–8 digits padded with leading zeros."""
-    text = _text(cell)
-    if text.endswith(".0"):
-        text = text[:-2]
-    digits = _DUNS_NOISE.sub("", text)
-    if not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 9):
-        raise CellError("expected a 9-digit D-U-N-S number, e.g. 150483782")
-    return digits.zfill(9)
-
-
-_ATOM: Final = r"[\w!#$%&'*+/=?^`{|}~-]+"
-_EMAIL: Final = re.compile(
-    rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)"
-    r"@(?P<domain>(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59}))",
-    re.IGNORECASE,
-)
-
-
-def parse_email(cell: Cell) -> str:
-    """An address `local@domain`, trimmed, case kept; IDN domains allowed, no DNS."""
-    return _email_from_text(_text(cell))
-
-
-@functools.lru_cache(maxsize=_CACHE_SIZE)
-def _email_from_text(text: str) -> str:
-    match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
-    if match is None or len(match.group("local")) > 64 or "_" in match.group("domain"):
-        raise CellError("expected an email address like name@example.com")
-    return text
-
-
-def email_key(email: str) -> str:
-    """The form in which two addresses are compared (case-insensitive)."""
-    return email.strip().casefold()
-
-
-# The repetition counts the digits (4 to 20), so no Python loop runs per cell.
-_PHONE: Final = re.compile(
-    r"\+?(?=[\d(])(?:[ ()./\u00a0-]*\d){4,20}[ ()./\u00a0-]*(?: *(?:ext\.?|x|#) *\d{1,6})?",
-    re.ASCII | re.IGNORECASE,
-)
-
-
-def parse_phone(cell: Cell) -> str:
-    """Lenient: 4–20 digits with spaces, `+`, `-`, `(`, `)`, `.`, `/`, and an optional
-    `ext`/`x` extension. Returns the trimmed text."""
-    text = _text(cell)
-    if len(text) > 60 or _PHONE.fullmatch(text) is None:
-        raise CellError("expected a phone number of 4 to 20 digits, e.g. +1 425 555 0100")
-    return text
-
-
-# ---------------------------------------------------------------------------
 # Free text
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -454,7 +344,7 @@ def parse_solution(cell: Cell, *, decimal_comma: bool) -> SolutionLine:
     return _solution_from_text(_text(cell), decimal_comma)
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _solution_from_text(text: str, decimal_comma: bool) -> SolutionLine:
     parts = [part.strip() for part in text.split(",")]
     if (
@@ -512,7 +402,7 @@ def parse_team_member(cell: Cell) -> TeamMember:
     return _member_from_text(_text(cell))
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _member_from_text(text: str) -> TeamMember:
     parts = [part.strip() for part in text.split(",")]
     if len(parts) == 3 and "@" in parts[2]:
@@ -528,7 +418,7 @@ def _member_from_text(text: str) -> TeamMember:
     except CellError as exc:
         raise CellError(f"mobile: {exc.expected}") from None
     try:
-        address = _email_from_text(email)
+        address = parse_email(email)
     except CellError as exc:
         raise CellError(f"email: {exc.expected}") from None
     return TeamMember(_name(first, "first name"), _name(last, "last name"), phone, address)

@@ -1,0 +1,111 @@
+"""Parsers of identifiers and contact data: country, currency, D-U-N-S, email, phone."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Final
+
+from cosell.domain._cell_base import CACHE_SIZE, CellError
+from cosell.domain._cell_base import cell_text as _text
+from cosell.files.table import Cell
+
+
+@functools.cache
+def _countries() -> dict[str, str]:
+    import pycountry
+
+    table: dict[str, str] = {}
+    for country in pycountry.countries:
+        table[country.alpha_3.casefold()] = country.alpha_2
+        table[country.alpha_2.casefold()] = country.alpha_2
+    return table
+
+
+def parse_country(cell: Cell) -> str:
+    """An ISO 3166-1 country as alpha-2 (`nl`, `NLD` → `NL`)."""
+    country = _countries().get(_text(cell).casefold())
+    if country is None:
+        raise CellError("expected a two-letter ISO 3166 country code, e.g. US or NL")
+    return country
+
+
+# X codes are units, metals and test codes except these circulating currencies;
+# the rest are funds (Bolivian Mvdol, Swiss WIR, Chilean UF …), not money to quote.
+_X_CURRENCIES: Final = frozenset({"XAF", "XCD", "XCG", "XOF", "XPF"})
+_FUNDS: Final = frozenset({"BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"})
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(
+        code
+        for code in (currency.alpha_3 for currency in pycountry.currencies)
+        if code not in _FUNDS and (not code.startswith("X") or code in _X_CURRENCIES)
+    )
+
+
+def parse_currency(cell: Cell) -> str:
+    """An active ISO 4217 currency code, upper case; no funds, metals or test codes."""
+    text = _text(cell).upper()
+    if text not in _currencies():
+        raise CellError("expected an ISO 4217 currency code, e.g. USD or EUR")
+    return text
+
+
+_DUNS_NOISE: Final = re.compile(r"[\s\-‐‑–—]")
+
+
+def parse_duns(cell: Cell) -> str:
+    """Nine digits; dashes and spaces dropped, 7–8 digits padded with leading zeros."""
+    text = _text(cell)
+    if text.endswith(".0"):
+        text = text[:-2]
+    digits = _DUNS_NOISE.sub("", text)
+    if not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 9):
+        raise CellError("expected a 9-digit D-U-N-S number, e.g. 150483782")
+    return digits.zfill(9)
+
+
+_ATOM: Final = r"[\w!#$%&'*+/=?^`{|}~-]+"
+_EMAIL: Final = re.compile(
+    rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)"
+    r"@(?P<domain>(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59}))",
+    re.IGNORECASE,
+)
+
+
+def parse_email(cell: Cell) -> str:
+    """An address `local@domain`, trimmed, case kept; IDN domains allowed, no DNS."""
+    return _email_from_text(_text(cell))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _email_from_text(text: str) -> str:
+    match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
+    if match is None or len(match.group("local")) > 64 or "_" in match.group("domain"):
+        raise CellError("expected an email address like name@example.com")
+    return text
+
+
+def email_key(email: str) -> str:
+    """The form in which two addresses are compared (case-insensitive)."""
+    return email.strip().casefold()
+
+
+# The repetition counts the digits (4 to 20), so no Python loop runs per cell.
+_PHONE: Final = re.compile(
+    r"\+?(?=[\d(])(?:[ ()./\u00a0-]*\d){4,20}[ ()./\u00a0-]*(?: *(?:ext\.?|x|#) *\d{1,6})?",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def parse_phone(cell: Cell) -> str:
+    """Lenient: 4–20 digits with spaces, `+`, `-`, `(`, `)`, `.`, `/`, and an optional
+    `ext`/`x` extension. Returns the trimmed text."""
+    text = _text(cell)
+    if len(text) > 60 or _PHONE.fullmatch(text) is None:
+        raise CellError("expected a phone number of 4 to 20 digits, e.g. +1 425 555 0100")
+    return text
