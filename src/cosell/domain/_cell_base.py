@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from cosell.domain.formula import unneutralize
-from cosell.files.table import Cell
+from cosell.domain.model import Cell
 
 #: Entries kept by the parsers' caches; the values of one column repeat across rows.
 CACHE_SIZE: Final = 4096

@@ -34,8 +34,7 @@ from cosell.domain.identifiers import (
     parse_email,
     parse_phone,
 )
-from cosell.domain.model import SolutionLine, TeamMember
-from cosell.files.table import Cell
+from cosell.domain.model import Cell, SolutionLine, TeamMember
 
 # fmt: off
 __all__ = [

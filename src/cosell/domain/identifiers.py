@@ -8,7 +8,7 @@ from typing import Final
 
 from cosell.domain._cell_base import CACHE_SIZE, CellError
 from cosell.domain._cell_base import cell_text as _text
-from cosell.files.table import Cell
+from cosell.domain.model import Cell
 
 
 @functools.cache

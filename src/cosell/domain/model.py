@@ -9,6 +9,9 @@ from typing import Any
 
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 
+#: A cell as read from a file: text, or a real date from a spreadsheet date cell.
+Cell = str | dt.date
+
 
 @dataclass(frozen=True, slots=True)
 class SolutionLine:

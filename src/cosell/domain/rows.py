@@ -23,8 +23,7 @@ from cosell.domain.enums import (
 )
 from cosell.domain.fields import Field, Group
 from cosell.domain.headers import ColumnMap
-from cosell.domain.model import SolutionLine, TeamMember
-from cosell.files.table import Cell
+from cosell.domain.model import Cell, SolutionLine, TeamMember
 
 DateOrder = Literal["MDY", "DMY", "YMD"]
 

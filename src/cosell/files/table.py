@@ -1,4 +1,4 @@
-"""The shape every reader returns and every writer takes."""
+"""The shape every reader returns and every writer takes (`Cell` is the domain's)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-#: A cell as read: text, or a real date from a spreadsheet date cell.
-Cell = str | dt.date
+from cosell.domain.model import Cell as Cell  # re-exported: the readers hand out cells
+
 #: A cell to write: text, a number, a date, or nothing.
 OutCell = str | int | Decimal | dt.date | None
 #: How many of a header row's cells are known column headers.
