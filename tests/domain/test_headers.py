@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from cosell.domain import headers as registry
 from cosell.domain.fields import MAX_GROUP_ITEMS, Field, Group
+from cosell.domain.header_names import headers_for
 from cosell.domain.headers import (
     IGNORED,
     LANGUAGES,
     ColumnKey,
     column_letter,
     header_score,
-    headers_for,
     map_columns,
     normalize_header,
     resolve_header,

@@ -20,7 +20,7 @@ from cosell.domain.enums import (
     Substatus,
 )
 from cosell.domain.fields import FIELD_ORDER, REQUIRED_ON_CREATE, Field, Group
-from cosell.domain.headers import headers_for
+from cosell.domain.header_names import headers_for
 from cosell.errors import UsageError
 from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
