@@ -1,24 +1,20 @@
 """The command line (SPEC §5.1): parse, call one service, print. A contract: scripts rely on it.
 
-Exit codes: 0 done (every row succeeded), 1 some rows failed, 2 file rejected or bad
-usage, 3 an internal error. Errors go to stderr, never as a traceback.
+Exit codes and output are in `cli_output`.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError
 
+from cosell.cli_output import errors, fail, progress, report_import, report_rejected
 from cosell.domain.enums import Role
-from cosell.errors import CosellError, FileRejected
+from cosell.errors import FileRejected
 from cosell.services import accounts, demo
 from cosell.services import jobs as job_service
 from cosell.services.exports import ExportOptions, render_template
@@ -81,30 +77,6 @@ class TabChoice(StrEnum):
     all = "all"
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn every error into a message on stderr and an exit code."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except CosellError as exc:
-        _fail(exc.message, 2)
-    except OperationalError as exc:
-        if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
-            _fail("the database has no cosell schema yet; run `cosell init` first", 2)
-        _fail(f"the database cannot be used: {exc.orig}", 2)
-    except OSError as exc:
-        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
-    except Exception as exc:  # the last line of defence: never a traceback
-        _fail(f"internal error ({type(exc).__name__}): {exc}", 3)
-
-
 @app.callback()
 def _main(
     database_url: Annotated[
@@ -112,7 +84,7 @@ def _main(
         typer.Option("--database-url", help="SQLAlchemy URL (env COSELL_DATABASE_URL)."),
     ] = None,
 ) -> None:
-    with _errors():
+    with errors():
         settings = Settings()
         if database_url:
             settings = settings.model_copy(update={"database_url": database_url})
@@ -125,7 +97,7 @@ def init(
     demo_data: Annotated[bool, typer.Option("--demo", help="Add the demo organization.")] = False,
 ) -> None:
     """Create or upgrade the schema; --demo adds a demo organization and prints the logins."""
-    with _errors():
+    with errors():
         db = state.database()
         db.upgrade()
         typer.echo(f"database ready: {_safe_url(db.url)}")
@@ -149,7 +121,7 @@ def org_create(
     partner_id: Annotated[str | None, typer.Option("--partner-id")] = None,
 ) -> None:
     """Create an organization (a partner company)."""
-    with _errors():
+    with errors():
         org = accounts.create_org(state.database(), name, partner_id)
         typer.echo(f'organization "{org.name}" created (id {org.id})')
 
@@ -163,7 +135,7 @@ def user_add(
     name: Annotated[str | None, typer.Option("--name")] = None,
 ) -> None:
     """Add a user: a Referrals admin or a Referrals user."""
-    with _errors():
+    with errors():
         user, pw = accounts.add_user(
             state.database(),
             email,
@@ -184,7 +156,7 @@ def solution_add(
     name: Annotated[str | None, typer.Option("--name")] = None,
 ) -> None:
     """Add a solution to an organization's catalog."""
-    with _errors():
+    with errors():
         db = state.database()
         found = accounts.find_org(db, org)
         created = accounts.add_solution(db, solution_id, org_id=found.id, name=name)
@@ -204,9 +176,9 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Import a CSV or XLSX file: create and update referrals."""
-    with _errors():
+    with errors():
         if results is not None and results.suffix.lower() not in (".csv", ".xlsx"):
-            _fail("--results must name a .csv or .xlsx file")
+            fail("--results must name a .csv or .xlsx file")
         db = state.database()
         actor = accounts.actor_for(db, as_)
         data = file.read_bytes()
@@ -214,12 +186,12 @@ def import_(
         try:
             job_id = job_service.submit_import(db, actor, file.name, data, options, state.settings)
         except FileRejected as exc:
-            _report_rejected(None, exc.message, dry_run, as_json)
-        with _progress(enabled=not as_json) as progress:
-            job = job_service.run_job(db, job_id, state.settings, progress)
+            report_rejected(None, exc.message, dry_run, as_json)
+        with progress(enabled=not as_json) as on_progress:
+            job = job_service.run_job(db, job_id, state.settings, on_progress)
         summary = job.summary or {}
         if job.status == job_store.REJECTED:
-            _report_rejected(
+            report_rejected(
                 job_id,
                 (summary.get("errors") or [job.error or ""])[0],
                 dry_run,
@@ -235,91 +207,8 @@ def import_(
             content = blob[2] if blob[0].endswith(f".{fmt}") else convert(blob[2], fmt)
             results.write_bytes(content)
             results_path = str(results)
-        _report_import(job_id, summary, results_path, as_json)
+        report_import(job_id, summary, results_path, as_json)
         raise typer.Exit(1 if summary.get("failed") else 0)
-
-
-def _report_rejected(
-    job_id: str | None,
-    message: str,
-    dry_run: bool,
-    as_json: bool,
-    warnings: list[str] | None = None,
-) -> NoReturn:
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "job_id": job_id,
-                    "status": "rejected",
-                    "dry_run": dry_run,
-                    "rows": 0,
-                    "created": 0,
-                    "updated": 0,
-                    "unchanged": 0,
-                    "failed": 0,
-                    "results_file": None,
-                    "duration_s": 0.0,
-                    "errors": [message],
-                    "warnings": warnings or [],
-                }
-            )
-        )
-    _fail(f"file rejected: {message}", 2)
-
-
-def _report_import(
-    job_id: str, summary: dict[str, Any], results_path: str | None, as_json: bool
-) -> None:
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "job_id": job_id,
-                    "status": summary["status"],
-                    "dry_run": summary["dry_run"],
-                    "rows": summary["rows"],
-                    "created": summary["created"],
-                    "updated": summary["updated"],
-                    "unchanged": summary["unchanged"],
-                    "failed": summary["failed"],
-                    "results_file": results_path,
-                    "duration_s": summary["duration_s"],
-                    "errors": summary["errors"],
-                    "warnings": summary["warnings"],
-                }
-            )
-        )
-    else:
-        verb = "would be " if summary["dry_run"] else ""
-        typer.echo(
-            f"{summary['rows']} rows: {summary['created']} {verb}created, "
-            f"{summary['updated']} {verb}updated, {summary['unchanged']} unchanged, "
-            f"{summary['failed']} not processed ({summary['duration_s']:.3f} s)"
-            + (" [dry run]" if summary["dry_run"] else "")
-        )
-        if results_path:
-            typer.echo(f"results file: {results_path}")
-    for warning in summary.get("warnings", []):
-        typer.echo(f"warning: {warning}", err=True)
-    for failure in summary.get("failures", []):
-        typer.echo(f"row {failure['row']}: {'; '.join(failure['errors'])}", err=True)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=None) as bar:
-        task = bar.add_task("importing", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @app.command()
@@ -336,7 +225,7 @@ def export(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Export the referrals the user can see, with filters, to CSV or XLSX."""
-    with _errors():
+    with errors():
         fmt = _format_of(output)
         db = state.database()
         actor = accounts.actor_for(db, as_)
@@ -353,7 +242,7 @@ def export(
         with db.read() as conn:
             blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id or "")
         if job.status != job_store.COMPLETED or blob is None:
-            _fail(job.error or "the export failed", 3)
+            fail(job.error or "the export failed", 3)
         output.write_bytes(blob[2])
         summary = job.summary or {}
         if as_json:
@@ -382,7 +271,7 @@ def template(
     lang: Annotated[str | None, typer.Option("--lang")] = None,
 ) -> None:
     """Write an empty import template with every column."""
-    with _errors():
+    with errors():
         output.write_bytes(render_template(_format_of(output), lang))
         typer.echo(f"template written to {output}")
 
@@ -400,9 +289,9 @@ def token_create(
     org: Annotated[str | None, typer.Option("--org", help="Organization (integration).")] = None,
 ) -> None:
     """Create an API bearer token (shown once; only its hash is stored)."""
-    with _errors():
+    with errors():
         if integration == (as_ is not None) or (integration and not org):
-            _fail("give either --as EMAIL, or --integration --org NAME")
+            fail("give either --as EMAIL, or --integration --org NAME")
         token = accounts.create_token(
             state.database(), user_email=as_, integration_org=org if integration else None
         )
@@ -420,7 +309,7 @@ def serve(
     """Run the web application and API, with an embedded job worker by default."""
     from cosell.serve import run_server
 
-    with _errors():
+    with errors():
         state.database().upgrade()
         run_server(state.settings, host, port, with_worker=not no_worker)
 
@@ -432,14 +321,14 @@ def worker(
     """Run a job worker alone (scale-out: any number, on any machine)."""
     from cosell.serve import run_worker
 
-    with _errors():
+    with errors():
         run_worker(state.settings, workers=threads)
 
 
 def _format_of(path: Path) -> Any:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        _fail(f"{path} must end in .csv or .xlsx")
+        fail(f"{path} must end in .csv or .xlsx")
     return suffix[1:]
 
 
@@ -451,7 +340,7 @@ def _enum_values(values: list[str], what: str) -> list[str]:
     out = []
     for v in values:
         if v.strip().casefold() not in by_name:
-            _fail(f'unknown {what} "{v}"; expected one of {", ".join(by_name.values())}')
+            fail(f'unknown {what} "{v}"; expected one of {", ".join(by_name.values())}')
         out.append(by_name[v.strip().casefold()])
     return out
 
