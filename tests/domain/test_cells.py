@@ -570,6 +570,11 @@ def test_lone_surrogate_is_rejected() -> None:
     fails(cells.parse_text, "a\ud800b", 200, match="control characters")
 
 
+@pytest.mark.parametrize("text", ["a\ufffeb", "a\uffffb"])
+def test_noncharacters_a_spreadsheet_cannot_hold_are_rejected(text: str) -> None:
+    fails(cells.parse_text, text, 200, match="control characters")
+
+
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [

@@ -128,3 +128,26 @@ def test_seed_language_headers_exactly_as_in_the_seeds(world, prefix):
     data = csv_bytes([by_label], headers)
     ref = assert_round_trip(world, data, f"{prefix}.csv")
     assert ref.customer_name == VALID_ROW["Customer Name"]
+
+
+def test_a_leading_apostrophe_guard_is_csv_only(world):
+    """CSV cells may carry the `'` export adds before `=`; XLSX cells are literal text."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet()
+    values = {**VALID_ROW, "Deal Name": "'=literal", "Notes": "=not a formula"}
+    for col, (header, value) in enumerate(values.items()):
+        sheet.write_string(0, col, header)
+        sheet.write_string(1, col, value)
+    book.close()
+    assert run_import(world, world.admin, out.getvalue(), name="d.xlsx").count("created") == 1
+    ref = only_referral(world)
+    assert (ref.deal_name, ref.notes) == ("'=literal", "=not a formula")
+    csv_row = {**VALID_ROW, "Deal Name": "'=guarded", "CRM ID": "other"}
+    assert run_import(world, world.admin, csv_bytes([csv_row])).count("created") == 1
+    with world.db.read() as conn:
+        names = {
+            r.deal_name
+            for r in ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=10)
+        }
+    assert names == {"'=literal", "=guarded"}

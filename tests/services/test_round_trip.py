@@ -20,7 +20,7 @@ from tests.support import CATALOG, SELLER, csv_bytes, read_csv, row, run_import
 text = (
     st.text(
         alphabet=st.characters(
-            blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff"
+            blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff\ufffe\uffff"
         )
         | st.sampled_from([",", ";", '"', "'", "=", "+", "-", "@", "\n"]),
         min_size=1,
@@ -30,7 +30,8 @@ text = (
     .filter(lambda s: s and "\n" not in s)
 )
 notes = st.none() | st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.just("\n"),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+    | st.just("\n"),
     min_size=1,
     max_size=80,
 ).map(str.strip).filter(bool)

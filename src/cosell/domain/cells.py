@@ -296,8 +296,12 @@ def format_decimal(value: Decimal, decimal_comma: bool = False) -> str:
 # ---------------------------------------------------------------------------
 # Free text
 
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_MULTILINE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Control characters, lone surrogates and the noncharacters U+FFFE/U+FFFF: none can be
+# stored in a spreadsheet (XML forbids them), so a deal holding one could not round-trip.
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_MULTILINE: Final = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def parse_text(cell: Cell, max_len: int, *, multiline: bool = False) -> str:

@@ -22,6 +22,7 @@ from cosell.domain.enums import (
     Substatus,
 )
 from cosell.domain.fields import Field, Group
+from cosell.domain.formula import neutralize
 from cosell.domain.headers import ColumnMap
 from cosell.domain.model import Cell, SolutionLine, TeamMember
 
@@ -90,6 +91,9 @@ class RowParser:
     headers: Sequence[str]
     decimal_comma: bool = False
     date_order: DateOrder = "MDY"
+    #: Cells are literal text (XLSX), not CSV text where export put a formula-guarding
+    #: `'` that the parsers remove: such a cell is guarded first so it comes back as is.
+    literal: bool = False
 
     def parse(self, number: int, row: Sequence[Cell]) -> RowRecord:
         record = RowRecord(number=number, values={})
@@ -106,6 +110,8 @@ class RowParser:
                 if not cell:
                     record.values[f] = None
                     continue
+                if self.literal and cell[0] == "'":
+                    cell = neutralize(cell)
             try:
                 record.values[f] = parsers[f](cell)
             except CellError as exc:
@@ -128,6 +134,8 @@ class RowParser:
             text = cell.strip() if isinstance(cell, str) else cells.format_date(cell)
             if not text:
                 continue
+            if self.literal and text[0] == "'":
+                text = neutralize(text)
             try:
                 if group is Group.SOLUTION:
                     items.append(cells.parse_solution(text, decimal_comma=self.decimal_comma))

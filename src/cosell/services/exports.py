@@ -28,6 +28,7 @@ from cosell.services.actor import Actor
 from cosell.services.gc import gc_paused
 from cosell.settings import Settings
 from cosell.store.filters import ReferralFilters
+from cosell.store.referral_rows import ITEM_SEPARATOR
 from cosell.store.referrals import ReferralRepository, to_date
 
 Format = Literal["csv", "xlsx"]
@@ -90,11 +91,11 @@ def export_referrals(
     started = time.perf_counter()
     repo = ReferralRepository(conn, actor)
     with gc_paused():
-        rows, solutions, team = repo.raw_search(options.filters, limit=settings.max_export_rows)
+        rows = repo.raw_search(options.filters, limit=settings.max_export_rows)
         matched = len(rows)
         if matched >= settings.max_export_rows:
             matched = repo.count(options.filters)
-        data = _render(rows, solutions, team, options)
+        data = _render(rows, options)
     truncated = matched > len(rows)
     if truncated:
         message = f"{len(rows):,} of {matched:,} exported — narrow the filters"
@@ -103,38 +104,33 @@ def export_referrals(
     return ExportResult(data, len(rows), matched, truncated, time.perf_counter() - started, message)
 
 
-def _render(
-    rows: Sequence[Any],
-    solutions: dict[int, list[Any]],
-    team: dict[int, list[Any]],
-    options: ExportOptions,
-) -> bytes:
-    n_solutions = max([len(v) for v in solutions.values()] + [1])
-    n_team = max([len(v) for v in team.values()] + [1])
+def _render(rows: Sequence[Any], options: ExportOptions) -> bytes:
+    """Rows of `ReferralRepository.raw_search` as the file: SPEC §2.1 columns, then as many
+    Solution / Team member columns as the widest deal."""
+    items = [(_split(r[36]), _split(r[37])) for r in rows]
+    n_solutions = max([len(sols) for sols, _ in items] + [1])
+    n_team = max([len(team) for _, team in items] + [1])
     headers = _headers(options.lang, n_solutions, n_team)
     xlsx = options.format == "xlsx"
     money = _money_cell(xlsx, options.delimiter == ";")
     day = to_date if xlsx else _us_date
-    no_solutions: list[Any] = []
     yes_no = _YES_NO
     out: list[list[OutCell]] = []
-    for r in rows:
-        pk = r[0]
+    for r, (sols, team) in zip(rows, items, strict=True):
         line: list[OutCell] = [
             "", r[2], r[1], *r[4:21], str(r[21]), money(r[22]), r[23], day(r[24]),
             r[25], r[26], r[27], yes_no[r[29]], r[30], yes_no[r[31]], r[28], yes_no[r[32]],
+            *sols, *[None] * (n_solutions - len(sols)), *team, *[None] * (n_team - len(team)),
         ]  # fmt: skip
-        items = solutions.get(pk, no_solutions)
-        line.extend([_solution(*item) for item in items])
-        line.extend([None] * (n_solutions - len(items)))
-        members = team.get(pk, no_solutions)
-        line.extend([f"{m[0]}, {m[1]}, {m[2] or ''}, {m[3]}" for m in members])
-        line.extend([None] * (n_team - len(members)))
         out.append(line)
     if xlsx:
         text = [i for i, f in enumerate(FIELD_ORDER) if f in _TEXT_FIELDS]
         return write_xlsx(headers, out, text_columns=text)
     return write_csv(headers, out, delimiter=options.delimiter)
+
+
+def _split(cells: str) -> list[str]:
+    return cells.split(ITEM_SEPARATOR) if cells else []
 
 
 _YES_NO = {True: "Yes", False: "No"}  # SQLite gives 1 and 0, which hash the same
@@ -157,16 +153,6 @@ def _us_date(value: Any) -> str:
     if isinstance(value, str):  # SQLite keeps ISO text: reorder without parsing
         return f"{value[5:7]}/{value[8:10]}/{value[0:4]}"
     return cells.format_date(value)
-
-
-def _solution(sid: str, currency: str | None, cents: int | None, quantity: int | None) -> str:
-    """As `cells.format_solution`, from stored values without building objects."""
-    if quantity is not None:
-        price = "" if cents is None else _cents_text(cents)
-        return f"{sid}, {currency or ''}, {price}, {quantity}"
-    if cents is not None:
-        return f"{sid}, {currency or ''}, {_cents_text(cents)}"
-    return f"{sid}, {currency}" if currency else sid
 
 
 def render_template(fmt: Format, lang: str | None) -> bytes:

@@ -142,6 +142,7 @@ def prepare(
         table.headers,
         decimal_comma=table.delimiter == ";",
         date_order=options.date_order,
+        literal=table.format == "xlsx",
     )
     records: list[RowRecord] = []
     step = max(1, count // 4)

@@ -138,6 +138,11 @@ class ReferralRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The Solution N / Team member N cells as export writes them, joined by U+001F:
+    # a copy of referral_solutions / referral_team_members kept by every write, so an
+    # export of thousands of deals reads one table.
+    solution_cells: Mapped[str] = mapped_column(Text, default="", server_default="")
+    team_cells: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ReferralSolutionRow(Base):

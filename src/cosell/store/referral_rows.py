@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import String, Table, type_coerce
 
+from cosell.domain.cells import format_solution, format_team_member
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services.actor import Actor
@@ -61,6 +62,8 @@ SCALARS = [
     "version",
     "created_at",
     "updated_at",
+    "solution_cells",
+    "team_cells",
 ]
 #: Dates are read as stored text and parsed with `fromisoformat`: several times faster
 #: than the generic result processing, which dominates reading thousands of rows.
@@ -69,6 +72,10 @@ COLUMNS = [
     R.c.pk,
     *(type_coerce(R.c[n], String).label(n) if n in _DATES else R.c[n] for n in SCALARS),
 ]
+
+
+#: Joins the cells in `solution_cells` / `team_cells` (a control character never in a cell).
+ITEM_SEPARATOR = "\x1f"
 
 
 def cents(value: Decimal) -> int:
@@ -150,6 +157,8 @@ def referral_from_row(
         version,
         created,
         updated,
+        _solution_cells,
+        _team_cells,
     ) = r
     ref = Referral(
         id=rid,
@@ -231,4 +240,6 @@ def row_params(ref: Referral) -> dict[str, Any]:
         "version": ref.version,
         "created_at": ref.created_at,
         "updated_at": ref.updated_at,
+        "solution_cells": ITEM_SEPARATOR.join(map(format_solution, ref.solutions)),
+        "team_cells": ITEM_SEPARATOR.join(map(format_team_member, ref.team)),
     }

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services.actor import Actor
@@ -227,18 +227,12 @@ class ReferralRepository:
             for r in rows
         ]
 
-    def children(
-        self, pks: Sequence[int] | Select[Any]
-    ) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    def children(self, pks: Sequence[int]) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
         """Solutions (id, currency, price in cents, quantity) and team members (first,
-        last, phone, email) of the given referrals, in their order, as plain tuples.
-
-        `pks` is a list of primary keys or a query selecting them (one statement each
-        then, however many referrals it selects)."""
+        last, phone, email) of the given referrals, in their order, as plain tuples."""
         sols: dict[int, list[Any]] = {}
         team: dict[int, list[Any]] = {}
-        chunks = [pks] if isinstance(pks, Select) else list(_chunks(pks))
-        for chunk in chunks:
+        for chunk in _chunks(pks):
             rows = fetch_all(
                 self.conn,
                 select(
@@ -259,19 +253,11 @@ class ReferralRepository:
                 team.setdefault(pk, []).append(rest)
         return sols, team
 
-    def raw_search(
-        self, filters: ReferralFilters, *, limit: int
-    ) -> tuple[list[Any], dict[int, list[Any]], dict[int, list[Any]]]:
-        """Like `search`, as plain rows (`pk` then the columns of `SCALARS`) and children;
-        for export, which formats thousands of rows and needs no objects."""
-
-        def selection(*columns: Any) -> Select[Any]:
-            query = filtered(select(*columns), self.actor, filters)
-            return query.order_by(*order_by(filters.sort)).limit(limit)
-
-        rows = fetch_all(self.conn, selection(*COLUMNS))
-        pks = select(selection(R.c.pk).subquery().c.pk)
-        return (rows, *self.children(pks))
+    def raw_search(self, filters: ReferralFilters, *, limit: int) -> list[Any]:
+        """Like `search`, as plain rows (`pk`, then the columns of `SCALARS`), for export,
+        which formats thousands of rows and needs no objects."""
+        query = filtered(select(*COLUMNS), self.actor, filters)
+        return fetch_all(self.conn, query.order_by(*order_by(filters.sort)).limit(limit))
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

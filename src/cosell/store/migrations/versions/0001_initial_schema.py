@@ -193,6 +193,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("solution_cells", sa.Text(), nullable=False, server_default=""),
+        sa.Column("team_cells", sa.Text(), nullable=False, server_default=""),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_referrals_created_by_users")
         ),
