@@ -9,6 +9,7 @@ whole file can be uploaded again without creating anything twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from cosell.domain.fields import Field
@@ -43,10 +44,13 @@ def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowRes
     position = {src: dst for dst, src in enumerate(keep, start=1)}
 
     out: list[list[OutCell]] = []
+    width = max(keep, default=-1) + 1
+    take = itemgetter(*keep) if len(keep) > 1 else lambda cells: tuple(cells[i] for i in keep)
     for row, result in zip(table.rows, results, strict=True):
         cells: list[Cell] = row.cells
-        line: list[OutCell] = ["; ".join(str(e) for e in result.errors)]
-        line.extend(cells[i] if i < len(cells) else "" for i in keep)
+        if len(cells) < width:  # the reader pads rows to the headers; be safe anyway
+            cells = cells + [""] * (width - len(cells))
+        line: list[OutCell] = ["; ".join(map(str, result.errors)), *take(cells)]
         if result.referral_id:
             if add_eid:
                 line.append(result.engagement_id)

@@ -10,6 +10,7 @@ conversions the driver cannot do itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
@@ -33,14 +34,18 @@ def executemany(
     processors = _processors(conn, table, keys)
     sql = str(compiled)
     if names:
-        procs = [processors.get(n) for n in names]
-        params: list[Any] = [
-            tuple(
-                row[n] if p is None or row[n] is None else p(row[n])
-                for n, p in zip(names, procs, strict=True)
-            )
-            for row in rows
-        ]
+        take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        converted = [(i, processors[n]) for i, n in enumerate(names) if n in processors]
+        params: list[Any] = [take(row) for row in rows]
+        if converted:
+            rows_out = []
+            for values in params:
+                items = list(values)
+                for i, convert in converted:
+                    if items[i] is not None:
+                        items[i] = convert(items[i])
+                rows_out.append(tuple(items))
+            params = rows_out
     else:
         params = [
             {
