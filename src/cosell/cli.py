@@ -13,13 +13,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from cosell.cli_output import errors, fail, progress, report_import, report_rejected
-from cosell.domain.enums import Role
+from cosell.domain import cells
+from cosell.domain.cells import CellError
+from cosell.domain.enums import Role, Status, Substatus
 from cosell.errors import FileRejected
-from cosell.services import accounts, demo
+from cosell.services import accounts, demo, job_access
 from cosell.services import jobs as job_service
 from cosell.services.exports import ExportOptions, render_template
 from cosell.services.imports import ImportOptions
-from cosell.services.results import convert
 from cosell.settings import Settings
 from cosell.store import jobs as job_store
 from cosell.store.db import Database
@@ -199,13 +200,9 @@ def import_(
                 summary.get("warnings", []),
             )
         results_path = None
-        if results is not None and job.result_blob_id:
-            with db.read() as conn:
-                blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id)
-            assert blob is not None
+        if results is not None:
             fmt = results.suffix.lower().lstrip(".")
-            content = blob[2] if blob[0].endswith(f".{fmt}") else convert(blob[2], fmt)
-            results.write_bytes(content)
+            results.write_bytes(job_access.results_file(db, actor, job, fmt)[1])
             results_path = str(results)
         report_import(job_id, summary, results_path, as_json)
         raise typer.Exit(1 if summary.get("failed") else 0)
@@ -231,19 +228,17 @@ def export(
         actor = accounts.actor_for(db, as_)
         filters = ReferralFilters(
             tab=Tab(tab.value),
-            statuses=_enum_values(status or [], "status"),
-            substatuses=_enum_values(substatus or [], "substatus"),
+            statuses=_enum_values(status or [], Status),
+            substatuses=_enum_values(substatus or [], Substatus),
             countries=[c.strip().upper() for c in country or []],
             search=search,
         )
         options = ExportOptions(filters=filters, format=fmt, lang=lang, delimiter=delimiter)
         job_id = job_service.submit_export(db, actor, options)
         job = job_service.run_job(db, job_id, state.settings)
-        with db.read() as conn:
-            blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id or "")
-        if job.status != job_store.COMPLETED or blob is None:
+        if job.status != job_store.COMPLETED:
             fail(job.error or "the export failed", 3)
-        output.write_bytes(blob[2])
+        output.write_bytes(job_access.job_file(db, actor, job, "exported file")[1])
         summary = job.summary or {}
         if as_json:
             typer.echo(
@@ -332,16 +327,14 @@ def _format_of(path: Path) -> Any:
     return suffix[1:]
 
 
-def _enum_values(values: list[str], what: str) -> list[str]:
-    from cosell.domain.enums import Status, Substatus
-
-    enum = Status if what == "status" else Substatus
-    by_name = {m.value.casefold(): m.value for m in enum}
+def _enum_values(values: list[str], enum: type[StrEnum]) -> list[str]:
+    """Status names as the file accepts them (any case), or a usage error."""
     out = []
-    for v in values:
-        if v.strip().casefold() not in by_name:
-            fail(f'unknown {what} "{v}"; expected one of {", ".join(by_name.values())}')
-        out.append(by_name[v.strip().casefold()])
+    for value in values:
+        try:
+            out.append(cells.parse_enum(value, enum).value)
+        except CellError as exc:
+            fail(f'unknown {enum.__name__.lower()} "{value}": {exc}')
     return out
 
 

@@ -151,3 +151,14 @@ def test_a_leading_apostrophe_guard_is_csv_only(world):
             for r in ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=10)
         }
     assert names == {"'=literal", "=guarded"}
+
+
+def test_csv_results_converted_to_xlsx_reimport_unchanged(world):
+    from cosell.services.results import convert
+
+    first = run_import(world, world.admin, csv_bytes([{**VALID_ROW, "Notes": "=not a formula"}]))
+    assert b"'=not a formula" in (first.results or b"")  # guarded in the CSV results
+    xlsx = convert(first.results or b"", "xlsx")
+    again = run_import(world, world.admin, xlsx, name="results.xlsx")
+    assert (again.count("unchanged"), again.count("failed")) == (1, 0), again.failures
+    assert only_referral(world).notes == "=not a formula"

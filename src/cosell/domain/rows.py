@@ -7,12 +7,13 @@ fails a required one).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from cosell.domain import cells
-from cosell.domain.cells import CellError
+from cosell.domain.cells import CellError, DateOrder
 from cosell.domain.enums import (
     DECLINED_LOST_REASONS,
     ERROR_REASONS,
@@ -25,8 +26,6 @@ from cosell.domain.fields import Field, Group
 from cosell.domain.formula import neutralize
 from cosell.domain.headers import ColumnMap
 from cosell.domain.model import Cell, SolutionLine, TeamMember
-
-DateOrder = Literal["MDY", "DMY", "YMD"]
 
 #: Every reason code, so a row's reason parses before we know which list applies.
 _ALL_REASONS = {**DECLINED_LOST_REASONS, **ERROR_REASONS}
@@ -161,14 +160,9 @@ def _text(limit: int, multiline: bool = False) -> Callable[[Cell], str]:
     return parse
 
 
-_PARSER_CACHE: dict[tuple[bool, str], dict[Field, Callable[[Cell], Any]]] = {}
-
-
+@functools.cache
 def _parsers(decimal_comma: bool, date_order: DateOrder) -> dict[Field, Callable[[Cell], Any]]:
-    key = (decimal_comma, date_order)
-    cached = _PARSER_CACHE.get(key)
-    if cached is not None:
-        return cached
+    """The parser of each field for one kind of file (built once per kind)."""
     table: dict[Field, Callable[[Cell], Any]] = {
         f: _text(limit) for f, limit in _TEXT_LIMITS.items()
     }
@@ -193,5 +187,4 @@ def _parsers(decimal_comma: bool, date_order: DateOrder) -> dict[Field, Callable
             Field.CONSENT: cells.parse_yes_no,
         }
     )
-    _PARSER_CACHE[key] = table
     return table

@@ -73,7 +73,13 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*"), name="cosell.maintenance")(self._maintenance)
 
     def enqueue(self, job_id: str) -> None:
-        self._run(job_id)
+        """Hand a stored job to the queue. Should the queue be unreachable, the job stays
+        queued in the database and the periodic re-queue of stale jobs picks it up, so
+        the caller (an upload, an export request) never fails or loses it here."""
+        try:
+            self._run(job_id)
+        except Exception:
+            log.exception("could not enqueue job %s; it will be re-queued", job_id)
 
     def consumer(self, workers: int = 1) -> Any:
         return self.huey.create_consumer(

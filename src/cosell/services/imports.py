@@ -18,10 +18,11 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from cosell.domain.cells import DateOrder
 from cosell.domain.decide import Context, Decision, Outcome, decide_create, decide_update
 from cosell.domain.fields import Field
 from cosell.domain.headers import ColumnMap, header_score, map_columns
-from cosell.domain.rows import DateOrder, RowError, RowParser, RowRecord
+from cosell.domain.rows import RowError, RowParser, RowRecord
 from cosell.errors import FileRejected, UsageError
 from cosell.files.reader import read_table
 from cosell.files.table import Table

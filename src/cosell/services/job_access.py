@@ -6,9 +6,11 @@ it. Anything else is "not found", never "forbidden", so job ids reveal nothing.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from cosell.errors import Conflict, NotFound
-from cosell.services.actor import Actor
-from cosell.services.referral_changes import require_user
+from cosell.services.actor import Actor, require_user
+from cosell.services.results import convert
 from cosell.store import jobs as store
 from cosell.store.db import Database
 
@@ -46,3 +48,17 @@ def job_file(db: Database, actor: Actor, job: store.JobRecord, what: str) -> tup
     if blob is None:
         raise NotFound(f"The {job.kind} job {job.id} has no {what} (it is {job.status})")
     return blob[0], blob[2]
+
+
+def results_file(
+    db: Database, actor: Actor, job: store.JobRecord, fmt: str | None = None
+) -> tuple[str, bytes, str]:
+    """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or, by
+    default, the format of the upload it answers."""
+    name, data = job_file(db, actor, job, "results file")
+    stored = "xlsx" if name.lower().endswith(".xlsx") else "csv"
+    wanted = fmt or stored
+    if wanted != stored:
+        data = convert(data, wanted)
+        name = str(PurePath(name).with_suffix(f".{wanted}"))
+    return name, data, wanted

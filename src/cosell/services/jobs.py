@@ -17,10 +17,10 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from cosell.errors import FileRejected, NotFound, UsageError
+from cosell.errors import FileRejected, NotFound
 from cosell.files.reader import check_size
 from cosell.services import imports
-from cosell.services.actor import Actor
+from cosell.services.actor import Actor, require_user
 from cosell.services.clock import utcnow
 from cosell.services.exports import CONTENT_TYPES, ExportOptions, export_referrals
 from cosell.services.gc import gc_paused
@@ -46,8 +46,7 @@ def submit_import(
 ) -> str:
     check_size(len(data), settings.max_upload_bytes)
     name = PurePath(file_name.replace("\\", "/")).name[:255] or "upload"
-    if actor.user_id is None:
-        raise UsageError("imports are made by a user")
+    user_id = require_user(actor, "import files")
     now = utcnow()
     with db.write() as conn:
         blob = store.put_blob(
@@ -61,7 +60,7 @@ def submit_import(
         return store.add_job(
             conn,
             org_id=actor.org_id,
-            user_id=actor.user_id,
+            user_id=user_id,
             kind=IMPORT,
             options=options.to_json(),
             file_name=name,
@@ -71,13 +70,12 @@ def submit_import(
 
 
 def submit_export(db: Database, actor: Actor, options: ExportOptions) -> str:
-    if actor.user_id is None:
-        raise UsageError("exports are made by a user")
+    user_id = require_user(actor, "export files")
     with db.write() as conn:
         return store.add_job(
             conn,
             org_id=actor.org_id,
-            user_id=actor.user_id,
+            user_id=user_id,
             kind=EXPORT,
             options=export_options_to_json(options),
             file_name=None,

@@ -110,12 +110,6 @@ class RowErrors(UsageError):
         }
 
 
-def require_user(actor: Actor, what: str) -> None:
-    """Favorites, imports and exports belong to a person; the integration token is none."""
-    if actor.integration or actor.user_id is None:
-        raise PermissionDenied(f"the integration token cannot {what}; use a user's API token")
-
-
 # ------------------------------------------------------------------ create
 def create_referral(
     db: Database, actor: Actor, given: ReferralInput, *, source: Source, settings: Settings

@@ -10,7 +10,7 @@ from typing import Any
 
 from cosell.domain.model import Referral
 from cosell.errors import NotFound, UsageError
-from cosell.services.actor import Actor
+from cosell.services.actor import Actor, require_user
 from cosell.store import accounts
 from cosell.store.db import Database
 from cosell.store.filters import ReferralFilters
@@ -85,6 +85,7 @@ def history(db: Database, actor: Actor, referral_id: str) -> list[dict[str, Any]
 
 
 def set_favorite(db: Database, actor: Actor, referral_id: str, on: bool) -> None:
+    require_user(actor, "keep favorites")
     with db.write() as conn:
         if not ReferralRepository(conn, actor).set_favorite(referral_id, on):
             raise NotFound(f"Referral ID {referral_id} was not found")

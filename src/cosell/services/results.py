@@ -13,6 +13,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from cosell.domain.fields import Field
+from cosell.domain.formula import unneutralize
 from cosell.domain.headers import ColumnMap, header_score
 from cosell.files.reader import read_table
 from cosell.files.table import Cell, OutCell, Table
@@ -74,9 +75,12 @@ _ID_HEADERS = {Field.REFERRAL_ID.value, Field.ENGAGEMENT_ID.value}
 
 
 def convert(data: bytes, to_format: str) -> bytes:
-    """A results (or export) file in the other format: CSV ↔ XLSX."""
+    """A results (or export) file in the other format: CSV ↔ XLSX. The formula guard `'`
+    belongs to CSV cells only: it is removed going to XLSX and added going to CSV."""
     table = read_table(data, header_score=lambda cells: max(header_score(cells), 1))
     rows: list[list[OutCell]] = [list(r.cells) for r in table.rows]
     if to_format == "xlsx":
+        if table.format == "csv":
+            rows = [[unneutralize(c) if isinstance(c, str) else c for c in row] for row in rows]
         return write_xlsx(table.headers, rows, text_columns=range(len(table.headers)))
     return write_csv(table.headers, rows, delimiter=table.delimiter or ",")

@@ -4,11 +4,8 @@ file downloads, ETags, and access to import and export jobs."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cosell.errors import UsageError
@@ -95,19 +92,6 @@ def file_responses(description: str) -> dict[int | str, dict[str, Any]]:
             },
         }
     }
-
-
-def download(name: str, data: bytes, fmt: str) -> Response:
-    """`data` as an attachment named `name` (its suffix set to `fmt`), readable by any browser:
-    an ASCII `filename` and the exact name in `filename*` (RFC 6266)."""
-    name = str(PurePath(PurePath(name).name or "download").with_suffix(f".{fmt}"))
-    plain = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
-    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
-    return Response(
-        data,
-        media_type=CONTENT_TYPES[fmt],
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-    )
 
 
 def etag(version: int) -> str:

@@ -8,7 +8,6 @@ the same message the command line prints.
 
 from __future__ import annotations
 
-import logging
 from pathlib import PurePath
 from typing import Annotated, Literal
 
@@ -18,16 +17,13 @@ from cosell.errors import FileRejected
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
-from cosell.services.job_access import find_job, job_file, list_jobs
-from cosell.services.referral_changes import require_user
-from cosell.services.results import convert
-from cosell.web.api.common import download, errors, file_responses
+from cosell.services.job_access import find_job, job_file, list_jobs, results_file
+from cosell.web.api.common import errors, file_responses
 from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job
-from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
+from cosell.web.downloads import download
 from cosell.web.problems import problem
 
-log = logging.getLogger("cosell.api")
 router = APIRouter()
 
 PREFIX = "/api/v1"
@@ -35,16 +31,6 @@ JobId = Annotated[str, Path(max_length=100, description="the job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="how many, newest first")]
 Format = Literal["csv", "xlsx"]
 _ACCEPTED = {"Location": {"description": "the job", "schema": {"type": "string"}}}
-
-
-def _enqueue(ctx: AppContext, job_id: str) -> None:
-    """Hand the stored job to the queue. Should the queue be unreachable, the job
-    stays queued in the database and the periodic re-queue of stale jobs picks it up,
-    so the upload is not lost and the client still gets its job."""
-    try:
-        ctx.queue.enqueue(job_id)
-    except Exception:
-        log.exception("could not enqueue job %s; it will be re-queued", job_id)
 
 
 # ------------------------------------------------------------------ imports
@@ -73,7 +59,6 @@ def upload(
 
     Poll `GET /api/v1/imports/{id}` for progress and the summary; download the results
     file (every row with its outcome and errors) from `results_url`."""
-    require_user(actor, "import files")
     data = file.file.read()
     options = ImportOptions(dry_run=dry_run, match=match, date_order=date_order)
     try:
@@ -82,7 +67,7 @@ def upload(
         )
     except FileRejected as exc:  # only the size is judged before the job exists
         return problem(413, "File too large", exc.message)
-    _enqueue(ctx, job_id)
+    ctx.queue.enqueue(job_id)
     response.headers["Location"] = f"{PREFIX}/imports/{job_id}"
     return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
 
@@ -124,10 +109,7 @@ def import_results(
     """The results file: every row in its original order with `Errors` first and
     `Import Result` last; created rows carry their new Referral ID."""
     job = find_job(ctx.db, actor, job_id, "import")
-    name, data = job_file(ctx.db, actor, job, "results file")
-    stored: Format = "xlsx" if name.endswith(".xlsx") else "csv"
-    wanted = fmt or stored
-    return download(name, data if wanted == stored else convert(data, wanted), wanted)
+    return download(*results_file(ctx.db, actor, job, fmt))
 
 
 # ------------------------------------------------------------------ exports
@@ -144,9 +126,8 @@ def request_export(
     """Export the referrals you can see with these filters (at most 5,000); 202 with the job.
 
     Download the file from `file_url` when the job is completed."""
-    require_user(actor, "export files")
     job_id = job_service.submit_export(ctx.db, actor, body.to_options())
-    _enqueue(ctx, job_id)
+    ctx.queue.enqueue(job_id)
     response.headers["Location"] = f"{PREFIX}/exports/{job_id}"
     return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from cosell.services import referrals as reading
-from cosell.services.referral_changes import create_referral, require_user, update_referral
+from cosell.services.referral_changes import create_referral, update_referral
 from cosell.web.api.common import errors, etag, if_match_version
 from cosell.web.api.job_schemas import ListQuery
 from cosell.web.api.referral_schemas import (
@@ -134,7 +134,6 @@ def change(
 )
 def add_favorite(referral_id: ReferralId, actor: CurrentActor, ctx: Ctx) -> Response:
     """Mark the referral as one of your favorites (the Favorites tab)."""
-    require_user(actor, "keep favorites")
     reading.set_favorite(ctx.db, actor, referral_id, True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -147,7 +146,6 @@ def add_favorite(referral_id: ReferralId, actor: CurrentActor, ctx: Ctx) -> Resp
 )
 def remove_favorite(referral_id: ReferralId, actor: CurrentActor, ctx: Ctx) -> Response:
     """Remove the referral from your favorites."""
-    require_user(actor, "keep favorites")
     reading.set_favorite(ctx.db, actor, referral_id, False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from cosell.services import jobs
 from cosell.services.exports import ExportOptions
 from cosell.web.deps import Ctx, CurrentActor
+from cosell.web.downloads import download
 from cosell.web.ui import notice, router
-from cosell.web.ui.downloads import file_response
 from cosell.web.ui.guard import FormActor, came_from, local_path
 from cosell.web.ui.job_views import EXPORT, output_file, own_job, own_jobs
 from cosell.web.ui.listing import TABS, parse
@@ -91,6 +91,6 @@ def export_seen(request: Request, actor: FormActor, ctx: Ctx, job_id: str) -> Re
 def export_file(actor: CurrentActor, ctx: Ctx, job_id: str) -> Response:
     job = own_job(ctx.db, actor, job_id, EXPORT)
     name, data = output_file(ctx.db, actor, job)
-    response = file_response(name, data, job.export_format)
+    response = download(name, data, job.export_format)
     notice.mark_seen(response, job_id)
     return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Annotated, Literal
 
 from fastapi import File, Form, Request, UploadFile
@@ -10,16 +9,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.headers import LANGUAGES
 from cosell.errors import FileRejected, UsageError
-from cosell.services import jobs, results
+from cosell.services import job_access, jobs
 from cosell.services.actor import Actor
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
+from cosell.web.downloads import download
 from cosell.web.ui import router
-from cosell.web.ui.downloads import file_response
 from cosell.web.ui.guard import FormActor
-from cosell.web.ui.job_views import IMPORT, latest, output_file, own_job, own_jobs
+from cosell.web.ui.job_views import IMPORT, latest, own_job, own_jobs
 from cosell.web.ui.render import html
 
 Format = Literal["csv", "xlsx"]
@@ -69,7 +68,7 @@ def imports_page(request: Request, actor: CurrentActor, ctx: Ctx) -> Response:
 def template_file(actor: CurrentActor, format: Format = "csv", lang: str = "en") -> Response:
     data = render_template(format, None if lang == "en" else lang)
     suffix = "" if lang == "en" else f"-{lang}"
-    return file_response(f"co-sell-template{suffix}", data, format)
+    return download(f"co-sell-template{suffix}", data, format)
 
 
 @router.post("/imports")
@@ -113,7 +112,4 @@ def import_card(request: Request, actor: CurrentActor, ctx: Ctx, was: str = "") 
 @router.get("/imports/{job_id}/results")
 def results_file(actor: CurrentActor, ctx: Ctx, job_id: str, format: Format = "csv") -> Response:
     job = own_job(ctx.db, actor, job_id, IMPORT)
-    name, data = output_file(ctx.db, actor, job)
-    if PurePath(name).suffix.lower() != f".{format}":
-        data = results.convert(data, format)
-    return file_response(name, data, format)
+    return download(*job_access.results_file(ctx.db, actor, job.job, format))
