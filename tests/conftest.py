@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cosell.services import accounts
-from cosell.settings import Settings
-from cosell.store.db import Database
-from tests.support import ADMIN, OTHER_ADMIN, SELLER, World, make_world
+from tests.support import World, copy_world, make_world
 
 
 @pytest.fixture(scope="session")
@@ -23,16 +19,6 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def world(template_db: Path, tmp_path: Path) -> Iterator[World]:
-    path = tmp_path / "cosell.db"
-    shutil.copy(template_db, path)
-    url = f"sqlite:///{path}"
-    db = Database(url)
-    w = World(
-        db,
-        Settings(database_url=url),
-        accounts.actor_for(db, ADMIN),
-        accounts.actor_for(db, SELLER),
-        accounts.actor_for(db, OTHER_ADMIN),
-    )
+    w = copy_world(template_db, tmp_path / "cosell.db")
     yield w
-    db.dispose()
+    w.db.dispose()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from cosell.domain.enums import Role
 from cosell.services import accounts
@@ -154,3 +156,17 @@ def run_import(
         assert blob is not None
         results = blob[2]
     return Imported(job_id, job.status, job.summary or {}, results)
+
+
+def copy_world(template: Path, path: Path) -> World:
+    """A world on a copy of the template database (faster than building one)."""
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    return World(
+        db,
+        Settings(database_url=url),
+        accounts.actor_for(db, ADMIN),
+        accounts.actor_for(db, SELLER),
+        accounts.actor_for(db, OTHER_ADMIN),
+    )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from cosell.services import accounts
 from cosell.settings import Settings
-from cosell.store.db import Database
 from tests.api.client import Api, make_api
-from tests.support import ADMIN, OTHER_ADMIN, SELLER, World
+from tests.support import World, copy_world
 
 
 @pytest.fixture
@@ -42,19 +39,9 @@ def api_with(world: World) -> Iterator[Callable[..., Api]]:
 def module_api(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """One API and database for a whole module, for checks that change nothing
     (building an app per test would dominate their run time)."""
-    path = tmp_path_factory.mktemp("api") / "cosell.db"
-    shutil.copy(template_db, path)
-    url = f"sqlite:///{path}"
-    db = Database(url)
-    world = World(
-        db,
-        Settings(database_url=url),
-        accounts.actor_for(db, ADMIN),
-        accounts.actor_for(db, SELLER),
-        accounts.actor_for(db, OTHER_ADMIN),
-    )
+    world = copy_world(template_db, tmp_path_factory.mktemp("api") / "cosell.db")
     api = make_api(world)
     api.world = world
     yield api
     api.close()
-    db.dispose()
+    world.db.dispose()
