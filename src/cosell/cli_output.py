@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -16,6 +17,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from cosell.errors import CosellError
+from cosell.services.imports import rejected
 
 #: The keys of `cosell import --json` (SPEC §5.1), in order.
 IMPORT_KEYS = (
@@ -56,9 +58,8 @@ def report_rejected(
     warnings: list[str] | None = None,
 ) -> NoReturn:
     if as_json:
-        summary = {"status": "rejected", "dry_run": dry_run, "rows": 0, "created": 0,
-                   "updated": 0, "unchanged": 0, "failed": 0, "duration_s": 0.0,
-                   "errors": [message], "warnings": warnings or []}  # fmt: skip
+        summary = rejected(message, dry_run, time.perf_counter()).summary()
+        summary["warnings"] = warnings or []
         typer.echo(json.dumps(_import_json(job_id, summary, None)))
     fail(f"file rejected: {message}", 2)
 
