@@ -100,6 +100,10 @@ class Decision:
     #: changed field → (before, after), as display text; for history
     changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    #: the stored referral an update starts from
+    before: Referral | None = None
+    #: remarks that do not stop the row (shown in the results file)
+    warnings: list[str] = field(default_factory=list)
 
 
 def show(value: Any) -> str | None:
@@ -337,7 +341,9 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         changes[SOLUTIONS] = (show(stored.solutions), show(new_solutions))
     if new_team is not None:
         changes[TEAM] = (show(stored.team), show(new_team))
-    return Decision(record.number, Outcome.UPDATED, referral=merged, changes=changes)
+    return Decision(
+        record.number, Outcome.UPDATED, referral=merged, changes=changes, before=stored
+    )
 
 
 _REQUIRED_SCALARS = frozenset(REQUIRED_ON_CREATE) - {Field.STATUS, Field.SUBSTATUS}

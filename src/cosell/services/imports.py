@@ -202,11 +202,15 @@ def apply(
         pairs = [(int(d.referral.extra["pk"]), d.referral) for d in updates if d.referral]
         repo.update_many(pairs)
         history = [
-            history_entry(pk, actor, source, "created", {}, now, job_id) for pk in new_pks
+            history_entry(pk, actor, source, "created", {}, now, job_id, version=1)
+            for pk in new_pks
         ] + [
-            history_entry(pk, actor, source, "updated", d.changes, now, job_id)
-            for (pk, _), d in zip(pairs, updates, strict=True)
-        ]
+            history_entry(
+                pk, actor, source, "updated", d.changes, now, job_id,
+                version=ref.version, before=d.before,
+            )
+            for (pk, ref), d in zip(pairs, updates, strict=True)
+        ]  # fmt: skip
         repo.add_history(history)
 
     results = [

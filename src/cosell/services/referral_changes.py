@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from cosell.domain import rules
 from cosell.domain.decide import (
@@ -69,7 +69,6 @@ from cosell.services.referral_input import (
 from cosell.settings import Settings
 from cosell.store import accounts
 from cosell.store.db import Database
-from cosell.store.models import ReferralRow, table_of
 from cosell.store.referrals import ReferralRepository, history_entry
 
 Source = Literal["api", "page"]
@@ -144,7 +143,7 @@ def create_referral(
             referral.team = tuple(m for m in referral.team if m is not _NO_TEAM)
         repo = ReferralRepository(conn, actor)
         [pk] = repo.insert_many([referral], actor.user_id)
-        repo.add_history([history_entry(pk, actor, source, "created", {}, now)])
+        repo.add_history([history_entry(pk, actor, source, "created", {}, now, version=1)])
     return referral
 
 
@@ -218,11 +217,14 @@ def update_referral(
         referral = decision.referral or stored
         if decision.outcome is Outcome.UPDATED:
             pk = int(stored.extra["pk"])
-            if not _claim_version(conn, actor.org_id, pk, stored.version):
-                raise StaleVersion(referral_id, stored.version + 1, stored.version)
             items = {SOLUTIONS, TEAM} & decision.changes.keys()
-            repo.update_many([(pk, referral)], items=bool(items))
-            repo.add_history([history_entry(pk, actor, source, "updated", decision.changes, now)])
+            if repo.update_many([(pk, referral)], items=bool(items)) != 1:
+                raise StaleVersion(referral_id, stored.version + 1, stored.version)
+            entry = history_entry(
+                pk, actor, source, "updated", decision.changes, now,
+                version=referral.version, before=stored,
+            )  # fmt: skip
+            repo.add_history([entry])
         referral.favorite = bool(repo.is_favorite([referral_id]))
     return referral
 
@@ -255,19 +257,6 @@ def _microsoft_update(
     )
     changes = {_MS.value: (show(stored.ms_status), show(ms_status))}
     return Decision(record.number, Outcome.UPDATED, referral=merged, changes=changes)
-
-
-def _claim_version(conn: Connection, org_id: int, pk: int, expected: int) -> bool:
-    """`UPDATE … WHERE version = expected`: on PostgreSQL (read committed) another
-    writer may have committed since our read; SQLite's BEGIN IMMEDIATE already
-    excludes that, and there this costs one indexed update."""
-    table = table_of(ReferralRow)
-    result = conn.execute(
-        update(table)
-        .where(table.c.pk == pk, table.c.org_id == org_id, table.c.version == expected)
-        .values(version=expected + 1)
-    )
-    return result.rowcount == 1
 
 
 def _context(conn: Connection, actor: Actor, record: RowRecord, now: dt.datetime) -> Context:

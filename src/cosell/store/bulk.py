@@ -23,11 +23,12 @@ def executemany(
     stmt: ClauseElement,
     rows: Sequence[Mapping[str, Any]],
     table: Table,
-) -> None:
+) -> int:
     """Run `stmt` once per row; bind names are the row keys (a `b_` prefix names a column
-    of `table` used in the WHERE clause)."""
+    of `table` used in the WHERE clause). Returns the number of rows the statement
+    changed, summed over all runs."""
     if not rows:
-        return
+        return 0
     keys = list(rows[0])
     compiled: Compiled = stmt.compile(dialect=conn.dialect, column_keys=keys)
     names: Sequence[str] = compiled.positiontup or []  # type: ignore[attr-defined]
@@ -54,7 +55,7 @@ def executemany(
             }
             for row in rows
         ]
-    conn.exec_driver_sql(sql, params)
+    return int(conn.exec_driver_sql(sql, params).rowcount)
 
 
 def _processors(

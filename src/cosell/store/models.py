@@ -88,6 +88,8 @@ class ReferralRow(Base):
         Index("ix_referrals_org_created", "org_id", "created_at"),
         Index("ix_referrals_org_referral_id", "org_id", "referral_id"),
         Index("ix_referrals_org_crm_id", "org_id", "crm_id"),
+        Index("ix_referrals_org_engagement_id", "org_id", "engagement_id"),
+        Index("ix_referrals_org_deal_name", "org_id", "deal_name"),
         Index("ix_referrals_org_status", "org_id", "status", "substatus"),
         # Covers the pipeline chart's aggregate of a tab (value per stage and currency):
         # read from the index alone instead of fetching every deal's row.
@@ -208,6 +210,10 @@ class HistoryRow(Base):
     job_id: Mapped[str | None] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(20))
     changes: Mapped[str] = mapped_column(Text)
+    #: the referral's version after this change
+    version: Mapped[int | None] = mapped_column(Integer)
+    #: the referral as it was before this change (JSON), so an import can be undone
+    before: Mapped[str | None] = mapped_column(Text)
 
 
 class Blob(Base):
@@ -242,6 +248,8 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: the job that undid this import
+    undone_by: Mapped[str | None] = mapped_column(String(36))
 
 
 class LoginAttempt(Base):

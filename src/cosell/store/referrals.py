@@ -148,28 +148,38 @@ class ReferralRepository:
         self._insert_items(zip(pks, referrals, strict=True))
         return pks
 
-    def update_many(self, pairs: Sequence[tuple[int, Referral]], *, items: bool = True) -> None:
-        """Write the full new state of existing referrals (by primary key)."""
+    def update_many(self, pairs: Sequence[tuple[int, Referral]], *, items: bool = True) -> int:
+        """Write the full new state of existing referrals (by primary key), each only if it
+        is still at the version it was read at (`ref.version - 1`: a change adds one).
+
+        A compare-and-set: returns how many referrals were written; fewer than `pairs`
+        means another writer changed some of them since they were read, and the caller
+        must not commit."""
         if not pairs:
-            return
+            return 0
         params = []
         for pk, ref in pairs:
             p = row_params(ref)
             del p["referral_id"], p["engagement_id"], p["direction"], p["created_at"]
-            p["b_pk"], p["b_org"] = pk, self.actor.org_id
+            p["b_pk"], p["b_org"], p["b_version"] = pk, self.actor.org_id, ref.version - 1
             params.append(p)
         stmt = (
             update(R)
-            .where(R.c.pk == bindparam("b_pk"), R.c.org_id == bindparam("b_org"))
+            .where(
+                R.c.pk == bindparam("b_pk"),
+                R.c.org_id == bindparam("b_org"),
+                R.c.version == bindparam("b_version"),
+            )
             .values({k: bindparam(k) for k in params[0] if not k.startswith("b_")})
         )
-        executemany(self.conn, stmt, params, R)
+        written = executemany(self.conn, stmt, params, R)
         if items:
             pks = [pk for pk, _ in pairs]
             for chunk in _chunks(pks):
                 self.conn.execute(delete(S).where(S.c.referral_pk.in_(chunk)))
                 self.conn.execute(delete(T).where(T.c.referral_pk.in_(chunk)))
             self._insert_items(pairs)
+        return written
 
     def add_history(self, entries: Sequence[dict[str, Any]]) -> None:
         if entries:
