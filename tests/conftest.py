@@ -4,8 +4,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support import World, copy_world, make_world
+
+# Timing is the benchmark's business: a shared, loaded machine must not fail a property.
+settings.register_profile("cosell", deadline=None)
+settings.load_profile("cosell")
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,8 +72,14 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
+_rows_made = itertools.count(1)
+
+
 def row(**changes: str) -> dict[str, str]:
+    """The sample row with `changes` (`Deal_Name=` for "Deal Name"). Each call gets its
+    own CRM ID, so rows created by separate imports are not taken for duplicates."""
     out = dict(VALID_ROW)
+    out["CRM ID"] = f"{VALID_ROW['CRM ID']}-{next(_rows_made)}"
     for key, value in changes.items():
         out[key.replace("_", " ")] = value
     return out

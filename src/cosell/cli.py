@@ -170,7 +170,26 @@ def import_(
     as_: Annotated[str, typer.Option("--as", help="Email of the acting user.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only.")] = False,
     match: Annotated[MatchChoice, typer.Option("--match")] = MatchChoice.referral_id,
-    date_order: Annotated[DateOrderChoice, typer.Option("--date-order")] = DateOrderChoice.MDY,
+    date_order: Annotated[
+        DateOrderChoice | None,
+        typer.Option(
+            "--date-order",
+            help="How 01/02/2027 is written; by default the file's own dates decide.",
+        ),
+    ] = None,
+    overwrite_newer: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite-newer",
+            help="Apply rows whose deal changed since the file's Row Version anyway.",
+        ),
+    ] = False,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicates", help="Create rows that look like an existing deal anyway."
+        ),
+    ] = False,
     results: Annotated[
         Path | None, typer.Option("--results", help="Write the results file (.csv or .xlsx).")
     ] = None,
@@ -183,7 +202,13 @@ def import_(
         db = state.database()
         actor = accounts.actor_for(db, as_)
         data = file.read_bytes()
-        options = ImportOptions(dry_run=dry_run, match=match.value, date_order=date_order.value)
+        options = ImportOptions(
+            dry_run=dry_run,
+            match=match.value,
+            date_order=date_order.value if date_order else None,
+            overwrite_newer=overwrite_newer,
+            allow_duplicates=allow_duplicates,
+        )
         try:
             job_id = job_service.submit_import(db, actor, file.name, data, options, state.settings)
         except FileRejected as exc:
@@ -269,6 +294,30 @@ def template(
     with errors():
         output.write_bytes(render_template(_format_of(output), lang))
         typer.echo(f"template written to {output}")
+
+
+@app.command()
+def undo(
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="The import job to undo.")],
+    as_: Annotated[str, typer.Option("--as", help="Email of the acting user.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would be undone; change nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Undo an import: remove the deals it created, restore the fields it changed."""
+    from cosell.cli_undo import report_undo, report_undo_rejected
+    from cosell.errors import CosellError
+    from cosell.services.undo import undo_import
+
+    with errors():
+        try:
+            db = state.database()
+            actor = accounts.actor_for(db, as_)
+            result = undo_import(db, actor, job_id, dry_run=dry_run)
+        except CosellError as exc:
+            report_undo_rejected(exc.message, dry_run, as_json)
+        report_undo(result, as_json)
 
 
 token_app = typer.Typer(no_args_is_help=True, help="API tokens.")

@@ -88,6 +88,9 @@ def report_import(
         typer.echo(f"warning: {warning}", err=True)
     for failure in summary.get("failures", []):
         typer.echo(f"row {failure['row']}: {'; '.join(failure['errors'])}", err=True)
+    for remark in summary.get("row_warnings", []):
+        for warning in remark["warnings"]:
+            typer.echo(f"row {remark['row']}: warning: {warning}", err=True)
 
 
 @contextmanager

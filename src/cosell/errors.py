@@ -5,6 +5,7 @@
      ├── NotFound              nothing visible under that name or id (HTTP 404)
      ├── PermissionDenied      the acting user may not do this (HTTP 403)
      ├── Conflict              a stale version or a duplicate name (HTTP 409/412)
+     │    └── ConcurrentChange another writer changed the data between read and write
      └── FileRejected          the uploaded file cannot be processed at all
                                (CLI exit 2, job status "rejected")
 
@@ -36,6 +37,10 @@ class PermissionDenied(CosellError):
 
 class Conflict(CosellError):
     pass
+
+
+class ConcurrentChange(Conflict):
+    """Another writer changed what this one read; nothing was written, try again."""
 
 
 class FileRejected(CosellError):

@@ -65,6 +65,7 @@ OPERATIONS = [
     ("GET", "/api/v1/imports"),
     ("GET", "/api/v1/imports/{job_id}"),
     ("GET", "/api/v1/imports/{job_id}/results"),
+    ("POST", "/api/v1/imports/{job_id}/undo"),
     ("POST", "/api/v1/exports"),
     ("GET", "/api/v1/exports"),
     ("GET", "/api/v1/exports/{job_id}"),

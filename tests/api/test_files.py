@@ -35,7 +35,7 @@ def test_upload_answers_202_with_the_job_and_its_summary(api: Api) -> None:
         {
             "row": 3,
             "errors": [
-                'Currency: "EURO" is not valid; expected an ISO 4217 currency code, e.g. USD or EUR'
+                'Currency: "EURO" is not valid, expected an ISO 4217 currency code, e.g. USD or EUR'
             ],
         }
     ]
@@ -67,8 +67,16 @@ def test_results_come_in_the_uploads_format_and_the_other(api: Api) -> None:
 
 def test_dry_run_and_options_are_kept_on_the_job(api: Api) -> None:
     data = csv_bytes([row(Estimated_Close_Date="30/01/2027")])
-    job = job_of(api.upload(data, dry_run="true", match="crm-id", date_order="DMY"))
-    assert job["options"] == {"dry_run": True, "match": "crm-id", "date_order": "DMY"}
+    job = job_of(
+        api.upload(data, dry_run="true", match="crm-id", date_order="DMY", overwrite_newer="true")
+    )
+    assert job["options"] == {
+        "dry_run": True,
+        "match": "crm-id",
+        "date_order": "DMY",
+        "overwrite_newer": True,
+        "allow_duplicates": False,
+    }
     assert job["summary"]["dry_run"] is True and job["summary"]["created"] == 1
     assert api.get("/api/v1/referrals").json()["total"] == 0
     bad = api.upload(csv_bytes([row()]), match="name")

@@ -63,7 +63,7 @@ def test_microsoft_may_send_received_a_team_and_its_status(api: Api) -> None:
             "Declined/Lost reason",
             "the reason applies only when the substatus is Declined, Lost or Error, not Pending",
         ),
-        ({"ms_status": "Maybe"}, "Microsoft Referral Status", '"Maybe" is not valid; expected'),
+        ({"ms_status": "Maybe"}, "Microsoft Referral Status", '"Maybe" is not valid, expected'),
         ({"consent": False}, "Consent to share Customer/Partner contact", "must be Yes"),
     ],
     ids=["status", "reason", "ms-status", "consent"],

@@ -30,6 +30,8 @@ def fails(parse: object, *args: object, match: str = "", **kwargs: object) -> st
         parse(*args, **kwargs)
     assert match in str(raised.value)
     assert raised.value.expected == str(raised.value)
+    # Row messages are joined with "; ", so no message may hold one.
+    assert ";" not in str(raised.value)
     return str(raised.value)
 
 
@@ -188,8 +190,6 @@ def test_day_first_date_under_mdy_says_what_was_expected() -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("1/30/27", "four-digit year"),
-        ("30.01.27", "four-digit year"),
         ("02/30/2027", "a day that exists"),
         ("13/13/2027", "a day that exists"),
         ("2027-02-30", "a day that exists"),
@@ -245,7 +245,7 @@ def test_date_errors_are_raised_every_time() -> None:
         fails(cells.parse_date, "31/31/2027")
 
 
-@given(st.dates())
+@given(st.dates(min_value=dt.date(1900, 1, 1)))
 def test_date_round_trip(value: dt.date) -> None:
     text = cells.format_date(value)
     assert len(text) == 10
@@ -344,6 +344,11 @@ def test_decimal_comma(text: str, expected: str) -> None:
 )
 def test_decimal_invalid(text: str, decimal_comma: bool, match: str) -> None:
     fails(cells.parse_decimal, text, decimal_comma=decimal_comma, match=match)
+
+
+def test_decimal_separator_message_names_the_semicolon_in_words() -> None:
+    message = fails(cells.parse_decimal, "12,563.50", decimal_comma=True)
+    assert message == 'expected "," as the decimal separator (the file is separated by semicolons)'
 
 
 def test_decimal_comma_example_in_the_message() -> None:
@@ -446,7 +451,7 @@ def test_duns(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["123456", "1234567890", "12345678X", "D-U-N-S", "１２３４５６７８９"]
+    "text", ["1234567890", "12345678X", "D-U-N-S", "１２３４５６７８９", "", "-"]
 )
 def test_duns_invalid(text: str) -> None:
     fails(cells.parse_duns, text, match="expected a 9-digit D-U-N-S number")
@@ -786,3 +791,26 @@ ADDRESSES = st.from_regex(
 def test_team_member_round_trip(member: TeamMember) -> None:
     text = neutralize(cells.format_team_member(member))
     assert cells.parse_team_member(text) == member
+
+
+# ---------------------------------------------------------------------------
+# Messages
+
+
+def test_no_cell_error_message_holds_a_semicolon() -> None:
+    # Row messages are joined with "; ": a message holding one would read as two.
+    import ast
+    import inspect
+
+    from cosell.domain import _cell_base, _dates, identifiers
+
+    checked = 0
+    for module in (cells, identifiers, _dates, _cell_base):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "CellError":
+                for part in ast.walk(node):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        checked += 1
+                        assert ";" not in part.value, (module.__name__, part.value)
+    assert checked > 20
+    assert ";" not in cells.MANGLED_NUMBER

@@ -130,19 +130,30 @@ def test_seed_language_headers_exactly_as_in_the_seeds(world, prefix):
     assert ref.customer_name == VALID_ROW["Customer Name"]
 
 
-def test_a_leading_apostrophe_guard_is_csv_only(world):
-    """CSV cells may carry the `'` export adds before `=`; XLSX cells are literal text."""
+def test_a_leading_apostrophe_guard_is_removed_in_every_format(world):
+    """A CSV export saved as XLSX keeps the guard `'` as text: it is the guard in a
+    workbook too (whoever types `'=x` in a spreadsheet gets `=x` anyway); `''=x` is
+    the text `'=x`."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet()
-    values = {**VALID_ROW, "Deal Name": "'=literal", "Notes": "=not a formula"}
+    values = {
+        **VALID_ROW,
+        "Deal Name": "'=guarded in a workbook",
+        "Notes": "=not a formula",
+        "Marketing Campaign ID": "''=kept quote",
+    }
     for col, (header, value) in enumerate(values.items()):
         sheet.write_string(0, col, header)
         sheet.write_string(1, col, value)
     book.close()
     assert run_import(world, world.admin, out.getvalue(), name="d.xlsx").count("created") == 1
     ref = only_referral(world)
-    assert (ref.deal_name, ref.notes) == ("'=literal", "=not a formula")
+    assert (ref.deal_name, ref.notes, ref.campaign_id) == (
+        "=guarded in a workbook",
+        "=not a formula",
+        "'=kept quote",
+    )
     csv_row = {**VALID_ROW, "Deal Name": "'=guarded", "CRM ID": "other"}
     assert run_import(world, world.admin, csv_bytes([csv_row])).count("created") == 1
     with world.db.read() as conn:
@@ -150,7 +161,7 @@ def test_a_leading_apostrophe_guard_is_csv_only(world):
             r.deal_name
             for r in ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=10)
         }
-    assert names == {"'=literal", "=guarded"}
+    assert names == {"=guarded in a workbook", "=guarded"}
 
 
 def test_csv_results_converted_to_xlsx_reimport_unchanged(world):

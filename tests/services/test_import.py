@@ -72,7 +72,7 @@ def test_reuploading_the_results_file_creates_nothing_twice(world):
 def test_every_problem_of_a_row_is_reported(world):
     bad = row(
         Customer_Country="Nederland",
-        Estimated_Close_Date="30/01/2027",
+        Estimated_Close_Date="31/31/2027",
         Currency="XAU",
         Sales_Stage="55",
     )
@@ -127,8 +127,8 @@ def test_present_empty_cell_fails_a_required_field(world):
 
 
 def test_identical_row_is_unchanged_without_a_version_change(world):
-    rid = create_one(world)
-    result = run_import(world, world.admin, csv_bytes([row(Referral_ID=rid)]))
+    rid = create_one(world, CRM_ID="CRM-SAME")
+    result = run_import(world, world.admin, csv_bytes([row(Referral_ID=rid, CRM_ID="CRM-SAME")]))
     assert result.count("unchanged") == 1
     assert stored(world)[0].version == 1
 
@@ -168,7 +168,10 @@ def test_match_on_crm_id_updates_the_single_matching_referral(world):
 
 def test_match_on_crm_id_matching_several_is_an_error(world):
     create_one(world, CRM_ID="CRM-2")
-    create_one(world, CRM_ID="CRM-2")
+    again = run_import(
+        world, world.admin, csv_bytes([row(CRM_ID="CRM-2", Notes="2nd")]), allow_duplicates=True
+    )
+    assert again.count("created") == 1
     data = csv_bytes([{"CRM ID": "CRM-2", "Notes": "x"}])
     [error] = run_import(world, world.admin, data, match="crm-id").failures[2]
     assert "matches 2 referrals" in error
@@ -176,7 +179,11 @@ def test_match_on_crm_id_matching_several_is_an_error(world):
 
 def test_without_crm_matching_a_row_without_id_is_a_create(world):
     create_one(world, CRM_ID="CRM-3")
-    result = run_import(world, world.admin, csv_bytes([row(CRM_ID="CRM-3")]))
+    result = run_import(world, world.admin, csv_bytes([row(CRM_ID="CRM-3", Notes="other")]))
+    assert result.count("failed") == 1  # a likely duplicate (tests/services/test_duplicates.py)
+    result = run_import(
+        world, world.admin, csv_bytes([row(CRM_ID="CRM-3", Notes="other")]), allow_duplicates=True
+    )
     assert result.count("created") == 1
 
 
@@ -285,10 +292,28 @@ def test_losing_a_deal_needs_a_reason(world):
     assert stored(world)[0].reason == 3
 
 
-def test_a_reason_on_an_open_deal_is_an_error(world):
+def test_a_reason_on_an_open_deal_is_ignored_with_a_warning(world):
+    """The seed: "You can ignore this column otherwise"; its own sample row is
+    Active/Accepted with reason 6."""
     rid = create_one(world)
     data = csv_bytes([{"Referral ID": rid, "Declined/Lost reason": "2"}])
-    assert "the reason applies only when" in run_import(world, world.admin, data).failures[2][0]
+    result = run_import(world, world.admin, data)
+    assert (result.count("unchanged"), result.count("failed")) == (1, 0)
+    [line] = result.result_rows()
+    assert line["Errors"] == (
+        "Warning: Declined/Lost reason ignored: a reason applies only when the substatus "
+        "is Declined, Lost or Error, not Accepted"
+    )
+    assert stored(world)[0].reason is None
+    created = run_import(
+        world,
+        world.admin,
+        csv_bytes([row(Deal_Name="Another deal", **{"Declined/Lost reason": "6"})]),
+    )
+    assert created.count("created") == 1
+    assert created.summary["row_warnings"] == [
+        {"row": 2, "warnings": [line["Errors"].removeprefix("Warning: ")]}
+    ]
 
 
 def test_closed_deal_accepts_an_identical_row_and_refuses_changes(world):
@@ -438,7 +463,7 @@ def test_an_update_row_reports_every_problem_at_once(world):
                 "Referral ID": rid,
                 "Deal Name": "",
                 "Customer Name": "Fabrikam",
-                "Estimated Close Date": "31/12/2027",
+                "Estimated Close Date": "31/31/2027",
                 "Declined/Lost reason": "2",
             }
         ]
@@ -447,6 +472,6 @@ def test_an_update_row_reports_every_problem_at_once(world):
     assert "Mandatory field Deal Name missing" in errors
     assert "Customer Name: cannot change after the deal is created" in errors
     assert "Estimated Close Date" in errors and "MM/DD/YYYY" in errors
-    assert "the reason applies only when" in errors
+    assert "reason" not in errors  # ignored with a warning: the deal is not closing
     [ref] = stored(world)
     assert ref.version == 1 and ref.customer_name == "Contoso Corporation"

@@ -197,7 +197,7 @@ def test_changing_one_editable_field_updates_exactly_that_field(world, refs, col
 @common
 @given(n_good=st.integers(1, 4), n_bad=st.integers(0, 3), fmt=formats)
 def test_results_file_reuploaded_creates_nothing(world, n_good, n_bad, fmt):
-    rows = [row(Deal_Name=f"Deal {i}") for i in range(n_good)]
+    rows = [row(Deal_Name=f"Deal {i} {uuid.uuid4().hex[:8]}") for i in range(n_good)]
     rows += [row(Currency="NOPE") for _ in range(n_bad)]
     data = csv_bytes(rows, delimiter=fmt[1])
     first = run_import(world, world.admin, data)

@@ -13,21 +13,32 @@ once and parsers whose inputs repeat across rows are cached.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
-from typing import Final, Literal, TypeVar, cast
+from typing import Final, TypeVar, cast
 
 from cosell.domain._cell_base import CACHE_SIZE, CellError
 from cosell.domain._cell_base import cell_text as _text
+from cosell.domain._dates import (
+    AmbiguousDate,
+    DateOrder,
+    date_evidence,
+    format_date,
+    parse_date,
+    read_date,
+)
+from cosell.domain._names import look_up as _look_up
+from cosell.domain._names import name_table as _name_table
 from cosell.domain.enums import SALES_STAGES
 from cosell.domain.formula import neutralize, unneutralize
 from cosell.domain.identifiers import (
+    MANGLED_NUMBER,
     email_key,
+    mangled_number_problem,
     parse_country,
     parse_currency,
     parse_duns,
@@ -35,18 +46,23 @@ from cosell.domain.identifiers import (
     parse_phone,
 )
 from cosell.domain.model import Cell, SolutionLine, TeamMember
+from cosell.domain.value_names import (
+    accepted_enum_names,
+    accepted_stage_names,
+    accepted_yes_no,
+)
 
 # fmt: off
 __all__ = [
-    "CellError", "DateOrder", "email_key", "format_date", "format_decimal", "format_solution",
-    "format_team_member", "format_yes_no", "neutralize", "parse_country", "parse_currency",
-    "parse_date", "parse_decimal", "parse_duns", "parse_email", "parse_enum", "parse_int_code",
-    "parse_phone", "parse_sales_stage", "parse_solution", "parse_team_member", "parse_text",
-    "parse_yes_no", "unneutralize",
+    "MANGLED_NUMBER", "AmbiguousDate", "Cell", "CellError", "DateOrder", "date_evidence",
+    "email_key", "format_date", "format_decimal", "format_solution", "format_team_member",
+    "format_yes_no", "mangled_number_problem", "neutralize", "parse_country", "parse_currency",
+    "parse_date", "parse_decimal", "parse_duns", "parse_email", "parse_enum", "parse_identifier",
+    "parse_int_code", "parse_phone", "parse_sales_stage", "parse_solution", "parse_team_member",
+    "parse_text", "parse_yes_no", "read_date", "unneutralize",
 ]
 # fmt: on
 
-DateOrder = Literal["MDY", "DMY", "YMD"]
 _E = TypeVar("_E", bound=Enum)
 
 #: Largest deal value or price: 15 integer digits, so cents fit a 64-bit integer column.
@@ -56,7 +72,7 @@ MAX_NAME_LEN: Final = 100
 
 
 # ---------------------------------------------------------------------------
-# Yes/no, enumerations, codes
+# Names of values: yes/no, enumerations, sales stages (looked up as `_names` says)
 
 # English, yes/no in the 17 locales, and the TRUE/FALSE of localized Excel.
 # fmt: off
@@ -70,15 +86,18 @@ _NO: Final = (
     "falskt",
 )
 # fmt: on
-_YES_NO: Final[Mapping[str, bool]] = {**dict.fromkeys(_YES, True), **dict.fromkeys(_NO, False)}
+_YES_NO: Final[Mapping[str, bool]] = _name_table(
+    [
+        *((name, True) for name in _YES),
+        *((name, False) for name in _NO),
+        *accepted_yes_no(),
+    ]
+)
 
 
 def parse_yes_no(cell: Cell) -> bool:
     """Yes/No in any case; Y/N, true/false, 1/0 and yes/no in the 17 locales."""
-    text = _text(cell).casefold()
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    value = _YES_NO.get(text)
+    value = _look_up(_YES_NO, _text(cell))
     if value is None:
         raise CellError("expected Yes or No")
     return value
@@ -87,14 +106,17 @@ def parse_yes_no(cell: Cell) -> bool:
 @functools.cache
 def _enum_table(enum_cls: type[Enum]) -> tuple[dict[str, Enum], str]:
     names = [str(member.value) for member in enum_cls]
-    table = {str(member.value).casefold(): member for member in enum_cls}
+    english = [(str(member.value), member) for member in enum_cls]
+    table = _name_table([*english, *accepted_enum_names(enum_cls)])
     return table, f"expected one of {', '.join(names)}"
 
 
 def parse_enum(cell: Cell, enum_cls: type[_E]) -> _E:
-    """A member of a str-valued enum by its value, case-insensitive (`active` → Active)."""
+    """A member of a str-valued enum by its value, case-insensitive (`active` → Active);
+    a status, substatus or Microsoft status also by its Dutch, Swedish or French
+    name (`Actief`, `Aktiv`, `Actif`)."""
     table, expected = _enum_table(enum_cls)
-    member = table.get(_text(cell).casefold())
+    member = _look_up(table, _text(cell))
     if member is None:
         raise CellError(expected)
     return cast(_E, member)
@@ -119,91 +141,30 @@ def parse_int_code(cell: Cell, codes: Mapping[int, str]) -> int:
 
 
 _STAGE_NUMBER: Final = re.compile(r"(\d{1,3})(?:\.0*)? ?%?", re.ASCII)
-_STAGE_NAMES: Final[Mapping[str, int]] = {
-    name.casefold(): stage
-    for stage, label in SALES_STAGES.items()
-    for name in (label, *label.split("/"))
-}
+_STAGE_LABELS: Final = (
+    *((label, stage) for stage, label in SALES_STAGES.items()),
+    *accepted_stage_names(),
+)
+_STAGE_NAMES: Final[Mapping[str, int]] = _name_table(
+    (name, stage) for label, stage in _STAGE_LABELS for name in (label, *label.split("/"))
+)
 _SLASH_SPACES: Final = re.compile(r"\s*/\s*")
 
 
 def parse_sales_stage(cell: Cell) -> int:
-    """10, 20, 40, 60, 80 or 100 (also `40%`, `40.0`), or a stage name (`Qualified` → 20)."""
+    """10, 20, 40, 60, 80 or 100 (also `40%`, `40.0`), or a stage name in English,
+    Dutch, Swedish or French (`Qualified`, `Gekwalificeerd` → 20)."""
     text = _text(cell)
     match = _STAGE_NUMBER.fullmatch(text)
     if match is not None and int(match.group(1)) in SALES_STAGES:
         return int(match.group(1))
-    stage = _STAGE_NAMES.get(_SLASH_SPACES.sub("/", text.casefold()))
+    stage = _look_up(_STAGE_NAMES, _SLASH_SPACES.sub("/", text))
     if stage is None:
         raise CellError(
             "expected a sales stage: 10, 20, 40, 60, 80 or 100, or one of "
             + ", ".join(SALES_STAGES.values())
         )
     return stage
-
-
-# ---------------------------------------------------------------------------
-# Dates
-
-_DAY_MONTH: Final = re.compile(
-    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})"
-    # Excel writes date-time cells to CSV as "1/30/2027 0:00" or "… 12:00:00 AM".
-    r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?)?",
-    re.ASCII,
-)
-_YEAR_FIRST: Final = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})", re.ASCII)
-_ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", re.ASCII)
-_SHORT_YEAR: Final = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2}", re.ASCII)
-_DATE_FORMATS: Final[Mapping[str, str]] = {
-    "MDY": "MM/DD/YYYY, e.g. 01/30/2027",
-    "DMY": "DD/MM/YYYY, e.g. 30/01/2027",
-    "YMD": "YYYY/MM/DD, e.g. 2027/01/30",
-}
-
-
-def parse_date(cell: Cell, order: DateOrder = "MDY") -> dt.date:
-    """A date: `M/D/YYYY` (or as `order` says), ISO `YYYY-MM-DD`, an ISO date-time
-    (its UTC date), or a spreadsheet date cell. Two-digit years are errors."""
-    if isinstance(cell, dt.datetime):
-        return _utc_date(cell)
-    if isinstance(cell, dt.date):
-        return cell
-    return _date_from_text(_text(cell), order)
-
-
-def _utc_date(value: dt.datetime) -> dt.date:
-    return value.astimezone(dt.UTC).date() if value.tzinfo is not None else value.date()
-
-
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def _date_from_text(text: str, order: DateOrder) -> dt.date:
-    expected = f"expected a date as {_DATE_FORMATS[order]}"
-    match = _YEAR_FIRST.fullmatch(text)
-    if match is not None:
-        year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
-    elif (match := _DAY_MONTH.fullmatch(text)) is not None and order != "YMD":
-        first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
-        month, day = (first, second) if order == "MDY" else (second, first)
-        if order == "MDY" and month > 12 and day <= 12:
-            raise CellError(f"{expected} (month first; for day-first files choose date order DMY)")
-    elif _ISO_DATETIME.match(text):
-        try:
-            return _utc_date(dt.datetime.fromisoformat(text))
-        except ValueError:
-            raise CellError(f"{expected} or an ISO date-time") from None
-    elif _SHORT_YEAR.fullmatch(text):
-        raise CellError(f"{expected} (with a four-digit year)")
-    else:
-        raise CellError(expected)
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise CellError(f"{expected} (a day that exists)") from None
-
-
-def format_date(value: dt.date) -> str:
-    """`MM/DD/YYYY` (a date-time gives its own date part)."""
-    return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
 
 
 # ---------------------------------------------------------------------------
@@ -268,7 +229,7 @@ def _why_not_a_number(text: str, decimal_comma: bool) -> str:
         example = "12563,50" if decimal_comma else "12563.50"
         return f"expected a plain number without currency or letters, e.g. {example}"
     if decimal_comma and "." in text:
-        return 'expected "," as the decimal separator (the file is separated by ";")'
+        return 'expected "," as the decimal separator (the file is separated by semicolons)'
     if not decimal_comma and "," in text:
         return 'expected "." as the decimal separator, or "," between groups of three digits'
     return _number_expected(decimal_comma)
@@ -315,6 +276,17 @@ def parse_text(cell: Cell, max_len: int, *, multiline: bool = False) -> str:
     if (_CONTROL_MULTILINE if multiline else _CONTROL).search(text):
         allowed = " other than tab and line breaks" if multiline else ""
         raise CellError(f"expected text without control characters{allowed}")
+    return text
+
+
+def parse_identifier(cell: Cell, max_len: int) -> str:
+    """An identifier typed as free text (CRM ID, campaign ID, postal code, referral or
+    engagement ID): like `parse_text`, and not a number a spreadsheet made of it
+    (`1.23457E+19`, `12345678901234600000`)."""
+    text = parse_text(cell, max_len)
+    problem = mangled_number_problem(text)
+    if problem is not None:
+        raise CellError(problem)
     return text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -68,7 +68,9 @@ ATTR: dict[Field, str] = {
 }
 
 #: Text fields where a spreadsheet may have dropped leading zeros (SPEC §2.1).
-_ZERO_TOLERANT = frozenset({Field.POSTAL_CODE, Field.CONTACT_PHONE, Field.CRM_ID, Field.DUNS})
+_ZERO_TOLERANT = frozenset(
+    {Field.POSTAL_CODE, Field.CONTACT_PHONE, Field.CRM_ID, Field.CAMPAIGN_ID, Field.DUNS}
+)
 
 _WITH_HELP: tuple[Field, ...] = (
     Field.CONTACT_FIRST_NAME,
@@ -88,7 +90,9 @@ class Context:
 
     role: Role
     email_key: str
-    catalog: frozenset[str]
+    #: the organization's solutions among those the rows name: upper-cased ID → the
+    #: ID as the catalog spells it (IDs match case-insensitively)
+    catalog: Mapping[str, str]
     now: dt.datetime
 
 
@@ -135,7 +139,11 @@ def decide_create(
     record: RowRecord, ctx: Context, referral_id: str, engagement_id: str
 ) -> Decision:
     errors = list(record.errors)
+    warnings: list[str] = []
+    _canonical_solutions(record, ctx)
     v = record.values
+    if isinstance(v.get(Field.CLOSE_DATE), cells.AmbiguousDate):
+        errors.append(_ambiguous(record, v[Field.CLOSE_DATE]))
     for f in REQUIRED_ON_CREATE:
         if v.get(f) is None and not _has_error(record, f):
             errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
@@ -151,9 +159,7 @@ def decide_create(
         if problem:
             errors.append(RowError(record.column(Field.SUBSTATUS), problem))
     if v.get(Field.REASON) is not None:
-        problem = rules.reason_problem(pair[1], v[Field.REASON])
-        if problem:
-            errors.append(RowError(record.column(Field.REASON), problem))
+        warnings.extend(_ignored_reason(record, pair))
     stage = rules.stage_for(pair, v.get(Field.SALES_STAGE))
     _check_stage(record, pair, stage, errors)
     if Field.CONSENT in v and v[Field.CONSENT] is False:
@@ -172,7 +178,7 @@ def decide_create(
             )
         )
     if errors:
-        return Decision(record.number, Outcome.FAILED, errors=errors)
+        return _failed(record, errors, warnings)
     referral = Referral(
         id=referral_id,
         engagement_id=engagement_id,
@@ -212,7 +218,7 @@ def decide_create(
         created_at=ctx.now,
         updated_at=ctx.now,
     )
-    return Decision(record.number, Outcome.CREATED, referral=referral)
+    return Decision(record.number, Outcome.CREATED, referral=referral, warnings=warnings)
 
 
 def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision:
@@ -220,6 +226,8 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     every problem of the row (cells that did not parse are left out of the comparison)."""
     v = record.values
     errors: list[RowError] = list(record.errors)
+    warnings: list[str] = []
+    _canonical_solutions(record, ctx)
     engagement = v.get(Field.ENGAGEMENT_ID)
     if engagement is not None and engagement != stored.engagement_id:
         errors.append(
@@ -228,6 +236,16 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
                 f'Engagement ID "{engagement}" does not belong to Referral ID {stored.id}',
             )
         )
+    pair = _new_pair(record, stored, errors)
+    old_pair = (stored.status, stored.substatus)
+    if v.get(Field.REASON) is not None and (ignored := _ignored_reason(record, pair)):
+        warnings.extend(ignored)
+        v = {f: value for f, value in v.items() if f is not Field.REASON}
+    if isinstance(day := v.get(Field.CLOSE_DATE), cells.AmbiguousDate):
+        # Either reading equal to the stored date: the cell did not change.
+        if stored.close_date not in day.readings():
+            errors.append(_ambiguous(record, day))
+        v = {f: value for f, value in v.items() if f is not Field.CLOSE_DATE}
     new_values: dict[str, Any] = {}
     changed: dict[Field, tuple[Any, Any]] = {}
     for f, attr in ATTR.items():
@@ -246,30 +264,30 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
             continue
         new_values[attr] = given
         changed[f] = (old, given)
-    pair = _new_pair(record, stored, errors)
-    old_pair = (stored.status, stored.substatus)
     if pair != old_pair:
         new_values["status"], new_values["substatus"] = pair
         changed[Field.STATUS] = (old_pair, pair)
-    new_solutions = _changed_items(record.solutions, stored.solutions)
-    new_team = _changed_items(record.team, stored.team)
-    if record.solutions == () and not _group_error(record, Group.SOLUTION):
+    given_solutions = _merged_items(record, Group.SOLUTION, stored.solutions, warnings)
+    given_team = _merged_items(record, Group.TEAM_MEMBER, stored.team, warnings)
+    new_solutions = _changed_items(given_solutions, stored.solutions)
+    new_team = _changed_items(given_team, stored.team)
+    if given_solutions == () and not _group_error(record, Group.SOLUTION):
         errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
-    if record.team == () and not _group_error(record, Group.TEAM_MEMBER):
+    if given_team == () and not _group_error(record, Group.TEAM_MEMBER):
         errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
     if not changed and new_solutions is None and new_team is None and not errors:
-        return Decision(record.number, Outcome.UNCHANGED, referral=stored)
+        return Decision(record.number, Outcome.UNCHANGED, referral=stored, warnings=warnings)
     if rules.is_terminal(stored.status):
         names = [record.column(f) for f in changed] + _item_names(new_solutions, new_team)
         if names:
             errors.append(
                 RowError(
                     "",
-                    f"the deal is closed ({stored.substatus.value}); no field can change "
+                    f"the deal is closed ({stored.substatus.value}), no field can change "
                     f"(tried: {', '.join(names)})",
                 )
             )
-        return Decision(record.number, Outcome.FAILED, errors=errors)
+        return _failed(record, errors, warnings)
     for f in READ_ONLY_AFTER_CREATE:
         if f in changed:
             old, given = changed[f]
@@ -327,7 +345,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
             )
         )
     if errors:
-        return Decision(record.number, Outcome.FAILED, errors=errors)
+        return _failed(record, errors, warnings)
     merged.solutions = solutions
     merged.team = team
     merged.version = stored.version + 1
@@ -342,7 +360,12 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     if new_team is not None:
         changes[TEAM] = (show(stored.team), show(new_team))
     return Decision(
-        record.number, Outcome.UPDATED, referral=merged, changes=changes, before=stored
+        record.number,
+        Outcome.UPDATED,
+        referral=merged,
+        changes=changes,
+        before=stored,
+        warnings=warnings,
     )
 
 
@@ -377,6 +400,87 @@ def _same(f: Field, old: Any, given: Any) -> bool:
         and isinstance(given, str)
         and len(given) < len(old)
         and old.lstrip("0") == given.lstrip("0")
+    )
+
+
+def _canonical_solutions(record: RowRecord, ctx: Context) -> None:
+    """Spell each solution ID as the catalog does (`sol-1234-pqrs` → `SOL-1234-PQRS`)."""
+    if not record.solutions:
+        return
+
+    def canonical(line: SolutionLine | None) -> SolutionLine | None:
+        if line is None:
+            return None
+        sid = ctx.catalog.get(line.solution_id.upper(), line.solution_id)
+        return line if sid == line.solution_id else dataclasses.replace(line, solution_id=sid)
+
+    record.solutions = tuple(map(canonical, record.solutions))  # type: ignore[arg-type]
+    record.solution_slots = {n: canonical(i) for n, i in record.solution_slots.items()}
+
+
+def _merged_items(
+    record: RowRecord, group: Group, stored: tuple[Any, ...], warnings: list[str]
+) -> tuple[Any, ...] | None:
+    """The items a row gives a deal, or None when the file has no such columns.
+
+    A file names items by column: `Solution 2` is the deal's second solution. An
+    empty cell removes its item; an item whose column the file lacks is kept (so a
+    file with only `Solution 1` does not delete a deal's other solutions)."""
+    given = record.solutions if group is Group.SOLUTION else record.team
+    slots: Mapping[int, Any] = (
+        record.solution_slots if group is Group.SOLUTION else record.team_slots
+    )
+    if given is None or record.whole_groups or not slots:
+        return given
+    top = max(slots)
+    out = [
+        slots[n] if n in slots else (stored[n - 1] if n <= len(stored) else None)
+        for n in range(1, max(top, len(stored)) + 1)
+    ]
+    if len(stored) > top:
+        first = group.header(top + 1)
+        kept = first if len(stored) == top + 1 else f"{first} to {group.header(len(stored))}"
+        warnings.append(
+            f"{kept} of the deal kept: the file has no column for them "
+            "(export again to see every item)"
+        )
+    return tuple(item for item in out if item is not None)
+
+
+def _ambiguous(record: RowRecord, day: cells.AmbiguousDate) -> RowError:
+    first, second = day.readings()
+    return RowError(
+        record.column(Field.CLOSE_DATE),
+        f'"{day.text}" could be {first:%B} {first.day} or {second:%B} {second.day}: '
+        "the file does not show whether it writes month or day first. Import it with the "
+        "date order set (--date-order MDY or DMY), or write dates as YYYY-MM-DD",
+    )
+
+
+def _ignored_reason(record: RowRecord, pair: rules.Pair) -> list[str]:
+    """A reason given for a substatus that takes none is ignored (the seed: "You can
+    ignore this column otherwise")."""
+    if rules.reason_codes(pair[1]) is not None:
+        return []
+    column = record.column(Field.REASON)
+    return [
+        f"{column} ignored: a reason applies only when the substatus is Declined, Lost or "
+        f"Error, not {pair[1].value}"
+    ]
+
+
+def _failed(record: RowRecord, errors: list[RowError], warnings: list[str]) -> Decision:
+    """A failed row, each problem reported once: a cell that did not parse is not also
+    reported as a missing mandatory field."""
+    unreadable = {e.column for e in record.errors}
+    kept = [
+        e
+        for e in errors
+        if e in record.errors
+        or not (e.column in unreadable and e.message.startswith("Mandatory field"))
+    ]
+    return Decision(
+        record.number, Outcome.FAILED, errors=list(dict.fromkeys(kept)), warnings=warnings
     )
 
 
@@ -446,14 +550,26 @@ def _check_items(
     solutions_changed: bool,
 ) -> None:
     if solutions_changed:
+        listed: dict[str, int] = {}
         for i, line in enumerate(solutions, start=1):
-            if line.solution_id not in ctx.catalog:
+            key = line.solution_id.upper()
+            if key not in ctx.catalog:
                 errors.append(
                     RowError(
                         f"Solution {i}",
                         f'"{line.solution_id}" is not in your organization\'s solution catalog',
                     )
                 )
+            elif key in listed:
+                errors.append(
+                    RowError(
+                        f"Solution {i}",
+                        f"{line.solution_id} is already Solution {listed[key]}, "
+                        "list each solution once per deal",
+                    )
+                )
+            else:
+                listed[key] = i
     seen: dict[str, int] = {}
     for i, member in enumerate(team, start=1):
         key = cells.email_key(member.email)
@@ -461,7 +577,7 @@ def _check_items(
             errors.append(
                 RowError(
                     f"Team member {i}",
-                    f"{member.email} is already Team member {seen[key]}; "
+                    f"{member.email} is already Team member {seen[key]}, "
                     "each team member's email must be unique within the deal",
                 )
             )

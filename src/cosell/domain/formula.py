@@ -8,13 +8,19 @@ To make the two exact inverses for *every* string, text that already starts
 with one or more `'` followed by a trigger character gets one more `'`:
 `neutralize("'=x") == "''=x"` and `unneutralize("''=x") == "'=x"`. Text with a
 `'` before anything else (`'tis`) is left alone both ways.
+
+A leading `'` before a trigger is the guard in every format, CSV or workbook:
+a CSV export opened and saved as XLSX keeps it as part of the text, and
+whoever types `'=x` in a spreadsheet gets `=x` in the cell anyway. So import
+removes it from every cell, and a workbook writer, whose string cells cannot
+run, only adds the `'` that keeps such text itself (`guard_quotes`).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["FORMULA_TRIGGERS", "neutralize", "unneutralize"]
+__all__ = ["FORMULA_TRIGGERS", "guard_quotes", "neutralize", "unneutralize"]
 
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_TRIGGERS = "=+-@\t\r"
@@ -26,6 +32,15 @@ _QUOTED = re.compile(r"'+[=+\-@\t\r]")
 def neutralize(text: str) -> str:
     """Return `text` safe to write into a spreadsheet cell; `unneutralize` undoes it."""
     if text and (text[0] in FORMULA_TRIGGERS or (text[0] == "'" and _NEEDS_QUOTE.match(text))):
+        return "'" + text
+    return text
+
+
+def guard_quotes(text: str) -> str:
+    """For a cell that cannot run (a typed string cell of a workbook): only text that
+    itself starts with `'` before a trigger gets one more `'`, since a leading `'`
+    before a trigger is read as the guard in every format; `unneutralize` undoes it."""
+    if text[:1] == "'" and _QUOTED.match(text):
         return "'" + text
     return text
 

@@ -34,7 +34,7 @@ from cosell.errors import FileRejected
 
 # fmt: off
 __all__ = [
-    "IGNORED", "LANGUAGES", "ColumnKey", "ColumnMap", "HeaderMeaning", "Ignored",
+    "IGNORED", "LANGUAGES", "ROW_VERSION", "ColumnKey", "ColumnMap", "HeaderMeaning", "Ignored",
     "column_letter", "header_score", "localized_variants", "map_columns", "normalize_header",
     "resolve_header",
 ]
@@ -100,6 +100,11 @@ _LATER_COLUMNS: Final[tuple[str, ...]] = (
 # fmt: on
 _LATER_GROUPS: Final[tuple[str, ...]] = ("Microsoft team member 1",)
 
+#: Our own column after the groups of an export or a results file: the deal's version
+#: when the file was made, so an import can tell that the deal changed since. Partner
+#: Center files have no such column, and then no check is made.
+ROW_VERSION: Final = "Row Version"
+
 # Our own results-file column: re-uploading a results file is normal, so no warning.
 _SILENT: Final[frozenset[str]] = frozenset({"import result"})
 
@@ -164,6 +169,8 @@ class _Registry:
     ambiguous: dict[str, tuple[str, ...]]
     # locale → canonical JSON key → header variants, newest first
     variants: dict[str, dict[str, list[str]]]
+    # normalized English spellings and English group templates (the rest is localized)
+    english: frozenset[str] = frozenset()
 
 
 _M = TypeVar("_M", ColumnKey | Ignored, Group | Ignored)
@@ -273,7 +280,13 @@ def _registry() -> _Registry:
     templates, ambiguous_numbered = numbered.settle()
     # One lookup for warnings: template keys hold "#" where the number goes.
     ambiguous.update(ambiguous_numbered)
-    return _Registry(exact=exact, templates=templates, ambiguous=ambiguous, variants=dict(variants))
+    return _Registry(
+        exact=exact,
+        templates=templates,
+        ambiguous=ambiguous,
+        variants=dict(variants),
+        english=frozenset(plain.english) | frozenset(numbered.english),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -324,6 +337,10 @@ class ColumnMap:
     solutions: dict[int, int] = dataclasses.field(default_factory=dict)
     team_members: dict[int, int] = dataclasses.field(default_factory=dict)
     warnings: list[str] = dataclasses.field(default_factory=list)
+    #: the `Row Version` column, if the file has one
+    row_version: int | None = None
+    #: a recognized header is a translation, not an English spelling (a locale signal)
+    localized: bool = False
 
 
 def column_letter(index: int) -> str:
@@ -386,6 +403,8 @@ def map_columns(headers: Sequence[str], max_items: int = MAX_GROUP_ITEMS) -> Col
                 continue
             first_seen[meaning] = index
             result.columns[index] = meaning
+            if not result.localized and not _is_english(text):
+                result.localized = True
             if meaning.field is not None:
                 result.fields[meaning.field] = index
             elif meaning.number is not None:
@@ -395,6 +414,15 @@ def map_columns(headers: Sequence[str], max_items: int = MAX_GROUP_ITEMS) -> Col
                 groups[meaning.number] = index
             continue
         normalized = normalize_header(text[:_MAX_HEADER_LEN])
+        if normalized == _ROW_VERSION_KEY:
+            if result.row_version is not None:
+                other = result.row_version
+                problems.append(
+                    f"Columns {column_letter(other)} and {column_letter(index)} are both "
+                    f"{ROW_VERSION}; keep one"
+                )
+            result.row_version = index
+            continue
         if meaning == IGNORED:
             if normalized not in _SILENT:
                 result.warnings.append(
@@ -417,6 +445,19 @@ def map_columns(headers: Sequence[str], max_items: int = MAX_GROUP_ITEMS) -> Col
             "(in English or one of the translated spellings)"
         )
     return result
+
+
+_ROW_VERSION_KEY: Final = normalize_header(ROW_VERSION)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_english(text: str) -> bool:
+    normalized = normalize_header(text)
+    registry = _registry()
+    if normalized in registry.english:
+        return True
+    split = _template_of(normalized)
+    return split is not None and split[0] in registry.english
 
 
 def _ambiguity(registry: _Registry, normalized: str) -> tuple[str, ...]:

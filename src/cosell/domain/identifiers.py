@@ -1,4 +1,5 @@
-"""Parsers of identifiers and contact data: country, currency, D-U-N-S, email, phone."""
+"""Parsers of identifiers and contact data: country, currency, D-U-N-S, email, phone,
+and the check for identifiers a spreadsheet turned into numbers."""
 
 from __future__ import annotations
 
@@ -55,16 +56,68 @@ def parse_currency(cell: Cell) -> str:
     return text
 
 
+#: What to do about an identifier a spreadsheet turned into a number.
+MANGLED_NUMBER: Final = (
+    "a spreadsheet turned this into a number, format the column as text and paste the original"
+)
+_SCIENTIFIC: Final = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+", re.ASCII)
+#: Significant digits a spreadsheet keeps of a number (Excel: 15).
+_KEPT_DIGITS: Final = 15
+#: Digits a spreadsheet number must have to have lost some.
+_LONG_NUMBER: Final = _KEPT_DIGITS + 1
+#: Digits of the largest float (1.8E+308); a spreadsheet never writes a longer number.
+_LONGEST_FLOAT: Final = 309
+
+
+def mangled_number_problem(text: str) -> str | None:
+    """`MANGLED_NUMBER` when `text` looks like what a spreadsheet makes of a long
+    numeric ID: scientific notation (`1.23457E+19`, `1,23E+05`), or 16 or more
+    digits that hold at most 15 significant ones (`12345678901234600000`) or are
+    exactly a float of at most 15 significant digits (`12345678901234599936`).
+    A genuine long ID (`12345678901234567890`) or one with leading zeros passes."""
+    text = text.strip()
+    if len(text) < _LONG_NUMBER and "e" not in text and "E" not in text:
+        return None
+    return _mangled(text)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _mangled(text: str) -> str | None:
+    if _SCIENTIFIC.fullmatch(text):
+        return MANGLED_NUMBER
+    # A spreadsheet writes no leading zeros, so such text was typed as text.
+    if not _LONG_NUMBER <= len(text) <= _LONGEST_FLOAT or text[0] == "0":
+        return None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text.rstrip("0")) <= _KEPT_DIGITS:
+        return MANGLED_NUMBER
+    as_float = float(text)
+    if int(as_float) == int(text):
+        mantissa = repr(as_float).partition("e")[0].replace(".", "").strip("0")
+        if len(mantissa) <= _KEPT_DIGITS:
+            return MANGLED_NUMBER
+    return None
+
+
+def _check_not_mangled(text: str) -> None:
+    problem = mangled_number_problem(text)
+    if problem is not None:
+        raise CellError(problem)
+
+
 _DUNS_NOISE: Final = re.compile(r"[\s\-‐‑–—]")
 
 
 def parse_duns(cell: Cell) -> str:
-    """Nine digits; dashes and spaces dropped, 7–8 digits padded with leading zeros."""
+    """Nine digits; dashes and spaces dropped, 1 to 8 digits padded with the leading
+    zeros a spreadsheet dropped (`81466849` → `081466849`)."""
     text = _text(cell)
+    _check_not_mangled(text)
     if text.endswith(".0"):
         text = text[:-2]
     digits = _DUNS_NOISE.sub("", text)
-    if not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 9):
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 9):
         raise CellError("expected a 9-digit D-U-N-S number, e.g. 150483782")
     return digits.zfill(9)
 
@@ -104,8 +157,10 @@ _PHONE: Final = re.compile(
 
 def parse_phone(cell: Cell) -> str:
     """Lenient: 4–20 digits with spaces, `+`, `-`, `(`, `)`, `.`, `/`, and an optional
-    `ext`/`x` extension. Returns the trimmed text."""
+    `ext`/`x` extension. Returns the trimmed text. A number a spreadsheet made of
+    it (`4.25555E+09`) is an error of its own."""
     text = _text(cell)
+    _check_not_mangled(text)
     if len(text) > 60 or _PHONE.fullmatch(text) is None:
         raise CellError("expected a phone number of 4 to 20 digits, e.g. +1 425 555 0100")
     return text

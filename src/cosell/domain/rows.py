@@ -8,6 +8,7 @@ fails a required one).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,6 @@ from cosell.domain.enums import (
     Substatus,
 )
 from cosell.domain.fields import Field, Group
-from cosell.domain.formula import neutralize
 from cosell.domain.headers import ColumnMap
 from cosell.domain.model import Cell, SolutionLine, TeamMember
 
@@ -31,17 +31,20 @@ from cosell.domain.model import Cell, SolutionLine, TeamMember
 _ALL_REASONS = {**DECLINED_LOST_REASONS, **ERROR_REASONS}
 
 _TEXT_LIMITS: dict[Field, int] = {
-    Field.REFERRAL_ID: 100,
-    Field.ENGAGEMENT_ID: 100,
     Field.DEAL_NAME: 200,
     Field.CUSTOMER_NAME: 200,
     Field.ADDRESS_1: 200,
     Field.ADDRESS_2: 200,
     Field.CITY: 100,
     Field.STATE: 100,
-    Field.POSTAL_CODE: 20,
     Field.CONTACT_FIRST_NAME: 100,
     Field.CONTACT_LAST_NAME: 100,
+}
+#: Identifiers: text that a spreadsheet may have turned into a number (`1.23457E+19`).
+_IDENTIFIER_LIMITS: dict[Field, int] = {
+    Field.REFERRAL_ID: 100,
+    Field.ENGAGEMENT_ID: 100,
+    Field.POSTAL_CODE: 20,
     Field.CRM_ID: 100,
     Field.CAMPAIGN_ID: 100,
 }
@@ -66,11 +69,21 @@ class RowError:
 class RowRecord:
     number: int
     values: dict[Field, Any]
+    #: the items of the file's Solution N / Team member N cells, in column order, empty
+    #: cells left out (None: the file has no such columns)
     solutions: tuple[SolutionLine, ...] | None = None
     team: tuple[TeamMember, ...] | None = None
     errors: list[RowError] = field(default_factory=list)
     #: the file's header for each field, for messages
     columns: dict[Field, str] = field(default_factory=dict)
+    #: the item in each numbered group column the file has (None: an empty cell)
+    solution_slots: dict[int, SolutionLine | None] = field(default_factory=dict)
+    team_slots: dict[int, TeamMember | None] = field(default_factory=dict)
+    #: the deal's version when the file was exported (the `Row Version` column)
+    row_version: int | None = None
+    #: the given items replace the stored ones entirely (API), instead of only the
+    #: numbered columns the file has (a file)
+    whole_groups: bool = False
 
     def column(self, f: Field) -> str:
         return self.columns.get(f, f.value)
@@ -89,10 +102,8 @@ class RowParser:
     column_map: ColumnMap
     headers: Sequence[str]
     decimal_comma: bool = False
-    date_order: DateOrder = "MDY"
-    #: Cells are literal text (XLSX), not CSV text where export put a formula-guarding
-    #: `'` that the parsers remove: such a cell is guarded first so it comes back as is.
-    literal: bool = False
+    #: how to read `01/02/2027`; None: not known, such a date is an `AmbiguousDate`
+    date_order: DateOrder | None = "MDY"
 
     def parse(self, number: int, row: Sequence[Cell]) -> RowRecord:
         record = RowRecord(number=number, values={})
@@ -109,47 +120,70 @@ class RowParser:
                 if not cell:
                     record.values[f] = None
                     continue
-                if self.literal and cell[0] == "'":
-                    cell = neutralize(cell)
             try:
                 record.values[f] = parsers[f](cell)
             except CellError as exc:
                 record.errors.append(RowError(header, _describe(cell, exc)))
         if self.column_map.solutions:
-            record.solutions = self._group(record, row, Group.SOLUTION)
+            self._group(record, row, Group.SOLUTION, record.solution_slots)
+            record.solutions = tuple(i for i in record.solution_slots.values() if i is not None)
         if self.column_map.team_members:
-            record.team = self._group(record, row, Group.TEAM_MEMBER)
+            self._group(record, row, Group.TEAM_MEMBER, record.team_slots)
+            record.team = tuple(i for i in record.team_slots.values() if i is not None)
+        if self.column_map.row_version is not None:
+            record.row_version = self._row_version(record, row)
         return record
 
-    def _group(self, record: RowRecord, row: Sequence[Cell], group: Group) -> tuple[Any, ...]:
+    def _group(
+        self, record: RowRecord, row: Sequence[Cell], group: Group, slots: dict[int, Any]
+    ) -> None:
         positions = (
             self.column_map.solutions if group is Group.SOLUTION else self.column_map.team_members
         )
-        items: list[Any] = []
         n = len(row)
         for number in sorted(positions):
             idx = positions[number]
             cell = row[idx] if idx < n else ""
             text = cell.strip() if isinstance(cell, str) else cells.format_date(cell)
+            slots[number] = None
             if not text:
                 continue
-            if self.literal and text[0] == "'":
-                text = neutralize(text)
             try:
                 if group is Group.SOLUTION:
-                    items.append(cells.parse_solution(text, decimal_comma=self.decimal_comma))
+                    slots[number] = cells.parse_solution(text, decimal_comma=self.decimal_comma)
                 else:
-                    items.append(cells.parse_team_member(text))
+                    slots[number] = cells.parse_team_member(text)
             except CellError as exc:
                 record.errors.append(RowError(self.headers[idx], _describe(text, exc)))
-        return tuple(items)
+
+    def _row_version(self, record: RowRecord, row: Sequence[Cell]) -> int | None:
+        idx = self.column_map.row_version
+        assert idx is not None
+        cell = row[idx] if idx < len(row) else ""
+        text = cell.strip() if isinstance(cell, str) else ""
+        if not text:
+            return None
+        match = _VERSION.fullmatch(text)
+        if match is None:
+            record.errors.append(
+                RowError(
+                    self.headers[idx],
+                    f'"{text[:20]}" is not valid, expected the version number the export wrote '
+                    "(or an empty cell to skip the check)",
+                )
+            )
+            return None
+        return int(match.group(1))
+
+
+_VERSION = re.compile(r"0*([1-9]\d{0,8})(?:[.,]0*)?", re.ASCII)
 
 
 def _describe(cell: Cell, exc: CellError) -> str:
     shown = cell if isinstance(cell, str) else cells.format_date(cell)
     if len(shown) > 60:
         shown = f"{shown[:57]}…"
-    return f'"{shown}" is not valid; {exc}'
+    return f'"{shown}" is not valid, {exc}'
 
 
 def _text(limit: int, multiline: bool = False) -> Callable[[Cell], str]:
@@ -160,12 +194,19 @@ def _text(limit: int, multiline: bool = False) -> Callable[[Cell], str]:
     return parse
 
 
+def _identifier(limit: int) -> Callable[[Cell], str]:
+    return lambda cell: cells.parse_identifier(cell, limit)
+
+
 @functools.cache
-def _parsers(decimal_comma: bool, date_order: DateOrder) -> dict[Field, Callable[[Cell], Any]]:
+def _parsers(
+    decimal_comma: bool, date_order: DateOrder | None
+) -> dict[Field, Callable[[Cell], Any]]:
     """The parser of each field for one kind of file (built once per kind)."""
     table: dict[Field, Callable[[Cell], Any]] = {
         f: _text(limit) for f, limit in _TEXT_LIMITS.items()
     }
+    table.update({f: _identifier(limit) for f, limit in _IDENTIFIER_LIMITS.items()})
     table.update({f: _text(limit, multiline=True) for f, limit in _MULTILINE_LIMITS.items()})
     table.update(
         {
@@ -180,7 +221,7 @@ def _parsers(decimal_comma: bool, date_order: DateOrder) -> dict[Field, Callable
             Field.SALES_STAGE: cells.parse_sales_stage,
             Field.DEAL_VALUE: lambda c: cells.parse_decimal(c, decimal_comma=decimal_comma),
             Field.CURRENCY: cells.parse_currency,
-            Field.CLOSE_DATE: lambda c: cells.parse_date(c, date_order),
+            Field.CLOSE_DATE: lambda c: cells.read_date(c, date_order),
             Field.HELP_REQUIRED: cells.parse_yes_no,
             Field.HELP_CODE: lambda c: cells.parse_int_code(c, HELP_CODES),
             Field.SHARE_WITH_MS: cells.parse_yes_no,

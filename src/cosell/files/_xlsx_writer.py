@@ -11,6 +11,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from cosell.domain.formula import guard_quotes
 from cosell.files.table import OutCell
 
 VALID_VALUES_SHEET = "Valid values"
@@ -35,9 +36,10 @@ def write_xlsx(
     One sheet named `sheet_name`: a bold header row, frozen, with an auto-filter
     over the data and column widths from the header lengths. Text is always a
     string cell (never a formula or a hyperlink, so `=1+1` stays text, and it is
-    not neutralized: a typed string cell cannot run). Columns in `text_columns`
-    (IDs, phone numbers, postal codes, D-U-N-S, CRM IDs) are formatted as text,
-    and numbers or dates given for them are written as text, so a spreadsheet
+    not neutralized: a typed string cell cannot run; only text that itself starts
+    with `'` before a formula trigger gets one more `'`, see `formula.guard_quotes`).
+    Columns in `text_columns` (IDs, phone numbers, postal codes, D-U-N-S, CRM IDs)
+    are formatted as text, and numbers or dates given for them are written as text, so a spreadsheet
     keeps leading zeros. Elsewhere `int` and `Decimal` are numbers and dates are
     date cells shown as mm/dd/yyyy; `None` and "" leave the cell empty. Text
     longer than Excel's 32,767-character cell limit is cut there.
@@ -116,6 +118,8 @@ def _write_rows(
                 continue
             if value.__class__ is str:
                 if value:
+                    if value[0] == "'":
+                        value = guard_quotes(value)
                     write_string(
                         last,
                         column,

@@ -21,6 +21,7 @@ from cosell.domain.enums import (
 )
 from cosell.domain.fields import FIELD_ORDER, REQUIRED_ON_CREATE, Field, Group
 from cosell.domain.header_names import headers_for
+from cosell.domain.headers import ROW_VERSION
 from cosell.errors import UsageError
 from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
@@ -106,11 +107,11 @@ def export_referrals(
 
 def _render(rows: Sequence[Any], options: ExportOptions) -> bytes:
     """Rows of `ReferralRepository.raw_search` as the file: SPEC §2.1 columns, then as many
-    Solution / Team member columns as the widest deal."""
+    Solution / Team member columns as the widest deal, then the deal's `Row Version`."""
     items = [(_split(r[36]), _split(r[37])) for r in rows]
     n_solutions = max([len(sols) for sols, _ in items] + [1])
     n_team = max([len(team) for _, team in items] + [1])
-    headers = _headers(options.lang, n_solutions, n_team)
+    headers = [*_headers(options.lang, n_solutions, n_team), ROW_VERSION]
     xlsx = options.format == "xlsx"
     money = _money_cell(xlsx, options.delimiter == ";")
     day = to_date if xlsx else _us_date
@@ -121,6 +122,7 @@ def _render(rows: Sequence[Any], options: ExportOptions) -> bytes:
             "", r[2], r[1], *r[4:21], str(r[21]), money(r[22]), r[23], day(r[24]),
             r[25], r[26], r[27], yes_no[r[29]], r[30], yes_no[r[31]], r[28], yes_no[r[32]],
             *sols, *[None] * (n_solutions - len(sols)), *team, *[None] * (n_team - len(team)),
+            r[33],
         ]  # fmt: skip
         out.append(line)
     if xlsx:

@@ -18,19 +18,21 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from cosell.domain import cells
 from cosell.domain.cells import DateOrder
 from cosell.domain.decide import Context, Decision, Outcome, decide_create, decide_update
 from cosell.domain.fields import Field
-from cosell.domain.headers import ColumnMap, header_score, map_columns
+from cosell.domain.headers import ROW_VERSION, ColumnMap, header_score, map_columns
+from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowParser, RowRecord
-from cosell.errors import FileRejected, UsageError
+from cosell.errors import ConcurrentChange, FileRejected, UsageError
 from cosell.files.reader import read_table
 from cosell.files.table import Table
 from cosell.services.actor import Actor
 from cosell.services.results import render_results
 from cosell.settings import Settings
 from cosell.store import accounts
-from cosell.store.referrals import ReferralRepository, history_entry
+from cosell.store.referrals import Change, ReferralRepository, history_entry
 
 Match = Literal["referral-id", "crm-id"]
 Progress = Callable[[int, int], None]
@@ -40,23 +42,36 @@ Progress = Callable[[int, int], None]
 class ImportOptions:
     dry_run: bool = False
     match: Match = "referral-id"
-    date_order: DateOrder = "MDY"
+    #: how to read `01/02/2027`; None: from the file itself (see `dates`)
+    date_order: DateOrder | None = None
+    #: apply rows whose deal changed since the file's Row Version anyway
+    overwrite_newer: bool = False
+    #: create rows that look like an existing deal anyway
+    allow_duplicates: bool = False
 
     def __post_init__(self) -> None:
         if self.match not in ("referral-id", "crm-id"):
             raise UsageError(f'match must be referral-id or crm-id, not "{self.match}"')
-        if self.date_order not in ("MDY", "DMY", "YMD"):
+        if self.date_order not in (None, "MDY", "DMY", "YMD"):
             raise UsageError(f'date order must be MDY, DMY or YMD, not "{self.date_order}"')
 
     def to_json(self) -> dict[str, Any]:
-        return {"dry_run": self.dry_run, "match": self.match, "date_order": self.date_order}
+        return {
+            "dry_run": self.dry_run,
+            "match": self.match,
+            "date_order": self.date_order,
+            "overwrite_newer": self.overwrite_newer,
+            "allow_duplicates": self.allow_duplicates,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImportOptions:
         return cls(
             dry_run=bool(data.get("dry_run", False)),
             match=data.get("match", "referral-id"),
-            date_order=data.get("date_order", "MDY"),
+            date_order=data.get("date_order"),
+            overwrite_newer=bool(data.get("overwrite_newer", False)),
+            allow_duplicates=bool(data.get("allow_duplicates", False)),
         )
 
 
@@ -69,6 +84,9 @@ class RowResult:
     errors: list[RowError] = field(default_factory=list)
     referral_id: str | None = None
     engagement_id: str | None = None
+    #: the deal's version after this row (None for a failed row)
+    version: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -112,6 +130,9 @@ class ImportResult:
                 for r in self.results
                 if r.outcome is Outcome.FAILED
             ],
+            "row_warnings": [
+                {"row": r.number, "warnings": r.warnings} for r in self.results if r.warnings
+            ],
         }
 
 
@@ -138,21 +159,69 @@ def prepare(
         raise FileRejected(
             f"The file has {count:,} records; at most {settings.max_import_rows:,} can be processed"
         )
+    order, contradicting = file_date_order(table, column_map, options.date_order)
     parser = RowParser(
-        column_map,
-        table.headers,
-        decimal_comma=table.delimiter == ";",
-        date_order=options.date_order,
-        literal=table.format == "xlsx",
+        column_map, table.headers, decimal_comma=table.delimiter == ";", date_order=order
     )
     records: list[RowRecord] = []
     step = max(1, count // 4)
     for i, row in enumerate(table.rows, start=1):
-        records.append(parser.parse(row.number, row.cells))
+        record = parser.parse(row.number, row.cells)
+        if row.number in contradicting:
+            record.values.pop(Field.CLOSE_DATE, None)
+            record.errors.append(
+                RowError(record.column(Field.CLOSE_DATE), contradicting[row.number])
+            )
+        records.append(record)
         if progress is not None and i % step == 0:
             progress(i, count)
     warnings = [w for w in column_map.warnings if "Import Result" not in w]
     return Prepared(table, column_map, records, warnings)
+
+
+def file_date_order(
+    table: Table, column_map: ColumnMap, given: DateOrder | None
+) -> tuple[DateOrder | None, dict[int, str]]:
+    """How to read the file's dates that could be month or day first (`03/04/2027`),
+    and the rows whose dates contradict the file's order (row number → message).
+
+    The order is `given` (the user's choice); else what the file's unambiguous dates
+    prove (`30/01/2027` proves day first); when they prove both, the rows of the
+    smaller side (both sides on a tie) fail and nothing is assumed. With no proof, a
+    file with a European signal (`;` separators, translated headers) assumes
+    nothing, so its ambiguous dates fail unless they equal the stored date either
+    way; any other file is read month first, as Partner Center writes it.
+    None means: not known (ambiguous dates become `AmbiguousDate`).
+    """
+    if given is not None:
+        return given, {}
+    idx = column_map.fields.get(Field.CLOSE_DATE)
+    if idx is None:
+        return "MDY", {}
+    proof: dict[str, list[int]] = {"MDY": [], "DMY": []}
+    for row in table.rows:
+        if idx < len(row.cells) and (evidence := cells.date_evidence(row.cells[idx])):
+            proof[evidence].append(row.number)
+    mdy, dmy = proof["MDY"], proof["DMY"]
+    if mdy and dmy:
+        wrong: dict[int, str] = {}
+        first = {"MDY": "month", "DMY": "day"}
+        for order, rows, other, others in (("MDY", mdy, "DMY", dmy), ("DMY", dmy, "MDY", mdy)):
+            if len(rows) <= len(others):
+                message = (
+                    f"this date is written {first[order]} first but row {others[0]} writes "
+                    f"{first[other]} first, use one date order in the file "
+                    "(or set it with --date-order)"
+                )
+                wrong.update(dict.fromkeys(rows, message))
+        return None, wrong
+    if mdy:
+        return "MDY", {}
+    if dmy:
+        return "DMY", {}
+    if table.delimiter == ";" or column_map.localized:
+        return None, {}
+    return "MDY", {}
 
 
 # ------------------------------------------------------------------ stage 2
@@ -166,18 +235,21 @@ def apply(
     job_id: str | None,
     started: float,
 ) -> ImportResult:
-    """Decide every row and, unless dry run, write the changes through `conn`."""
+    """Decide every row and, unless dry run, write the changes through `conn`.
+
+    Raises `ConcurrentChange` when another writer changed a deal between the read
+    and the write (possible on PostgreSQL): nothing must then be committed, and
+    the caller runs the import again on a fresh transaction."""
     repo = ReferralRepository(conn, actor)
     records = prepared.records
     keys = _row_keys(records, options.match)
     duplicates = _duplicate_rows(records, keys)
-
-    ids = [k[1] for k in keys if k and k[0] == "id"]
-    stored = repo.by_referral_ids(ids)
-    by_crm: dict[str, list[Any]] = {}
-    if options.match == "crm-id":
-        crm_ids = [k[1] for k in keys if k and k[0] == "crm"]
-        by_crm = repo.by_crm_ids(crm_ids)
+    found = _Found(
+        by_id=repo.by_referral_ids(k[1] for k in keys if k and k[0] == "id"),
+        by_crm=repo.by_crm_ids(k[1] for k in keys if k and k[0] == "crm"),
+        by_engagement=repo.by_engagement_ids(k[1] for k in keys if k and k[0] == "eng"),
+    )
+    _load_lookalikes(repo, records, keys, found)
     referenced = {line.solution_id for r in records for line in (r.solutions or ())}
     ctx = Context(
         role=actor.role,
@@ -192,7 +264,9 @@ def apply(
             errors = [*record.errors, duplicates[record.number]]
             decisions.append(Decision(record.number, Outcome.FAILED, errors=errors))
             continue
-        decisions.append(_decide(record, key, stored, by_crm, ctx))
+        decisions.append(_decide(record, key, found, ctx, options))
+    if not options.overwrite_newer:
+        _fail_stale_rows(repo, records, decisions)
 
     creates = [d for d in decisions if d.outcome is Outcome.CREATED]
     updates = [d for d in decisions if d.outcome is Outcome.UPDATED]
@@ -200,7 +274,8 @@ def apply(
         source = "import"
         new_pks = repo.insert_many([d.referral for d in creates if d.referral], actor.user_id)
         pairs = [(int(d.referral.extra["pk"]), d.referral) for d in updates if d.referral]
-        repo.update_many(pairs)
+        if repo.update_many(pairs) != len(pairs):
+            raise ConcurrentChange("a deal of the file changed while the file was imported")
         history = [
             history_entry(pk, actor, source, "created", {}, now, job_id, version=1)
             for pk in new_pks
@@ -220,6 +295,8 @@ def apply(
             d.errors,
             d.referral.id if d.referral else None,
             d.referral.engagement_id if d.referral else None,
+            d.referral.version if d.referral and d.outcome is not Outcome.FAILED else None,
+            d.warnings,
         )
         for d in decisions
     ]
@@ -246,12 +323,29 @@ def apply(
 Key = tuple[str, str] | None
 
 
+@dataclass(slots=True)
+class _Found:
+    """The stored referrals the rows of a file refer to, loaded in bulk."""
+
+    by_id: dict[str, Referral]
+    by_crm: dict[str, list[Referral]]
+    by_engagement: dict[str, list[Referral]]
+    #: create rows: row number → existing deals that look the same
+    lookalikes: dict[int, list[tuple[Referral, str]]] = field(default_factory=dict)
+
+
 def _row_keys(records: list[RowRecord], match: Match) -> list[Key]:
+    """How each row finds its deal: Referral ID, else Engagement ID (SPEC §3: "use the
+    existing engagement ID if you are updating a record"), else CRM ID when matching
+    on it; None for a row that creates a deal."""
     keys: list[Key] = []
     for r in records:
         rid = r.values.get(Field.REFERRAL_ID)
+        eid = r.values.get(Field.ENGAGEMENT_ID)
         if rid:
             keys.append(("id", rid))
+        elif eid:
+            keys.append(("eng", eid))
         elif match == "crm-id" and r.values.get(Field.CRM_ID):
             keys.append(("crm", r.values[Field.CRM_ID]))
         else:
@@ -259,8 +353,11 @@ def _row_keys(records: list[RowRecord], match: Match) -> list[Key]:
     return keys
 
 
+_KEY_FIELDS = {"id": Field.REFERRAL_ID, "eng": Field.ENGAGEMENT_ID, "crm": Field.CRM_ID}
+
+
 def _duplicate_rows(records: list[RowRecord], keys: list[Key]) -> dict[int, RowError]:
-    """Rows sharing a Referral ID (or CRM ID when matching on it) all fail."""
+    """Rows sharing a Referral ID (Engagement ID, CRM ID when matching on it) all fail."""
     rows_by_key: dict[tuple[str, str], list[RowRecord]] = defaultdict(list)
     for record, key in zip(records, keys, strict=True):
         if key:
@@ -269,42 +366,142 @@ def _duplicate_rows(records: list[RowRecord], keys: list[Key]) -> dict[int, RowE
     for (kind, _), group in rows_by_key.items():
         if len(group) < 2:
             continue
-        field_ = Field.REFERRAL_ID if kind == "id" else Field.CRM_ID
+        field_ = _KEY_FIELDS[kind]
         for record in group:
             others = ", ".join(str(o.number) for o in group if o is not record)
             failed[record.number] = RowError(
                 record.column(field_),
-                f'"{record.values[field_]}" appears on several rows (also row {others}); '
+                f'"{record.values[field_]}" appears on several rows (also row {others}), '
                 "keep one row per deal",
             )
     return failed
 
 
+def _load_lookalikes(
+    repo: ReferralRepository, records: list[RowRecord], keys: list[Key], found: _Found
+) -> None:
+    """For every row that would create a deal, the existing deals it looks like: the same
+    deal name, customer name and country, or the same CRM ID."""
+    creating = [r for r, k in zip(records, keys, strict=True) if k is None or k[0] == "crm"]
+    names = {r.values[Field.DEAL_NAME] for r in creating if r.values.get(Field.DEAL_NAME)}
+    crm_ids = {r.values[Field.CRM_ID] for r in creating if r.values.get(Field.CRM_ID)}
+    if not names and not crm_ids:
+        return
+    by_name = repo.by_deal_names(names) if names else {}
+    by_crm = repo.by_crm_ids(crm_ids - found.by_crm.keys()) if crm_ids else {}
+    by_crm.update(found.by_crm)
+    for r in creating:
+        seen: dict[str, tuple[Referral, str]] = {}
+        customer = (r.values.get(Field.CUSTOMER_NAME) or "").casefold()
+        country = r.values.get(Field.COUNTRY)
+        for ref in by_name.get(r.values.get(Field.DEAL_NAME) or "", ()):
+            if ref.customer_name.casefold() == customer and ref.country == country:
+                seen.setdefault(ref.id, (ref, "the same deal name, customer and country"))
+        for ref in by_crm.get(r.values.get(Field.CRM_ID) or "", ()):
+            seen.setdefault(ref.id, (ref, "the same CRM ID"))
+        if seen:
+            found.lookalikes[r.number] = list(seen.values())
+
+
 def _decide(
-    record: RowRecord,
-    key: Key,
-    stored: dict[str, Any],
-    by_crm: dict[str, list[Any]],
-    ctx: Context,
+    record: RowRecord, key: Key, found: _Found, ctx: Context, options: ImportOptions
 ) -> Decision:
     if key is None:
-        return decide_create(record, ctx, str(uuid.uuid4()), str(uuid.uuid4()))
+        return _decide_new(record, found, ctx, options)
     kind, value = key
     if kind == "id":
-        referral = stored.get(value)
+        referral = found.by_id.get(value)
         if referral is None:
             return _not_found(record, Field.REFERRAL_ID, f"Referral ID {value} was not found")
         return decide_update(record, referral, ctx)
-    matches = by_crm.get(value, [])
+    if kind == "eng":
+        matches = found.by_engagement.get(value, [])
+        if not matches:
+            return _not_found(
+                record,
+                Field.ENGAGEMENT_ID,
+                f'unknown Engagement ID "{value}", leave it empty to create a deal',
+            )
+        if len(matches) > 1:
+            return _not_found(
+                record,
+                Field.ENGAGEMENT_ID,
+                f'Engagement ID "{value}" is shared by {len(matches)} referrals, '
+                "give the Referral ID of the one to update",
+            )
+        return decide_update(record, matches[0], ctx)
+    matches = found.by_crm.get(value, [])
     if not matches:
-        return decide_create(record, ctx, str(uuid.uuid4()), str(uuid.uuid4()))
+        return _decide_new(record, found, ctx, options)
     if len(matches) > 1:
         return _not_found(
             record,
             Field.CRM_ID,
-            f'CRM ID "{value}" matches {len(matches)} referrals; give the Referral ID instead',
+            f'CRM ID "{value}" matches {len(matches)} referrals, give the Referral ID instead',
         )
     return decide_update(record, matches[0], ctx)
+
+
+def _decide_new(record: RowRecord, found: _Found, ctx: Context, options: ImportOptions) -> Decision:
+    """A row without a deal to update. If it equals an existing deal in every column
+    it has, it is that deal (the same file uploaded twice): Unchanged. If it only
+    looks like one, it fails unless duplicates are allowed."""
+    lookalikes = found.lookalikes.get(record.number, [])
+    for referral, _ in lookalikes:
+        decision = decide_update(record, referral, ctx)
+        if decision.outcome is Outcome.UNCHANGED:
+            return decision
+    decision = decide_create(record, ctx, str(uuid.uuid4()), str(uuid.uuid4()))
+    if lookalikes and not options.allow_duplicates:
+        referral, why = lookalikes[0]
+        column = record.column(Field.CRM_ID if why == "the same CRM ID" else Field.DEAL_NAME)
+        error = RowError(
+            column,
+            f"looks like a duplicate of referral {referral.id} ({why}), add its Referral ID "
+            "to update it, or import with --allow-duplicates",
+        )
+        decision.outcome, decision.referral = Outcome.FAILED, None
+        decision.errors = [*decision.errors, error]
+    return decision
+
+
+def _fail_stale_rows(
+    repo: ReferralRepository, records: list[RowRecord], decisions: list[Decision]
+) -> None:
+    """A row that would change a deal which changed since the file's Row Version fails,
+    naming who changed it, when, and which columns; the newer values stay."""
+    stale: dict[int, tuple[int, Decision]] = {}
+    for record, d in zip(records, decisions, strict=True):
+        if d.outcome is not Outcome.UPDATED or record.row_version is None or d.before is None:
+            continue
+        if record.row_version != d.before.version:
+            stale[int(d.before.extra["pk"])] = (record.row_version, d)
+    if not stale:
+        return
+    changes = repo.changes_since({pk: version for pk, (version, _) in stale.items()})
+    for pk, (version, d) in stale.items():
+        assert d.before is not None
+        if version > d.before.version:
+            message = (
+                f"Row Version {version} is newer than the deal's version {d.before.version}, "
+                "export the deal again"
+            )
+        else:
+            message = f"changed since you exported it ({_describe_changes(changes.get(pk, []))}), "
+            message += "export again or use --overwrite-newer"
+        d.outcome, d.referral, d.changes = Outcome.FAILED, None, {}
+        d.errors = [RowError(ROW_VERSION, message)]
+
+
+def _describe_changes(changes: list[Change]) -> str:
+    if not changes:
+        return "by someone else"
+    shown = [
+        f"by {c.by} at {c.at:%Y-%m-%d %H:%M} UTC: {', '.join(c.fields) or 'no fields'}"
+        for c in changes[-3:]
+    ]
+    more = len(changes) - len(shown)
+    return " and ".join(shown) + (f" and {more} earlier change(s)" if more else "")
 
 
 def _not_found(record: RowRecord, field_: Field, message: str) -> Decision:

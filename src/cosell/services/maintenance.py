@@ -41,7 +41,9 @@ def expire_unanswered(db: Database, settings: Settings, now: dt.datetime) -> int
             return 0
     with db.write() as conn:
         rows = conn.execute(
-            select(referrals.c.pk, referrals.c.org_id, referrals.c.substatus).where(condition)
+            select(
+                referrals.c.pk, referrals.c.org_id, referrals.c.substatus, referrals.c.version
+            ).where(condition)
         ).all()
         if not rows:
             return 0
@@ -69,6 +71,7 @@ def expire_unanswered(db: Database, settings: Settings, now: dt.datetime) -> int
                     "source": "system",
                     "job_id": None,
                     "action": "expired",
+                    "version": r.version + 1,
                     "changes": json.dumps(
                         {"Partner Referral Status": [f"New/{r.substatus}", "Closed/Expired"]}
                     ),

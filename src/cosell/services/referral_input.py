@@ -116,6 +116,7 @@ def parse_input(given: ReferralInput, max_items: int) -> RowRecord:
             row.append(text)
     record = RowParser(column_map, headers).parse(1, row)
     record.errors.extend(errors)
+    record.whole_groups = True
     return record
 
 
@@ -151,7 +152,7 @@ def _item_text(item: SolutionInput | MemberInput) -> str:
         }
     for what, part in parts.items():
         if isinstance(part, str) and "," in part:
-            raise CellError(f'{what}: "{part}" is not valid; expected no commas')
+            raise CellError(f'{what}: "{part}" is not valid, expected no commas')
     return ", ".join(str(part or "").strip() for part in parts.values())
 
 
@@ -169,4 +170,4 @@ def parse_ms_status(
     try:
         return cells.parse_enum(text, MicrosoftStatus), []
     except CellError as exc:
-        return None, [RowError(_MS.value, f'"{text[:60]}" is not valid; {exc}')]
+        return None, [RowError(_MS.value, f'"{text[:60]}" is not valid, {exc}')]

@@ -1,9 +1,12 @@
 """The results file of an import (SPEC §3): the input rows, in order, with their outcome.
 
-Columns: `Errors` first, then the file's own columns (a previous `Errors` or
-`Import Result` column is replaced), `Referral ID` / `Engagement ID` added when the
-file lacked them, and `Import Result` last. Created rows get their new IDs, so the
-whole file can be uploaded again without creating anything twice.
+Columns: `Errors` first (every problem of the row, then its warnings, joined by
+"; "), then the file's own columns (a previous `Errors`, `Row Version` or `Import
+Result` column is replaced), `Referral ID` / `Engagement ID` added when the file
+lacked them, `Row Version` (the deal's version after the import, so the file can
+be uploaded again without tripping the stale-row check) and `Import Result` last.
+Created rows get their new IDs, so the whole file can be uploaded again without
+creating anything twice.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from cosell.domain.fields import Field
 from cosell.domain.formula import unneutralize
-from cosell.domain.headers import ColumnMap, header_score
+from cosell.domain.headers import ROW_VERSION, ColumnMap, header_score
 from cosell.files.reader import read_table
 from cosell.files.table import Cell, OutCell, Table
 from cosell.files.writer import write_csv, write_xlsx
@@ -31,7 +34,12 @@ def _is_result_column(header: str) -> bool:
 
 def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowResult]) -> bytes:
     errors_idx = column_map.fields.get(Field.ERRORS)
-    keep = [i for i, h in enumerate(table.headers) if i != errors_idx and not _is_result_column(h)]
+    version_idx = column_map.row_version
+    keep = [
+        i
+        for i, h in enumerate(table.headers)
+        if i not in (errors_idx, version_idx) and not _is_result_column(h)
+    ]
     errors_header = table.headers[errors_idx] if errors_idx is not None else "Errors"
     headers = [errors_header] + [table.headers[i] for i in keep]
     rid_idx = column_map.fields.get(Field.REFERRAL_ID)
@@ -41,17 +49,22 @@ def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowRes
         headers.append(Field.ENGAGEMENT_ID.value)
     if add_rid:
         headers.append(Field.REFERRAL_ID.value)
-    headers.append(RESULT_HEADER)
+    headers += [ROW_VERSION, RESULT_HEADER]
     position = {src: dst for dst, src in enumerate(keep, start=1)}
 
     out: list[list[OutCell]] = []
-    width = max(keep, default=-1) + 1
+    width = max([*keep, -1 if version_idx is None else version_idx]) + 1
     take = itemgetter(*keep) if len(keep) > 1 else lambda cells: tuple(cells[i] for i in keep)
     for row, result in zip(table.rows, results, strict=True):
         cells: list[Cell] = row.cells
         if len(cells) < width:  # the reader pads rows to the headers; be safe anyway
             cells = cells + [""] * (width - len(cells))
-        line: list[OutCell] = ["; ".join(map(str, result.errors)), *take(cells)]
+        # A cell's value, without the formula guard of the file it came from: the
+        # writer guards it again for the file it goes to (never twice).
+        line: list[OutCell] = [
+            _messages(result),
+            *(unneutralize(c) if c.__class__ is str and c[:1] == "'" else c for c in take(cells)),
+        ]
         if result.referral_id:
             if add_eid:
                 line.append(result.engagement_id)
@@ -63,12 +76,21 @@ def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowRes
                 line[position[rid_idx]] = result.referral_id
         else:
             line.extend([""] * (add_eid + add_rid))
+        if result.version is not None:
+            line.append(result.version)
+        else:
+            line.append(cells[version_idx] if version_idx is not None else "")
         line.append(result.outcome.value)
         out.append(line)
     if table.format == "xlsx":
         id_columns = {i for i, h in enumerate(headers) if h in _ID_HEADERS}
         return write_xlsx(headers, out, text_columns=id_columns, sheet_name="Results")
     return write_csv(headers, out, delimiter=table.delimiter or ",")
+
+
+def _messages(result: RowResult) -> str:
+    """The Errors cell: one message per problem, then the warnings, joined by "; "."""
+    return "; ".join([*map(str, result.errors), *(f"Warning: {w}" for w in result.warnings)])
 
 
 _ID_HEADERS = {Field.REFERRAL_ID.value, Field.ENGAGEMENT_ID.value}
@@ -78,9 +100,9 @@ def convert(data: bytes, to_format: str) -> bytes:
     """A results (or export) file in the other format: CSV ↔ XLSX. The formula guard `'`
     belongs to CSV cells only: it is removed going to XLSX and added going to CSV."""
     table = read_table(data, header_score=lambda cells: max(header_score(cells), 1))
-    rows: list[list[OutCell]] = [list(r.cells) for r in table.rows]
+    rows: list[list[OutCell]] = [
+        [unneutralize(c) if isinstance(c, str) else c for c in r.cells] for r in table.rows
+    ]
     if to_format == "xlsx":
-        if table.format == "csv":
-            rows = [[unneutralize(c) if isinstance(c, str) else c for c in row] for row in rows]
         return write_xlsx(table.headers, rows, text_columns=range(len(table.headers)))
     return write_csv(table.headers, rows, delimiter=table.delimiter or ",")

@@ -131,20 +131,23 @@ def set_user(conn: Connection, org_id: int, user_id: int, **values: object) -> b
     return bool(result.rowcount)
 
 
-def known_solutions(conn: Connection, org_id: int, ids: Iterable[str]) -> frozenset[str]:
-    wanted = list(set(ids))
+def known_solutions(conn: Connection, org_id: int, ids: Iterable[str]) -> dict[str, str]:
+    """The catalog entries among `ids`, matched case-insensitively: upper-cased ID →
+    the ID as the catalog spells it."""
+    wanted = sorted({i.upper() for i in ids})
     if not wanted:
-        return frozenset()
-    found: set[str] = set()
+        return {}
+    found: dict[str, str] = {}
     for i in range(0, len(wanted), 500):
         found.update(
-            conn.execute(
+            (sid.upper(), sid)
+            for sid in conn.execute(
                 select(C.c.solution_id).where(
-                    C.c.org_id == org_id, C.c.solution_id.in_(wanted[i : i + 500])
+                    C.c.org_id == org_id, func.upper(C.c.solution_id).in_(wanted[i : i + 500])
                 )
             ).scalars()
         )
-    return frozenset(found)
+    return found
 
 
 def catalog(conn: Connection, org_id: int) -> list[tuple[str, str | None]]:

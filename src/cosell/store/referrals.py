@@ -7,8 +7,10 @@ executemany statements; there is no query per row.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -17,6 +19,7 @@ from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services.actor import Actor
 from cosell.store.bulk import allocate_ids, executemany, fetch_all
 from cosell.store.filters import ReferralFilters
+from cosell.store.models import User, table_of
 from cosell.store.referral_query import filtered, order_by, visible
 from cosell.store.referral_rows import (
     COLUMNS,
@@ -31,11 +34,22 @@ from cosell.store.referral_rows import (
     referral_from_row,
     row_params,
     to_date,
+    to_datetime,
 )
 
-__all__ = ["ReferralRepository", "history_entry", "to_date"]
+__all__ = ["Change", "ReferralRepository", "history_entry", "to_date"]
 
 CHUNK = 500
+U = table_of(User)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One recorded change of a referral: when, by whom, which columns."""
+
+    at: dt.datetime
+    by: str
+    fields: tuple[str, ...]
 
 
 class ReferralRepository:
@@ -56,13 +70,45 @@ class ReferralRepository:
         return found
 
     def by_crm_ids(self, crm_ids: Iterable[str]) -> dict[str, list[Referral]]:
+        """The visible referrals with these CRM IDs, by CRM ID."""
+        return self._by_column(R.c.crm_id, crm_ids, lambda ref: ref.crm_id or "")
+
+    def by_engagement_ids(self, ids: Iterable[str]) -> dict[str, list[Referral]]:
+        """The visible referrals with these Engagement IDs, by Engagement ID."""
+        return self._by_column(R.c.engagement_id, ids, lambda ref: ref.engagement_id)
+
+    def by_deal_names(self, names: Iterable[str]) -> dict[str, list[Referral]]:
+        """The visible referrals with exactly these deal names, by deal name, oldest first."""
+        return self._by_column(R.c.deal_name, names, lambda ref: ref.deal_name)
+
+    def _by_column(
+        self, column: Any, values: Iterable[str], key: Callable[[Referral], str]
+    ) -> dict[str, list[Referral]]:
         found: dict[str, list[Referral]] = {}
-        for chunk in _chunks(list(crm_ids)):
+        for chunk in _chunks(sorted(set(values))):
             rows = self.conn.execute(
-                select(*COLUMNS).where(visible(self.actor), R.c.crm_id.in_(chunk))
+                select(*COLUMNS).where(visible(self.actor), column.in_(chunk)).order_by(R.c.pk)
             ).all()
             for ref in self._hydrate(rows):
-                found.setdefault(ref.crm_id or "", []).append(ref)
+                found.setdefault(key(ref), []).append(ref)
+        return found
+
+    def changes_since(self, versions: Mapping[int, int]) -> dict[int, list[Change]]:
+        """For referrals (primary key → a version), the recorded changes that made
+        them newer than that version, oldest first."""
+        found: dict[int, list[Change]] = {}
+        for chunk in _chunks(sorted(versions)):
+            rows = self.conn.execute(
+                select(H.c.referral_pk, H.c.at, H.c.version, H.c.source, H.c.changes, U.c.email)
+                .select_from(H.outerjoin(U, U.c.id == H.c.user_id))
+                .where(H.c.org_id == self.actor.org_id, H.c.referral_pk.in_(chunk))
+                .order_by(H.c.id)
+            ).all()
+            for pk, at, version, source, changes, email in rows:
+                if version is not None and version > versions[pk]:
+                    who = email or ("Microsoft" if source == "api" else "the system")
+                    fields = tuple(json.loads(changes)) if changes else ()
+                    found.setdefault(pk, []).append(Change(to_datetime(at), who, fields))
         return found
 
     def get(self, referral_id: str) -> Referral | None:

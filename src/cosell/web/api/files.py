@@ -18,8 +18,10 @@ from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
 from cosell.services.job_access import find_job, job_file, list_jobs, results_file
+from cosell.services.undo import undo_import
 from cosell.web.api.common import errors, file_responses
 from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job
+from cosell.web.api.undo_schemas import UNDO_BODY, UndoDryRun, UndoResultOut, undo_result
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
 from cosell.web.problems import problem
@@ -52,15 +54,33 @@ def upload(
         Form(description="crm-id: a row without Referral ID updates the deal with its CRM ID"),
     ] = "referral-id",
     date_order: Annotated[
-        Literal["MDY", "DMY", "YMD"], Form(description="how to read 01/02/2027")
-    ] = "MDY",
+        Literal["MDY", "DMY", "YMD"] | None,
+        Form(
+            description="how to read 01/02/2027; by default the file's own dates decide "
+            "(an unambiguous date such as 30/01/2027 proves the order)"
+        ),
+    ] = None,
+    overwrite_newer: Annotated[
+        bool,
+        Form(description="apply rows whose deal changed since the file's Row Version anyway"),
+    ] = False,
+    allow_duplicates: Annotated[
+        bool,
+        Form(description="create rows that look like an existing deal anyway"),
+    ] = False,
 ) -> ImportJob | Response:
     """Upload a file to create and update referrals; answers 202 with the job at once.
 
     Poll `GET /api/v1/imports/{id}` for progress and the summary; download the results
     file (every row with its outcome and errors) from `results_url`."""
     data = file.file.read()
-    options = ImportOptions(dry_run=dry_run, match=match, date_order=date_order)
+    options = ImportOptions(
+        dry_run=dry_run,
+        match=match,
+        date_order=date_order,
+        overwrite_newer=overwrite_newer,
+        allow_duplicates=allow_duplicates,
+    )
     try:
         job_id = job_service.submit_import(
             ctx.db, actor, file.filename or "upload", data, options, ctx.settings
@@ -110,6 +130,31 @@ def import_results(
     `Import Result` last; created rows carry their new Referral ID."""
     job = find_job(ctx.db, actor, job_id, "import")
     return download(*results_file(ctx.db, actor, job, fmt))
+
+
+_UNDO_RESPONSES = errors(403, 404, 409, 422)
+_UNDO_RESPONSES[409] = {
+    **_UNDO_RESPONSES[409],
+    "description": "Cannot be undone: not an import, a dry run, not completed, already "
+    "undone, or made before imports could be undone",
+}
+
+
+@router.post(
+    "/imports/{job_id}/undo",
+    tags=["imports"],
+    response_model=UndoResultOut,
+    responses=_UNDO_RESPONSES,
+    openapi_extra=UNDO_BODY,
+)
+def undo(job_id: JobId, actor: CurrentActor, ctx: Ctx, dry_run: UndoDryRun) -> UndoResultOut:
+    """Undo an import: delete the deals it created and restore every field it changed,
+    as they were before it. A deal changed after the import is skipped and listed in
+    `conflicts` with the fields changed since; nothing of it changes.
+
+    With `dry_run` (JSON `{"dry_run": true}` or a form field) nothing changes, and the
+    answer tells what the undo would do. An import can be undone once."""
+    return undo_result(undo_import(ctx.db, actor, job_id, dry_run=dry_run))
 
 
 # ------------------------------------------------------------------ exports

@@ -172,7 +172,11 @@ class ImportSummary(BaseModel):
 class ImportOptionsOut(BaseModel):
     dry_run: bool = False
     match: Literal["referral-id", "crm-id"] = "referral-id"
-    date_order: Literal["MDY", "DMY", "YMD"] = "MDY"
+    date_order: Literal["MDY", "DMY", "YMD"] | None = Field(
+        None, description="how 01/02/2027 was read; null: from the file itself"
+    )
+    overwrite_newer: bool = False
+    allow_duplicates: bool = False
 
 
 class JobBase(BaseModel):

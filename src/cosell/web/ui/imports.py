@@ -8,11 +8,12 @@ from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.headers import LANGUAGES
-from cosell.errors import FileRejected, UsageError
+from cosell.errors import Conflict, FileRejected, UsageError
 from cosell.services import job_access, jobs
 from cosell.services.actor import Actor
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
+from cosell.services.undo import undo_import
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
@@ -27,10 +28,14 @@ MATCH_CHOICES = (
     ("crm-id", "CRM ID when a row has no Referral ID"),
 )
 DATE_ORDERS = (
+    ("", "Detect from the file (MM/DD/YYYY unless its dates show otherwise)"),
     ("MDY", "MM/DD/YYYY (Partner Center)"),
     ("DMY", "DD/MM/YYYY"),
     ("YMD", "YYYY/MM/DD"),
 )
+
+
+_FORM_FIELDS = ("match", "date_order", "dry_run", "overwrite_newer", "allow_duplicates")
 
 
 def _page(
@@ -55,7 +60,7 @@ def _page(
         max_rows=ctx.settings.max_import_rows,
         max_bytes=ctx.settings.max_upload_bytes,
         error=error,
-        form=form or {"match": "referral-id", "date_order": "MDY", "dry_run": ""},
+        form=form or dict.fromkeys(_FORM_FIELDS, "") | {"match": "referral-id"},
     )
 
 
@@ -79,23 +84,37 @@ def upload(
     file: Annotated[UploadFile | None, File()] = None,
     dry_run: Annotated[str, Form()] = "",
     match: Annotated[str, Form()] = "referral-id",
-    date_order: Annotated[str, Form()] = "MDY",
+    date_order: Annotated[str, Form()] = "",
+    overwrite_newer: Annotated[str, Form()] = "",
+    allow_duplicates: Annotated[str, Form()] = "",
 ) -> Response:
-    form = {"match": match, "date_order": date_order, "dry_run": dry_run}
+    form = {
+        "match": match,
+        "date_order": date_order,
+        "dry_run": dry_run,
+        "overwrite_newer": overwrite_newer,
+        "allow_duplicates": allow_duplicates,
+    }
     if file is None or not file.filename:
         return _page(request, ctx, actor, error="Choose a file to upload.", status=422, form=form)
     data = file.file.read()
     try:
         options = ImportOptions(
-            dry_run=dry_run in ("1", "on", "yes", "true"),
+            dry_run=_checked(dry_run),
             match=match,  # type: ignore[arg-type]  # checked by ImportOptions
-            date_order=date_order,  # type: ignore[arg-type]
+            date_order=date_order or None,  # type: ignore[arg-type]
+            overwrite_newer=_checked(overwrite_newer),
+            allow_duplicates=_checked(allow_duplicates),
         )
         job_id = jobs.submit_import(ctx.db, actor, file.filename, data, options, ctx.settings)
     except (FileRejected, UsageError) as exc:
         return _page(request, ctx, actor, error=exc.message, status=422, form=form)
     ctx.queue.enqueue(job_id)
     return RedirectResponse("/imports#last-file", status_code=303)
+
+
+def _checked(value: str) -> bool:
+    return value in ("1", "on", "yes", "true")
 
 
 @router.get("/imports/card")
@@ -113,3 +132,24 @@ def import_card(request: Request, actor: CurrentActor, ctx: Ctx, was: str = "") 
 def results_file(actor: CurrentActor, ctx: Ctx, job_id: str, format: Format = "csv") -> Response:
     job = own_job(ctx.db, actor, job_id, IMPORT)
     return download(*job_access.results_file(ctx.db, actor, job.job, format))
+
+
+@router.post("/imports/{job_id}/undo")
+def undo_past_import(
+    request: Request,
+    actor: FormActor,
+    ctx: Ctx,
+    job_id: str,
+    dry_run: Annotated[str, Form()] = "",
+) -> Response:
+    """The Undo button of a past import: with `dry_run` a preview and a button to confirm,
+    without it the undo itself. A refusal (already undone …) is shown on the page (409);
+    a job the user may not see is "not found"."""
+    try:
+        result = undo_import(ctx.db, actor, job_id, dry_run=dry_run in ("1", "on", "yes", "true"))
+    except Conflict as exc:
+        return html(
+            request, "undo.html", actor=actor, status=409, job_id=job_id, result=None,
+            error=exc.message,
+        )  # fmt: skip
+    return html(request, "undo.html", actor=actor, job_id=job_id, result=result, error="")

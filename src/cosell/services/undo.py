@@ -1,0 +1,291 @@
+"""Undo an import (the round-trip issue, §6): remove the deals it created and restore
+every field it changed, from the history it wrote, as one job in one transaction.
+
+Partner Center calls an import "not reversible"; ours is, deal by deal:
+
+- a deal still at the version the import left is undone — a created deal is deleted
+  with its items, favorites and history; an updated deal gets back the whole state
+  its history row kept (`before`), as a new version with a history row of its own
+  (source "undo");
+- a deal changed since (its version moved on) is skipped and reported as a conflict
+  naming the fields changed later, and who changed them when; a deal the acting user
+  can no longer see is skipped without those details.
+
+The undo is itself a job (kind "undo") written in the same transaction as its
+changes, so it is never seen half done, never queued and never re-run by a worker.
+A dry run reports the same counts and changes nothing but its own job row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+
+from cosell.domain.decide import ATTR, SOLUTIONS, TEAM, show
+from cosell.domain.enums import Status, Substatus
+from cosell.domain.fields import Field
+from cosell.domain.model import Referral
+from cosell.errors import Conflict, NotFound
+from cosell.services.actor import Actor, require_user
+from cosell.services.clock import utcnow
+from cosell.store import history
+from cosell.store import jobs as store
+from cosell.store.db import Database
+from cosell.store.referral_rows import from_snapshot, history_entry
+from cosell.store.referrals import ReferralRepository
+
+UNDO = "undo"
+#: How often an undo that lost a race with another writer is tried again (PostgreSQL;
+#: SQLite serializes writers, so there it always succeeds at once).
+ATTEMPTS = 3
+_ARTICLE = {"export": "an export", "undo": "an undo", "import": "an import"}
+
+
+@dataclass(frozen=True, slots=True)
+class UndoConflict:
+    """A deal the undo skipped: changed after the import (or no longer visible, when
+    `fields` is empty and nobody is named)."""
+
+    referral_id: str
+    fields: list[str]
+    changed_by: str | None
+    changed_at: dt.datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        at = self.changed_at
+        return {
+            "referral_id": self.referral_id,
+            "fields": list(self.fields),
+            "changed_by": self.changed_by,
+            "changed_at": None if at is None else at.replace(tzinfo=dt.UTC).isoformat(),
+        }
+
+
+@dataclass(slots=True)
+class UndoResult:
+    """What an undo did (or, in a dry run, would do); `job_id` is the undo job's."""
+
+    job_id: str
+    target_id: str
+    file_name: str | None
+    dry_run: bool
+    removed: int = 0
+    restored: int = 0
+    conflicts: list[UndoConflict] = field(default_factory=list)
+    status: Literal["completed"] = "completed"
+
+    @property
+    def skipped(self) -> int:
+        return len(self.conflicts)
+
+    def summary(self) -> dict[str, Any]:
+        """The result as JSON: what the undo job keeps, the API answers and the CLI prints."""
+        return {
+            "job_id": self.job_id,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "removed": self.removed,
+            "restored": self.restored,
+            "skipped": self.skipped,
+            "conflicts": [c.to_json() for c in self.conflicts],
+        }
+
+
+@dataclass(slots=True)
+class _Plan:
+    #: (primary key, current version) of created deals to delete
+    remove: list[tuple[int, int]] = field(default_factory=list)
+    #: (current state, state before the import) of updated deals to restore
+    restore: list[tuple[Referral, Referral]] = field(default_factory=list)
+    conflicts: list[UndoConflict] = field(default_factory=list)
+
+
+class _Raced(Exception):
+    """A deal changed between reading and writing it (a compare-and-set wrote less)."""
+
+
+def undo_import(db: Database, actor: Actor, job_id: str, *, dry_run: bool = False) -> UndoResult:
+    """Undo the import `job_id` as `actor`, or with `dry_run` only report what it would do.
+
+    Raises `NotFound` when no job of that id is visible to the actor (the rule of
+    `job_access.find_job`: its own user, or a Referrals admin of its organization);
+    `Conflict` when the job is not a completed, real import made since imports can be
+    undone, when it was already undone, or when other writers kept changing its deals
+    for `ATTEMPTS` tries (then nothing was written); `PermissionDenied` for the
+    integration token."""
+    user_id = require_user(actor, "undo imports")
+    for _ in range(ATTEMPTS):
+        try:
+            with db.write() as conn:
+                return _undo(conn, actor, user_id, job_id, dry_run)
+        except _Raced:
+            continue
+    raise Conflict(
+        f"The deals of import {job_id} changed while it was being undone; nothing was "
+        "changed. Try again"
+    )
+
+
+def _undo(conn: Connection, actor: Actor, user_id: int, job_id: str, dry_run: bool) -> UndoResult:
+    target = _target(conn, actor, job_id)
+    plan = _plan(conn, actor, _changes_of(conn, actor, target))
+    now = utcnow()
+    undo_id = store.add_job(
+        conn,
+        org_id=actor.org_id,
+        user_id=user_id,
+        kind=UNDO,
+        options={"target": target.id, "dry_run": dry_run},
+        file_name=target.file_name,
+        input_blob_id=None,
+        now=now,
+    )
+    store.claim(conn, undo_id, now, max_attempts=1)
+    if not dry_run:
+        if not history.mark_undone(conn, actor.org_id, target.id, undo_id):
+            raise _already_undone(target.id, history.undone_by(conn, actor.org_id, target.id))
+        _apply(conn, actor, plan, undo_id, now)
+    result = UndoResult(
+        job_id=undo_id,
+        target_id=target.id,
+        file_name=target.file_name,
+        dry_run=dry_run,
+        removed=len(plan.remove),
+        restored=len(plan.restore),
+        conflicts=plan.conflicts,
+    )
+    summary = result.summary()
+    store.finish(
+        conn, undo_id, status=store.COMPLETED, summary=summary, result_blob_id=None, now=now
+    )
+    return result
+
+
+def _changes_of(conn: Connection, actor: Actor, target: store.JobRecord) -> list[history.JobChange]:
+    """What the import wrote to the history; refused when that predates undo."""
+    changes = history.job_changes(conn, actor.org_id, target.id)
+    if any(c.version is None or (c.action == "updated" and not c.before) for c in changes):
+        raise Conflict(
+            f"Import {target.id} was made before imports could be undone: its history does "
+            "not keep the versions and earlier values needed to restore its deals"
+        )
+    return changes
+
+
+def _target(conn: Connection, actor: Actor, job_id: str) -> store.JobRecord:
+    """The import to undo, if the actor may see it and it can be undone."""
+    job = store.get_job(conn, job_id, actor.org_id)
+    if job is None or not (actor.is_admin or job.user_id == actor.user_id):
+        raise NotFound(f"Import job {job_id} was not found")
+    if job.kind != "import":
+        kind = _ARTICLE.get(job.kind, f'a job of kind "{job.kind}"')
+        raise Conflict(f"Job {job_id} is {kind}, not an import; only an import can be undone")
+    if job.options.get("dry_run"):
+        raise Conflict(
+            f"Import {job_id} was a dry run: it changed nothing, so there is nothing to undo"
+        )
+    if job.status in (store.REJECTED, store.FAILED):
+        raise Conflict(
+            f"Import {job_id} was {job.status}: it changed nothing, so there is nothing to undo"
+        )
+    if job.status != store.COMPLETED:
+        raise Conflict(
+            f"Import {job_id} is still {job.status}; it can be undone once it has finished"
+        )
+    done_by = history.undone_by(conn, actor.org_id, job_id)
+    if done_by is not None:
+        raise _already_undone(job_id, done_by)
+    return job
+
+
+def _already_undone(job_id: str, by: str | None) -> Conflict:
+    return Conflict(
+        f"Import {job_id} was already undone (by undo job {by}); it cannot be undone twice"
+    )
+
+
+def _plan(conn: Connection, actor: Actor, changes: list[history.JobChange]) -> _Plan:
+    """Sort the import's deals into removals, restorations and conflicts (no writes)."""
+    current = ReferralRepository(conn, actor).by_referral_ids(c.referral_id for c in changes)
+    moved = {
+        c.referral_pk: c.history_id
+        for c in changes
+        if c.referral_id in current and current[c.referral_id].version != c.version
+    }
+    later = history.later_changes(conn, actor.org_id, moved)
+    plan = _Plan()
+    for change in changes:
+        ref = current.get(change.referral_id)
+        if ref is None:
+            plan.conflicts.append(UndoConflict(change.referral_id, [], None, None))
+        elif change.referral_pk in moved:
+            plan.conflicts.append(_conflict(change.referral_id, later.get(change.referral_pk, [])))
+        elif change.action == "created":
+            plan.remove.append((change.referral_pk, ref.version))
+        else:
+            plan.restore.append((ref, from_snapshot(change.before or "")))
+    return plan
+
+
+def _conflict(referral_id: str, later: list[history.LaterChange]) -> UndoConflict:
+    """The fields changed after the import, in the order first changed, and the last
+    change's author ("system" when no user made it) and time."""
+    names = list(dict.fromkeys(name for entry in later for name in entry.fields))
+    if not later:  # the version moved without a history row: changed outside cosell
+        return UndoConflict(referral_id, names, "system", None)
+    last = later[-1]
+    return UndoConflict(referral_id, names, last.user_email or "system", last.at)
+
+
+def _apply(conn: Connection, actor: Actor, plan: _Plan, undo_id: str, now: dt.datetime) -> None:
+    """Write the plan; raises `_Raced` when a compare-and-set wrote less than asked."""
+    if history.delete_referrals(conn, actor.org_id, plan.remove) != len(plan.remove):
+        raise _Raced
+    repo = ReferralRepository(conn, actor)
+    pairs = [
+        (int(cur.extra["pk"]), dataclasses.replace(old, version=cur.version + 1, updated_at=now))
+        for cur, old in plan.restore
+    ]
+    if repo.update_many(pairs) != len(pairs):
+        raise _Raced
+    entries = [
+        history_entry(
+            pk, actor, UNDO, "updated", restored_fields(cur, old), now, undo_id,
+            version=new.version, before=cur,
+        )
+        for (pk, new), (cur, old) in zip(pairs, plan.restore, strict=True)
+    ]  # fmt: skip
+    repo.add_history(entries)
+
+
+def restored_fields(
+    current: Referral, restored: Referral
+) -> dict[str, tuple[str | None, str | None]]:
+    """Column → (value now, value restored), as the file shows them, for every field that
+    differs: the history of a restoration reads like the history of an import."""
+    changes: dict[str, tuple[str | None, str | None]] = {}
+    for f, attr in ATTR.items():
+        if f in (Field.STATUS, Field.SUBSTATUS):
+            continue
+        now, then = getattr(current, attr), getattr(restored, attr)
+        if now != then:
+            changes[f.value] = (show(now), show(then))
+    pair_now = (current.status, current.substatus)
+    pair_then = (restored.status, restored.substatus)
+    if pair_now != pair_then:
+        changes[Field.STATUS.value] = (_pair(*pair_now), _pair(*pair_then))
+    if current.ms_status != restored.ms_status:
+        changes[Field.MS_STATUS.value] = (show(current.ms_status), show(restored.ms_status))
+    if current.solutions != restored.solutions:
+        changes[SOLUTIONS] = (show(current.solutions), show(restored.solutions))
+    if current.team != restored.team:
+        changes[TEAM] = (show(current.team), show(restored.team))
+    return changes
+
+
+def _pair(status: Status, substatus: Substatus) -> str:
+    return f"{status.value}/{substatus.value}"

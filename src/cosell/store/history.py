@@ -1,0 +1,148 @@
+"""What undoing an import reads and writes besides the referrals themselves: the history
+an import left, the changes made after it, the removal of the deals it created, and
+the mark on the import that it was undone.
+
+Every function takes the organization and touches nothing outside it. Which deals
+the acting user may see is the repository's rule (`ReferralRepository`); these
+queries are for rows the caller has already resolved through it, or whose details
+it does not show.
+
+Removal does not rely on `ON DELETE CASCADE`: SQLite enforces foreign keys only
+when a connection asks for it, and a database copied by another tool may not, so
+the solutions, team members, favorites and history of a deal are deleted here
+first, by statement, on every dialect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
+
+from cosell.store.bulk import executemany
+from cosell.store.models import Job, User
+from cosell.store.referral_rows import F, H, R, S, T, to_datetime
+
+J = cast(Table, Job.__table__)
+U = cast(Table, User.__table__)
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class JobChange:
+    """One referral a job created or updated, as its history row recorded it."""
+
+    history_id: int
+    referral_pk: int
+    referral_id: str
+    action: str
+    #: the referral's version right after the change; None before undo existed
+    version: int | None
+    #: the whole referral before the change (`referral_rows.snapshot`), for updates
+    before: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LaterChange:
+    """A history row written after a given one: who changed which fields, when."""
+
+    history_id: int
+    at: dt.datetime
+    user_email: str | None
+    source: str
+    fields: tuple[str, ...]
+
+
+def job_changes(conn: Connection, org_id: int, job_id: str) -> list[JobChange]:
+    """The referrals `job_id` created or updated that still exist, in the order it wrote
+    them (deals deleted since take their history with them)."""
+    rows = conn.execute(
+        select(H.c.id, H.c.referral_pk, R.c.referral_id, H.c.action, H.c.version, H.c.before)
+        .join(R, R.c.pk == H.c.referral_pk)
+        .where(H.c.org_id == org_id, R.c.org_id == org_id, H.c.job_id == job_id)
+        .where(H.c.action.in_(("created", "updated")))
+        .order_by(H.c.id)
+    ).all()
+    return [JobChange(*r) for r in rows]
+
+
+def later_changes(
+    conn: Connection, org_id: int, after: Mapping[int, int]
+) -> dict[int, list[LaterChange]]:
+    """For each referral (primary key → a history row id), the history rows written after
+    that row, oldest first. Referrals without any are absent."""
+    found: dict[int, list[LaterChange]] = {}
+    for chunk in _chunks(sorted(after)):
+        rows = conn.execute(
+            select(H.c.referral_pk, H.c.id, H.c.at, U.c.email, H.c.source, H.c.changes)
+            .outerjoin(U, U.c.id == H.c.user_id)
+            .where(
+                H.c.org_id == org_id,
+                H.c.referral_pk.in_(chunk),
+                H.c.id > min(after[pk] for pk in chunk),
+            )
+            .order_by(H.c.id)
+        ).all()
+        for pk, history_id, at, email, source, changes in rows:
+            if history_id > after[pk]:
+                entry = LaterChange(history_id, to_datetime(at), email, source, _fields(changes))
+                found.setdefault(pk, []).append(entry)
+    return found
+
+
+def delete_referrals(conn: Connection, org_id: int, expected: Sequence[tuple[int, int]]) -> int:
+    """Delete referrals of the organization by primary key, each only if it is still at
+    the given version, with their solutions, team members, favorites and history.
+
+    A compare-and-set like `ReferralRepository.update_many`: returns how many referrals
+    were deleted; fewer than `expected` means one changed meanwhile, and the caller must
+    not commit (the items of that one are gone too)."""
+    if not expected:
+        return 0
+    pks = [pk for pk, _ in expected]
+    for chunk in _chunks(pks):
+        owned = select(R.c.pk).where(R.c.org_id == org_id, R.c.pk.in_(chunk))
+        conn.execute(delete(S).where(S.c.org_id == org_id, S.c.referral_pk.in_(chunk)))
+        conn.execute(delete(T).where(T.c.org_id == org_id, T.c.referral_pk.in_(chunk)))
+        conn.execute(delete(H).where(H.c.org_id == org_id, H.c.referral_pk.in_(chunk)))
+        conn.execute(delete(F).where(F.c.referral_pk.in_(owned)))
+    stmt = delete(R).where(
+        R.c.pk == bindparam("b_pk"),
+        R.c.org_id == bindparam("b_org"),
+        R.c.version == bindparam("b_version"),
+    )
+    params = [{"b_pk": pk, "b_org": org_id, "b_version": version} for pk, version in expected]
+    return executemany(conn, stmt, params, R)
+
+
+def undone_by(conn: Connection, org_id: int, job_id: str) -> str | None:
+    """The id of the job that undid `job_id`, if one did."""
+    return conn.execute(
+        select(J.c.undone_by).where(J.c.id == job_id, J.c.org_id == org_id)
+    ).scalar()
+
+
+def mark_undone(conn: Connection, org_id: int, job_id: str, undo_job_id: str) -> bool:
+    """Record that `undo_job_id` undid `job_id`, unless another job already did (then
+    False). On PostgreSQL the row stays locked to the end of the transaction, so a
+    second undo of the same import waits here and then finds it done."""
+    result = conn.execute(
+        update(J)
+        .where(J.c.id == job_id, J.c.org_id == org_id, J.c.undone_by.is_(None))
+        .values(undone_by=undo_job_id)
+    )
+    return result.rowcount == 1
+
+
+def _fields(changes: str | None) -> tuple[str, ...]:
+    data: Any = json.loads(changes or "{}")
+    return tuple(str(name) for name in data) if isinstance(data, dict) else ()
+
+
+def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

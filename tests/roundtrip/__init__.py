@@ -1,0 +1,1 @@
+"""Round trips through a real spreadsheet program (headless LibreOffice Calc)."""
