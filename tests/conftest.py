@@ -14,6 +14,23 @@ settings.load_profile("cosell")
 
 
 @pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server of this test session (the folder of its socket)."""
+    from tests import postgres
+
+    with postgres.server() as socket_dir:
+        yield socket_dir
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A new, empty PostgreSQL database for one test."""
+    from tests import postgres
+
+    return postgres.new_database(postgres_server)
+
+
+@pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One database with two organizations, built once (password hashing is slow on purpose)."""
     path = tmp_path_factory.mktemp("template") / "cosell.db"

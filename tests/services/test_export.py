@@ -16,6 +16,7 @@ from cosell.services.exports import ExportOptions, export_referrals, render_temp
 from cosell.services.referrals import set_favorite
 from cosell.settings import Settings
 from cosell.store.filters import ReferralFilters, Tab
+from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, csv_bytes, read_csv, row, run_import
 
 
@@ -146,3 +147,34 @@ def test_xlsx_template_marks_required_columns_and_lists_valid_values(world):
     listed = book.get_sheet_by_index(1).to_python()
     flat = {str(v) for line in listed for v in line}
     assert {"New", "Active", "Accepted", "Yes", "No"} <= flat
+
+
+def test_template_valid_values_show_each_code_with_its_meaning_and_read_back(world):
+    """A code alone says nothing to the person filling in the template: the list shows
+    its meaning, and a value picked from the list imports as its code."""
+    book = CalamineWorkbook.from_filelike(io.BytesIO(render_template("xlsx", None)))
+    header, *lines = book.get_sheet_by_index(1).to_python()
+    columns = {name: [line[i] for line in lines if line[i]] for i, name in enumerate(header)}
+    reasons = columns["Declined/Lost reason"]
+    assert "6 – Proposed time line was too short (Declined/Lost)" in reasons
+    assert "6 – Solution issues (Error)" in reasons
+    assert "3 – Proof of concept/Demo" in columns["What specific help from Microsoft?"]
+    assert "40 – Developed" in columns["Sales Stage"]
+    picked = row(
+        Sales_Stage="40 – Developed",
+        **{"Microsoft help required?": "Yes", "What specific help from Microsoft?": ""},
+    )
+    picked.update(
+        {
+            "What specific help from Microsoft?": "3 – Proof of concept/Demo",
+            "Customer Contact First Name": "Ann",
+            "Customer Contact Last Name": "Lee",
+            "Customer Contact Phone number": "+1 425 555 0100",
+            "Customer Contact Email Address": "ann@contoso.example",
+        }
+    )
+    result = run_import(world, world.admin, csv_bytes([picked]))
+    assert result.count("created") == 1, result.failures
+    with world.db.read() as conn:
+        [ref] = ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=5)
+    assert (ref.sales_stage, ref.help_code) == (40, 3)

@@ -123,12 +123,15 @@ def parse_enum(cell: Cell, enum_cls: type[_E]) -> _E:
 
 
 _INT_CODE: Final = re.compile(r"0*(\d{1,4})(?:\.0*)?", re.ASCII)
+#: A code picked from the template's list, with its meaning: `6 – Customer did not …`.
+_CODE_WITH_MEANING: Final = re.compile(r"(\d{1,3}) *[–—-] +\S.*", re.DOTALL)
 
 
 def parse_int_code(cell: Cell, codes: Mapping[int, str]) -> int:
-    """A code of `codes` (reason or help code): `6`, or `6.0` as spreadsheets write it."""
+    """A code of `codes` (reason or help code): `6`, `6.0` as spreadsheets write it, or
+    `6 – <meaning>` as the template's list of valid values shows it."""
     text = _text(cell)
-    match = _INT_CODE.fullmatch(text)
+    match = _INT_CODE.fullmatch(text) or _CODE_WITH_MEANING.fullmatch(text)
     if match is not None and int(match.group(1)) in codes:
         return int(match.group(1))
     for code, label in codes.items():
@@ -152,10 +155,10 @@ _SLASH_SPACES: Final = re.compile(r"\s*/\s*")
 
 
 def parse_sales_stage(cell: Cell) -> int:
-    """10, 20, 40, 60, 80 or 100 (also `40%`, `40.0`), or a stage name in English,
+    """10, 20, 40, 60, 80 or 100 (also `40%`, `40.0`, `40 – Developed`), or a stage name in English,
     Dutch, Swedish or French (`Qualified`, `Gekwalificeerd` → 20)."""
     text = _text(cell)
-    match = _STAGE_NUMBER.fullmatch(text)
+    match = _STAGE_NUMBER.fullmatch(text) or _CODE_WITH_MEANING.fullmatch(text)
     if match is not None and int(match.group(1)) in SALES_STAGES:
         return int(match.group(1))
     stage = _look_up(_STAGE_NAMES, _SLASH_SPACES.sub("/", text))

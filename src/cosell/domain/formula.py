@@ -36,11 +36,16 @@ def neutralize(text: str) -> str:
     return text
 
 
+#: Leading characters that import would trim away unless a guard `'` keeps them.
+_KEPT_BY_GUARD = "\t\r"
+
+
 def guard_quotes(text: str) -> str:
-    """For a cell that cannot run (a typed string cell of a workbook): only text that
-    itself starts with `'` before a trigger gets one more `'`, since a leading `'`
-    before a trigger is read as the guard in every format; `unneutralize` undoes it."""
-    if text[:1] == "'" and _QUOTED.match(text):
+    """For a cell that cannot run (a typed string cell of a workbook): text that itself
+    starts with `'` before a trigger gets one more `'`, since a leading `'` before a
+    trigger is read as the guard in every format, and so does text starting with a
+    tab or CR, which import would otherwise trim; `unneutralize` undoes it."""
+    if text[:1] in _KEPT_BY_GUARD or (text[:1] == "'" and _QUOTED.match(text)):
         return "'" + text
     return text
 

@@ -118,7 +118,7 @@ def _write_rows(
                 continue
             if value.__class__ is str:
                 if value:
-                    if value[0] == "'":
+                    if value[0] in "'\t\r":
                         value = guard_quotes(value)
                     write_string(
                         last,

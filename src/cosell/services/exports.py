@@ -16,12 +16,14 @@ from cosell.domain.enums import (
     ERROR_REASONS,
     HELP_CODES,
     SALES_STAGES,
+    MicrosoftStatus,
     Status,
     Substatus,
 )
 from cosell.domain.fields import FIELD_ORDER, REQUIRED_ON_CREATE, Field, Group
 from cosell.domain.header_names import headers_for
 from cosell.domain.headers import ROW_VERSION
+from cosell.domain.value_names import labels_for
 from cosell.errors import UsageError
 from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
@@ -115,11 +117,16 @@ def _render(rows: Sequence[Any], options: ExportOptions) -> bytes:
     xlsx = options.format == "xlsx"
     money = _money_cell(xlsx, options.delimiter == ";")
     day = to_date if xlsx else _us_date
-    yes_no = _YES_NO
+    labels = labels_for(options.lang)
+    yes_no = {True: labels.yes_no(True), False: labels.yes_no(False)}
+    status = {s.value: labels.status(s) for s in Status}
+    substatus = {s.value: labels.substatus(s) for s in Substatus}
+    ms_status = {s.value: labels.ms_status(s) for s in MicrosoftStatus} | {None: None}
     out: list[list[OutCell]] = []
     for r, (sols, team) in zip(rows, items, strict=True):
         line: list[OutCell] = [
-            "", r[2], r[1], *r[4:21], str(r[21]), money(r[22]), r[23], day(r[24]),
+            "", r[2], r[1], *r[4:17], status[r[17]], substatus[r[18]], ms_status[r[19]], r[20],
+            str(r[21]), money(r[22]), r[23], day(r[24]),
             r[25], r[26], r[27], yes_no[r[29]], r[30], yes_no[r[31]], r[28], yes_no[r[32]],
             *sols, *[None] * (n_solutions - len(sols)), *team, *[None] * (n_team - len(team)),
             r[33],
@@ -133,9 +140,6 @@ def _render(rows: Sequence[Any], options: ExportOptions) -> bytes:
 
 def _split(cells: str) -> list[str]:
     return cells.split(ITEM_SEPARATOR) if cells else []
-
-
-_YES_NO = {True: "Yes", False: "No"}  # SQLite gives 1 and 0, which hash the same
 
 
 def _cents_text(cents: int) -> str:
@@ -169,11 +173,12 @@ def render_template(fmt: Format, lang: str | None) -> bytes:
         position[Field.STATUS]: [s.value for s in Status],
         position[Field.SUBSTATUS]: [s.value for s in Substatus],
         position[Field.REASON]: [
-            f"{code}" for code in sorted(set(DECLINED_LOST_REASONS) | set(ERROR_REASONS))
+            *_meanings(DECLINED_LOST_REASONS, " (Declined/Lost)"),
+            *_meanings(ERROR_REASONS, " (Error)"),
         ],
-        position[Field.SALES_STAGE]: [str(s) for s in SALES_STAGES],
+        position[Field.SALES_STAGE]: _meanings(SALES_STAGES),
         position[Field.HELP_REQUIRED]: yes_no,
-        position[Field.HELP_CODE]: [str(c) for c in HELP_CODES],
+        position[Field.HELP_CODE]: _meanings(HELP_CODES),
         position[Field.SHARE_WITH_MS]: yes_no,
         position[Field.CONSENT]: ["Yes"],
     }
@@ -185,6 +190,11 @@ def render_template(fmt: Format, lang: str | None) -> bytes:
         valid_values=valid,
         text_columns=[i for i, f in enumerate(FIELD_ORDER) if f in _TEXT_FIELDS],
     )
+
+
+def _meanings(codes: dict[int, str], suffix: str = "") -> list[str]:
+    """Each code with what it means, as import reads it back: `6 – Solution issues`."""
+    return [f"{code} – {meaning}{suffix}" for code, meaning in codes.items()]
 
 
 def _headers(lang: str | None, n_solutions: int, n_team: int) -> list[str]:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from cosell.errors import FileRejected, NotFound
+from cosell.errors import ConcurrentChange, FileRejected, NotFound
 from cosell.files.reader import check_size
 from cosell.services import imports
 from cosell.services.actor import Actor, require_user
@@ -146,21 +146,51 @@ def _run_import(
         with gc_paused():
             prepared = imports.prepare(blob[2], options, settings, _beat(db, job.id, progress))
     except FileRejected as exc:
-        result = imports.rejected(exc.message, options.dry_run, started)
+        refused = imports.rejected(exc.message, options.dry_run, started)
         with db.write() as conn:
             store.finish(
                 conn,
                 job.id,
                 status=store.REJECTED,
-                summary=result.summary(),
+                summary=refused.summary(),
                 result_blob_id=None,
                 now=utcnow(),
                 error=exc.message,
             )
         return
+    result = None
+    for attempt in range(1, _APPLY_ATTEMPTS + 1):
+        try:
+            result = _apply(db, job, actor, prepared, options, settings, started)
+            break
+        except ConcurrentChange:
+            # Another writer changed a deal of the file between our read and our write
+            # (PostgreSQL); nothing was written. Decide again on the fresh data.
+            if attempt == _APPLY_ATTEMPTS:
+                raise
+            log.info("job %s: a deal changed meanwhile, deciding again (%d)", job.id, attempt)
+    if result is not None and progress is not None:
+        progress(result.rows, result.rows)
+
+
+#: Tries of an import's write transaction when deals change under it.
+_APPLY_ATTEMPTS = 5
+
+
+def _apply(
+    db: Database,
+    job: store.JobRecord,
+    actor: Actor,
+    prepared: imports.Prepared,
+    options: ImportOptions,
+    settings: Settings,
+    started: float,
+) -> imports.ImportResult | None:
+    """Decide and write the file, its results file and the job's end in one transaction;
+    None when another worker finished the job meanwhile."""
     with db.write() as conn, gc_paused():
         if not store.still_open(conn, job.id):
-            return  # another worker finished it meanwhile: never apply a file twice
+            return None  # another worker finished it meanwhile: never apply a file twice
         now = utcnow()
         result = imports.apply(
             conn, actor, prepared, options, now=now, job_id=job.id, started=started
@@ -188,8 +218,7 @@ def _run_import(
         )
         if settings.job_test_delay_seconds > 0:
             _test_delay(job.id, settings.job_test_delay_seconds)
-    if progress is not None:
-        progress(result.rows, result.rows)
+    return result
 
 
 def _test_delay(job_id: str, seconds: float) -> None:

@@ -59,12 +59,9 @@ def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowRes
         cells: list[Cell] = row.cells
         if len(cells) < width:  # the reader pads rows to the headers; be safe anyway
             cells = cells + [""] * (width - len(cells))
-        # A cell's value, without the formula guard of the file it came from: the
-        # writer guards it again for the file it goes to (never twice).
-        line: list[OutCell] = [
-            _messages(result),
-            *(unneutralize(c) if c.__class__ is str and c[:1] == "'" else c for c in take(cells)),
-        ]
+        # Each cell as import read it (trimmed, without the formula guard of the file
+        # it came from): the writer guards it again for the file it goes to, once.
+        line: list[OutCell] = [_messages(result), *map(_as_read, take(cells))]
         if result.referral_id:
             if add_eid:
                 line.append(result.engagement_id)
@@ -86,6 +83,13 @@ def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowRes
         id_columns = {i for i, h in enumerate(headers) if h in _ID_HEADERS}
         return write_xlsx(headers, out, text_columns=id_columns, sheet_name="Results")
     return write_csv(headers, out, delimiter=table.delimiter or ",")
+
+
+def _as_read(cell: Cell) -> Cell:
+    if not isinstance(cell, str):
+        return cell
+    text = cell.strip()
+    return unneutralize(text) if text[:1] == "'" else text
 
 
 def _messages(result: RowResult) -> str:

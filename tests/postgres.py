@@ -1,0 +1,74 @@
+"""A throw-away PostgreSQL server for tests that need the real thing.
+
+Debian's PostgreSQL binaries (`/usr/lib/postgresql/<version>/bin`) create a cluster
+in a temporary folder owned by the `postgres` user (the server refuses to run as
+root), listening only on a Unix socket in that folder, with trust authentication.
+Each test gets a database of its own on it.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError(
+            f"PostgreSQL's {name} was not found: install the Debian package postgresql "
+            "(make test does)"
+        )
+    return found[-1]
+
+
+def _as_postgres(*args: str) -> subprocess.CompletedProcess[str]:
+    command = list(args) if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--", *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+
+
+@contextmanager
+def server() -> Iterator[str]:
+    """Start a server; yields the folder of its socket. Stopped and removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="cosell-pg-"))
+    root.chmod(0o755)
+    data = root / "data"
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    try:
+        _as_postgres(_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        _as_postgres(
+            _bin("pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(root / "log"),
+            "-o",
+            f"-c listen_addresses='' -k {root} -c fsync=off -c synchronous_commit=off",
+            "start",
+        )
+        try:
+            yield str(root)
+        finally:
+            _as_postgres(_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def new_database(socket_dir: str) -> str:
+    """A new empty database on the server; returns its SQLAlchemy URL."""
+    name = f"cosell_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres") as conn:
+        conn.autocommit = True
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@/{name}?host={socket_dir}"
