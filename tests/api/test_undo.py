@@ -30,6 +30,7 @@ def test_undo_answers_200_with_the_result(api: Api):
     assert set(result) == KEYS
     assert (result["status"], result["dry_run"], result["removed"]) == ("completed", False, 1)
     assert api.get("/api/v1/referrals").json()["total"] == 0
+    assert api.get(f"/api/v1/imports/{job_id}").json()["undone_by"] == result["job_id"]
 
 
 @pytest.mark.parametrize(

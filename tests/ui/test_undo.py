@@ -71,6 +71,9 @@ def test_an_import_undone_already_says_so(world, make_client):
     assert again.status_code == 409
     assert "already undone" in unescape(again.text)
     assert 'href="/imports"' in again.text
+    page = client.get("/imports").text
+    line = page.split(f'data-job="{imported.job_id}"')[1].split("</tr>")[0]
+    assert '<span class="tag">Undone</span>' in line and undo_forms(line) == []
 
 
 def test_undo_needs_the_csrf_token(world, make_client):

@@ -49,6 +49,8 @@ class JobRecord:
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    #: the undo job that undid this import
+    undone_by: str | None = None
 
     @property
     def finished(self) -> bool:

@@ -155,6 +155,11 @@ class RowFailure(BaseModel):
     errors: list[str]
 
 
+class RowWarning(BaseModel):
+    row: int = Field(description="the row number a spreadsheet shows (header = 1)")
+    warnings: list[str]
+
+
 class ImportSummary(BaseModel):
     status: Literal["completed", "rejected"] = "completed"
     dry_run: bool = False
@@ -167,6 +172,9 @@ class ImportSummary(BaseModel):
     errors: list[str] = Field([], description="file-level errors (a rejected file)")
     warnings: list[str] = []
     failures: list[RowFailure] = []
+    row_warnings: list[RowWarning] = Field(
+        [], description="rows that succeeded or failed with remarks (e.g. an ignored reason)"
+    )
 
 
 class ImportOptionsOut(BaseModel):
@@ -197,6 +205,7 @@ class ImportJob(JobBase):
     options: ImportOptionsOut
     summary: ImportSummary | None
     results_url: str | None = Field(description="the results file, once completed")
+    undone_by: str | None = Field(None, description="the undo job that undid this import")
 
 
 class ExportSummary(BaseModel):
@@ -236,6 +245,7 @@ def import_job(job: store.JobRecord, prefix: str) -> ImportJob:
         options=ImportOptionsOut.model_validate(job.options),
         summary=ImportSummary.model_validate(job.summary) if job.summary else None,
         results_url=f"{prefix}/imports/{job.id}/results" if done else None,
+        undone_by=job.undone_by,
     )
 
 

@@ -48,6 +48,10 @@ class JobView:
         return bool(self.job.options.get("dry_run", False))
 
     @property
+    def undone(self) -> bool:
+        return self.job.undone_by is not None
+
+    @property
     def percent(self) -> int:
         if self.job.total <= 0:
             return 0
