@@ -75,7 +75,8 @@ def build(path: Path, existing: int) -> tuple[Database, Settings]:
 
 def make_file(db: Database, rows: int = 1000, update_share: float = 0.3) -> bytes:
     """Exported open deals: some kept as updates (notes changed), the rest turned into
-    creates by blanking their IDs."""
+    new deals (creates) by blanking their IDs and giving them a name and CRM ID of
+    their own (else they would be refused as likely duplicates of the exported ones)."""
     actor = accounts.actor_for(db, ADMIN)
     options = ExportOptions(filters=ReferralFilters(statuses=["Active"]))
     with db.read() as conn:
@@ -87,12 +88,15 @@ def make_file(db: Database, rows: int = 1000, update_share: float = 0.3) -> byte
     n_updates = int(rows * update_share)
     notes, stage = headers.index("Notes"), headers.index("Sales Stage")
     rid, eid = headers.index("Referral ID"), headers.index("Engagement ID")
+    name, crm = headers.index("Deal Name"), headers.index("CRM ID")
     for i, r in enumerate(body):
         if i < n_updates:
             r[notes] = "Updated by the benchmark"
         else:
             r[rid] = r[eid] = ""
             r[stage] = "20"
+            r[name] = f"{r[name][:180]} (new {i})"
+            r[crm] = f"BENCH-NEW-{i}"
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(headers)

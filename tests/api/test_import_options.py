@@ -11,7 +11,7 @@ from tests.api.client import Api, csv_rows
 from tests.support import ADMIN, csv_bytes, row
 
 
-def job_of(response) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def job_of(response) -> dict[str, Any]:
     assert response.status_code == 202, response.text
     data: dict[str, Any] = response.json()
     return data
@@ -95,3 +95,21 @@ def test_a_bad_date_order_is_422_and_changes_nothing(api: Api) -> None:
     response = api.upload(csv_bytes([row()]), date_order="DDMMYY")
     assert response.status_code == 422
     assert referrals(api) == []
+
+
+def test_a_change_made_through_the_api_is_named_in_the_stale_row_error(api: Api) -> None:
+    assert summary(api, csv_bytes([row()]))["created"] == 1
+    copy = exported(api)
+    rid = copy[0]["Referral ID"]
+    patched = api.as_("seller").patch(
+        f"/api/v1/referrals/{rid}", json={"notes": "patched"}, headers={"If-Match": "1"}
+    )
+    assert patched.status_code == 200, patched.text
+    copy[0]["CRM ID"] = "FROM-THE-FILE"
+    stale = summary(api, as_csv(copy))
+    assert stale["failed"] == 1
+    message = stale["failures"][0]["errors"][0]
+    assert "changed since you exported it (by seller@org-a.example at " in message
+    assert "Notes" in message
+    [ref] = referrals(api)
+    assert ref["notes"] == "patched" and ref["crm_id"] != "FROM-THE-FILE"

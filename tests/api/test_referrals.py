@@ -100,7 +100,7 @@ def test_lists_are_limited_and_parts_may_not_hold_commas(api: Api) -> None:
     many = [{"solution_id": "SOL-1234-PQRS"}] * 51
     response = api.post("/api/v1/referrals", json=body(solutions=many))
     assert response.status_code == 422
-    assert response.json()["errors"][0]["message"] == "at most 50 solutions per deal; 51 given"
+    assert response.json()["errors"][0]["message"] == "at most 50 solutions per deal, 51 given"
     team = [{"first_name": "Bob", "last_name": "Smith, Jr.", "email": SELLER}]
     response = api.post("/api/v1/referrals", json=body(team_members=team))
     assert response.status_code == 422

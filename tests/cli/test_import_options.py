@@ -17,7 +17,7 @@ from tests.support import ADMIN, SELLER, World, csv_bytes, read_csv, row
 runner = CliRunner()
 
 
-def cosell(world: World, *args: str):  # type: ignore[no-untyped-def]
+def cosell(world: World, *args: str):
     return runner.invoke(app, ["--database-url", world.settings.database_url, *args])
 
 
@@ -26,7 +26,7 @@ def import_file(world: World, path: Path, *options: str, who: str = ADMIN) -> tu
     return result.exit_code, json.loads(result.stdout)
 
 
-def stored(world: World):  # type: ignore[no-untyped-def]
+def stored(world: World):
     with world.db.read() as conn:
         return ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=100)
 

@@ -42,8 +42,8 @@ def test_the_message_is_exported_and_has_no_semicolon() -> None:
         "1.23457E+19",
         "1,23E+05",
         "1.5E+08",
-        "1E5",
-        "2e10",
+        "1E+5",
+        "2e-10",
         "-1.5e-3",
         "+2E+10",
         "8.1466849E+07",
@@ -78,6 +78,7 @@ def test_mangled_numbers(text: str) -> None:
         "SOL-1E5",
         "34234324-sdfsdf-345345-sfd",
         "BingSummer2020",
+        "2019E001",  # spreadsheets always sign the exponent: this is an ID
         "f7eaae47-0b84-4ac4-b4ea-5b2587d42cee",
         "１２３４５６７８９０１２３４５６００",
         "",

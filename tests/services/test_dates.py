@@ -15,7 +15,7 @@ from tests.support import World, csv_bytes, row, run_import
 CLOSE = "Estimated Close Date"
 
 
-def close_dates(world: World, result) -> list[dt.date | None]:  # type: ignore[no-untyped-def]
+def close_dates(world: World, result) -> list[dt.date | None]:
     """The stored close date of each row of the results file (None: no deal)."""
     out: list[dt.date | None] = []
     with world.db.read() as conn:

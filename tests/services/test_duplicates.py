@@ -4,17 +4,21 @@ Engagement ID without a Referral ID updates its deal."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from cosell.files.writer import write_xlsx
 from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.support import World, csv_bytes, row, run_import
 
 
-def stored(world: World):  # type: ignore[no-untyped-def]
+def stored(world: World):
     with world.db.read() as conn:
         return ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=1000)
 
 
-def ids(result) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def ids(result) -> list[tuple[str, str]]:
     return [(r["Referral ID"], r["Engagement ID"]) for r in result.result_rows()]
 
 
@@ -190,3 +194,22 @@ def test_an_engagement_id_of_another_organization_is_unknown(world):
     ours = run_import(world, world.admin, csv_bytes([{"Engagement ID": eid, "Notes": "x"}]))
     assert ours.count("failed") == 1
     assert "unknown Engagement ID" in ours.failures[2][0]
+
+
+def test_the_same_xlsx_file_twice_is_unchanged(world):
+    """Real date and number cells, as a spreadsheet keeps them."""
+    lines = [row(), row(Deal_Name="Other deal")]
+    headers = list(lines[0])
+    cells: list[list[object]] = []
+    for line in lines:
+        values: list[object] = [line[h] for h in headers]
+        values[headers.index("Estimated Close Date")] = dt.date(2027, 1, 30)
+        values[headers.index("Estimated Deal Value")] = Decimal("12563.50")
+        values[headers.index("Sales Stage")] = 40
+        cells.append(values)
+    data = write_xlsx(headers, cells)
+    first = run_import(world, world.admin, data, name="deals.xlsx")
+    assert first.count("created") == 2, first.failures
+    second = run_import(world, world.admin, data, name="deals.xlsx")
+    assert (second.count("unchanged"), second.count("created")) == (2, 0), second.failures
+    assert len(stored(world)) == 2

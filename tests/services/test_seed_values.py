@@ -4,6 +4,8 @@ problem in the Errors cell."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from cosell.domain.enums import Status, Substatus
@@ -11,7 +13,7 @@ from cosell.domain.fields import Field, Group
 from cosell.domain.header_names import headers_for
 from cosell.domain.headers import header_score
 from cosell.files.reader import read_table
-from cosell.services.exports import ExportOptions, export_referrals
+from cosell.services.exports import ExportOptions, export_referrals, render_template
 from cosell.store.referrals import ReferralRepository
 from tests.support import World, csv_bytes, row, run_import
 
@@ -21,14 +23,14 @@ SHARE = "Share with Microsoft sales team"
 CONSENT = "Consent to share Customer/Partner contact"
 
 
-def get(world: World, rid: str):  # type: ignore[no-untyped-def]
+def get(world: World, rid: str):
     with world.db.read() as conn:
         ref = ReferralRepository(conn, world.admin).get(rid)
     assert ref is not None
     return ref
 
 
-def rid_of(result) -> str:  # type: ignore[no-untyped-def]
+def rid_of(result) -> str:
     return result.result_rows()[0]["Referral ID"]
 
 
@@ -158,7 +160,7 @@ def export_rows(world: World, lang: str, fmt: str) -> tuple[bytes, list[dict[str
     with world.db.read() as conn:
         data = export_referrals(
             conn, world.admin, ExportOptions(lang=lang, format=fmt), world.settings
-        ).data  # type: ignore[arg-type]
+        ).data
     table = read_table(data, header_score=header_score)
     return data, [dict(zip(table.headers, r.cells, strict=True)) for r in table.rows]
 
@@ -279,7 +281,7 @@ def test_the_errors_cell_has_one_message_per_problem_joined_by_semicolons(world)
     assert len(errors) == len(set(errors))
 
 
-def assert_cells_split_cleanly(result) -> None:  # type: ignore[no-untyped-def]
+def assert_cells_split_cleanly(result) -> None:
     failures = result.failures
     lines = result.result_rows()
     assert failures
@@ -363,3 +365,65 @@ def test_an_invalid_team_member_is_reported_once_for_a_referrals_user(world):
     result = run_import(world, world.seller, csv_bytes([bad]))
     [errors] = result.failures.values()
     assert [e.split(":", 1)[0] for e in errors] == ["Team member 1"], errors
+
+
+# ------------------------------------------------------------------ the template's valid values
+def test_the_templates_valid_values_show_each_code_with_its_meaning():
+    import python_calamine
+
+    data = render_template("xlsx", None)
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert "Valid values" in book.sheet_names
+    columns = list(zip(*book.get_sheet_by_name("Valid values").to_python(), strict=True))
+    listed = {column[0]: [v for v in column[1:] if v] for column in columns}
+    reasons = listed[REASON]
+    assert any(v.startswith("6 – Proposed time line was too short") for v in reasons)
+    assert any(v.startswith("7 – Test referral") for v in reasons)
+    assert "40 – Developed" in listed["Sales Stage"]
+    assert "3 – Proof of concept/Demo" in listed["What specific help from Microsoft?"]
+
+
+def test_a_value_picked_from_the_templates_list_imports(world):
+    helped = row(
+        **{
+            HELP: "Yes",
+            SHARE: "No",
+            "What specific help from Microsoft?": "3 – Proof of concept/Demo",
+        },
+        Customer_Contact_First_Name="Ann",
+        Customer_Contact_Last_Name="Buyer",
+        Customer_Contact_Phone_number="+31 20 555 0100",
+        Customer_Contact_Email_Address="ann@contoso.example",
+        Sales_Stage="40 – Developed",
+    )
+    result = run_import(world, world.admin, csv_bytes([helped]))
+    assert result.count("created") == 1, result.failures
+    rid = rid_of(result)
+    assert (get(world, rid).help_code, get(world, rid).sales_stage) == (3, 40)
+    lost = {
+        "Referral ID": rid,
+        "Partner Referral Status": "Closed",
+        "Partner Referral Substatus": "Lost",
+        REASON: "3 – Customer chose another vendor (Declined/Lost)",
+    }
+    closed = run_import(world, world.admin, csv_bytes([lost]))
+    assert closed.count("updated") == 1, closed.failures
+    assert get(world, rid).reason == 3
+
+
+def test_a_french_semicolon_export_with_ambiguous_dates_reimports_unchanged(world):
+    """A European file (`;`, French headers and values) whose dates are all ambiguous:
+    each equals the stored date under one reading, so nothing changes."""
+    data = csv_bytes([row(Estimated_Close_Date="03/04/2027"), row(Deal_Name="Other deal")])
+    assert run_import(world, world.admin, data).count("created") == 2
+    with world.db.read() as conn:
+        exported = export_referrals(
+            conn, world.admin, ExportOptions(lang="fr", delimiter=";"), world.settings
+        ).data
+    text = exported.decode("utf-8-sig")
+    assert "Oui" in text and "Actif" in text and "03/04/2027" in text and "01/30/2027" in text
+    result = run_import(world, world.admin, exported)
+    assert (result.count("unchanged"), result.count("failed")) == (2, 0), result.failures
+    only_ambiguous = "\r\n".join(line for line in text.split("\r\n") if "01/30/2027" not in line)
+    result = run_import(world, world.admin, only_ambiguous.encode("utf-8"))
+    assert (result.count("rows"), result.count("unchanged")) == (1, 1), result.failures

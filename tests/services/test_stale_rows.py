@@ -15,14 +15,14 @@ from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, SELLER, World, csv_bytes, read_csv, row, run_import
 
 
-def export(world: World, actor=None, **options) -> bytes:  # type: ignore[no-untyped-def]
+def export(world: World, actor=None, **options) -> bytes:
     with world.db.read() as conn:
         return export_referrals(
             conn, actor or world.admin, ExportOptions(**options), world.settings
         ).data
 
 
-def stored(world: World, rid: str):  # type: ignore[no-untyped-def]
+def stored(world: World, rid: str):
     with world.db.read() as conn:
         ref = ReferralRepository(conn, world.admin).get(rid)
     assert ref is not None
@@ -170,7 +170,7 @@ def test_results_file_has_row_version_before_import_result_with_the_new_version(
         ]
     )
     result = run_import(world, world.admin, data)
-    header = result.results.decode("utf-8-sig").split("\r\n", 1)[0].split(",")  # type: ignore[union-attr]
+    header = result.results.decode("utf-8-sig").split("\r\n", 1)[0].split(",")
     assert header[-2:] == ["Row Version", "Import Result"]
     updated, failed = result.result_rows()
     assert (updated["Import Result"], updated["Row Version"]) == ("Updated", "2")
@@ -184,7 +184,7 @@ def test_results_file_of_an_export_reuploaded_is_unchanged(world):
     assert first.count("updated") == 2
     lines = first.result_rows()
     assert [r["Row Version"] for r in lines] == ["2", "2"]
-    header = first.results.decode("utf-8-sig").split("\r\n", 1)[0].split(",")  # type: ignore[union-attr]
+    header = first.results.decode("utf-8-sig").split("\r\n", 1)[0].split(",")
     assert header.count("Row Version") == 1 and header[-2:] == ["Row Version", "Import Result"]
     again = run_import(world, world.admin, first.results or b"")
     assert (again.count("unchanged"), again.count("failed")) == (2, 0), again.failures

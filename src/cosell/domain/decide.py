@@ -16,6 +16,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from cosell.domain import cells, rules
+from cosell.domain.cells import DateOrder
 from cosell.domain.enums import Direction, Role, Status, Substatus
 from cosell.domain.fields import (
     LOCKED_AFTER_HELP_SHARED,
@@ -94,6 +95,9 @@ class Context:
     #: ID as the catalog spells it (IDs match case-insensitively)
     catalog: Mapping[str, str]
     now: dt.datetime
+    #: how an ambiguous date (`03/04/2027`) reads when it changes a deal; None: it
+    #: cannot (the file does not show its order, and the user did not say)
+    date_order: DateOrder | None = None
 
 
 @dataclass(slots=True)
@@ -142,8 +146,11 @@ def decide_create(
     warnings: list[str] = []
     _canonical_solutions(record, ctx)
     v = record.values
-    if isinstance(v.get(Field.CLOSE_DATE), cells.AmbiguousDate):
-        errors.append(_ambiguous(record, v[Field.CLOSE_DATE]))
+    if isinstance(day := v.get(Field.CLOSE_DATE), cells.AmbiguousDate):
+        if ctx.date_order is None:
+            errors.append(_ambiguous(record, day))
+        else:
+            v = {**v, Field.CLOSE_DATE: _reading(day, ctx.date_order)}
     for f in REQUIRED_ON_CREATE:
         if v.get(f) is None and not _has_error(record, f):
             errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
@@ -169,11 +176,15 @@ def decide_create(
     solutions = record.solutions or ()
     team = record.team or ()
     _check_items(record, solutions, team, ctx, errors, solutions_changed=True)
-    if ctx.role is Role.USER and not any(cells.email_key(m.email) == ctx.email_key for m in team):
+    if (
+        ctx.role is Role.USER
+        and not _group_error(record, Group.TEAM_MEMBER)
+        and not any(cells.email_key(m.email) == ctx.email_key for m in team)
+    ):
         errors.append(
             RowError(
                 "Team member 1",
-                "you can only create deals that list you as a team member; "
+                "you can only create deals that list you as a team member, "
                 "add your email address to a Team member column",
             )
         )
@@ -243,9 +254,13 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         v = {f: value for f, value in v.items() if f is not Field.REASON}
     if isinstance(day := v.get(Field.CLOSE_DATE), cells.AmbiguousDate):
         # Either reading equal to the stored date: the cell did not change.
-        if stored.close_date not in day.readings():
+        if stored.close_date in day.readings():
+            v = {**v, Field.CLOSE_DATE: stored.close_date}
+        elif ctx.date_order is None:
             errors.append(_ambiguous(record, day))
-        v = {f: value for f, value in v.items() if f is not Field.CLOSE_DATE}
+            v = {f: value for f, value in v.items() if f is not Field.CLOSE_DATE}
+        else:
+            v = {**v, Field.CLOSE_DATE: _reading(day, ctx.date_order)}
     new_values: dict[str, Any] = {}
     changed: dict[Field, tuple[Any, Any]] = {}
     for f, attr in ATTR.items():
@@ -447,6 +462,10 @@ def _merged_items(
     return tuple(item for item in out if item is not None)
 
 
+def _reading(day: cells.AmbiguousDate, order: DateOrder) -> dt.date:
+    return day.day_first if order == "DMY" else day.month_first
+
+
 def _ambiguous(record: RowRecord, day: cells.AmbiguousDate) -> RowError:
     first, second = day.readings()
     return RowError(
@@ -551,9 +570,12 @@ def _check_items(
 ) -> None:
     if solutions_changed:
         listed: dict[str, int] = {}
+        # Only what the row gives is checked against the catalog: a stored item the
+        # file has no column for is kept as it is.
+        given = {line.solution_id.upper() for line in record.solutions or ()}
         for i, line in enumerate(solutions, start=1):
             key = line.solution_id.upper()
-            if key not in ctx.catalog:
+            if key in given and key not in ctx.catalog:
                 errors.append(
                     RowError(
                         f"Solution {i}",

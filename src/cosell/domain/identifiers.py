@@ -60,7 +60,8 @@ def parse_currency(cell: Cell) -> str:
 MANGLED_NUMBER: Final = (
     "a spreadsheet turned this into a number, format the column as text and paste the original"
 )
-_SCIENTIFIC: Final = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+", re.ASCII)
+# Spreadsheets always sign the exponent (`E+19`), so an ID like `2019E001` is not one.
+_SCIENTIFIC: Final = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]\d+", re.ASCII)
 #: Significant digits a spreadsheet keeps of a number (Excel: 15).
 _KEPT_DIGITS: Final = 15
 #: Digits a spreadsheet number must have to have lost some.

@@ -183,7 +183,8 @@ def _describe(cell: Cell, exc: CellError) -> str:
     shown = cell if isinstance(cell, str) else cells.format_date(cell)
     if len(shown) > 60:
         shown = f"{shown[:57]}…"
-    return f'"{shown}" is not valid, {exc}'
+    # The Errors cell joins messages with "; ": a message never holds one itself.
+    return f'"{shown.replace(";", ",")}" is not valid, {exc}'
 
 
 def _text(limit: int, multiline: bool = False) -> Callable[[Cell], str]:

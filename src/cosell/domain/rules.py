@@ -63,7 +63,7 @@ def pair_problem(status: Status, substatus: Substatus) -> str | None:
     if substatus in SUBSTATUSES[status]:
         return None
     valid = ", ".join(s.value for s in SUBSTATUSES[status])
-    return f'"{substatus.value}" is not a substatus of {status.value}; expected {valid}'
+    return f'"{substatus.value}" is not a substatus of {status.value}, expected {valid}'
 
 
 def create_status_problem(pair: Pair) -> str | None:
@@ -81,7 +81,7 @@ def transition_problem(old: Pair, new: Pair) -> str | None:
     if old == new:
         return None
     if old[0] is Status.CLOSED:
-        return f"the deal is closed ({old[1].value}); a closed deal cannot change"
+        return f"the deal is closed ({old[1].value}), a closed deal cannot change"
     if new == (Status.CLOSED, Substatus.EXPIRED):
         return "only the system expires a deal (an incoming referral not answered in 14 days)"
     if new in _PARTNER_MOVES.get(old, frozenset()):
@@ -89,7 +89,7 @@ def transition_problem(old: Pair, new: Pair) -> str | None:
     allowed = sorted(f"{s.value}/{ss.value}" for s, ss in _PARTNER_MOVES.get(old, frozenset()))
     return (
         f"a deal cannot move from {old[0].value}/{old[1].value} to "
-        f"{new[0].value}/{new[1].value}; allowed: {', '.join(allowed)}"
+        f"{new[0].value}/{new[1].value} (allowed: {', '.join(allowed)})"
     )
 
 
@@ -120,7 +120,7 @@ def reason_problem(substatus: Substatus, reason: int | None) -> str | None:
     if reason is None:
         return f"a reason is required when the substatus is {substatus.value}"
     if reason not in codes:
-        return f"{reason} is not a {substatus.value} reason; expected 1 to {max(codes)}"
+        return f"{reason} is not a {substatus.value} reason, expected 1 to {max(codes)}"
     return None
 
 
@@ -164,5 +164,5 @@ def can_see(role: Role, user_email_key: str, team_email_keys: Iterable[str]) -> 
 def share_lock_problem(stored_share: bool, new_share: bool) -> str | None:
     """Once shared with the Microsoft sales team, a deal stays shared."""
     if stored_share and not new_share:
-        return "the deal was already shared with the Microsoft sales team; this cannot be undone"
+        return "the deal was already shared with the Microsoft sales team, this cannot be undone"
     return None

@@ -95,6 +95,8 @@ class Prepared:
     column_map: ColumnMap
     records: list[RowRecord]
     warnings: list[str]
+    #: how the file's ambiguous dates read when they change a deal (None: not known)
+    date_order: DateOrder | None = None
 
 
 @dataclass(slots=True)
@@ -160,8 +162,13 @@ def prepare(
             f"The file has {count:,} records; at most {settings.max_import_rows:,} can be processed"
         )
     order, contradicting = file_date_order(table, column_map, options.date_order)
+    # Only the user's own choice reads dates strictly: an order the file suggests still
+    # lets an ambiguous date that equals the stored one either way count as unchanged.
     parser = RowParser(
-        column_map, table.headers, decimal_comma=table.delimiter == ";", date_order=order
+        column_map,
+        table.headers,
+        decimal_comma=table.delimiter == ";",
+        date_order=options.date_order,
     )
     records: list[RowRecord] = []
     step = max(1, count // 4)
@@ -176,7 +183,7 @@ def prepare(
         if progress is not None and i % step == 0:
             progress(i, count)
     warnings = [w for w in column_map.warnings if "Import Result" not in w]
-    return Prepared(table, column_map, records, warnings)
+    return Prepared(table, column_map, records, warnings, order)
 
 
 def file_date_order(
@@ -256,6 +263,7 @@ def apply(
         email_key=actor.email_key,
         catalog=accounts.known_solutions(conn, actor.org_id, referenced),
         now=now,
+        date_order=prepared.date_order,
     )
 
     decisions: list[Decision] = []

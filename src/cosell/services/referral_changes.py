@@ -128,7 +128,7 @@ def create_referral(
     if actor.integration:
         incoming = _as_incoming(record, errors)
     elif ms_status is not None:
-        errors.append(RowError(_MS.value, "is set by Microsoft only; leave it empty"))
+        errors.append(RowError(_MS.value, "is set by Microsoft only, leave it empty"))
     now = utcnow()
     with db.write() as conn:
         decision = decide_create(record, _context(conn, actor, record, now), _uuid(), _uuid())
@@ -205,7 +205,7 @@ def update_referral(
                 errors.append(
                     RowError(
                         _MS.value,
-                        "is set by Microsoft only; partners cannot change it "
+                        "is set by Microsoft only, partners cannot change it "
                         f'(stored "{show(stored.ms_status) or ""}", '
                         f'given "{show(ms_status) or ""}")',
                     )

@@ -99,7 +99,7 @@ def parse_input(given: ReferralInput, max_items: int) -> RowRecord:
             errors.append(
                 RowError(
                     group.header(max_items + 1),
-                    f"at most {max_items} {noun} per deal; {len(items)} given",
+                    f"at most {max_items} {noun} per deal, {len(items)} given",
                 )
             )
             continue
