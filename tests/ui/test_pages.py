@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from html import unescape
@@ -11,7 +12,10 @@ from markupsafe import escape
 
 from cosell.errors import FileRejected
 from cosell.services import imports
+from cosell.services.exports import ExportOptions, export_referrals
 from cosell.services.imports import ImportOptions
+from cosell.store.filters import ReferralFilters
+from cosell.store.referrals import ReferralRepository
 from tests.files.builders import zip_of
 from tests.support import ADMIN, OTHER_ADMIN, SELLER, csv_bytes, read_csv, row, run_import
 from tests.ui.conftest import form_token
@@ -500,3 +504,41 @@ def test_sign_in_redirect_keeps_the_filters_of_the_list(make_client):
     assert answer.headers["location"] == "/sign-in?next=/%3Ftab%3Doutbound%26country%3DNL"
     page = client.get(answer.headers["location"]).text
     assert 'value="/?tab=outbound&amp;country=NL"' in page
+
+
+def test_the_import_page_offers_the_round_trip_options(world, make_client):
+    """Overwrite newer changes, allow duplicates and the date order (detected from the
+    file by default) are on the page, and each changes what the upload does."""
+    client = make_client(ADMIN)
+    page = client.get("/imports").text
+    assert 'name="overwrite_newer"' in page and 'name="allow_duplicates"' in page
+    assert '<option value="" selected>Detect from the file' in page
+
+    first = csv_bytes([row(Deal_Name="Twice", CRM_ID="CRM-TWICE")])
+    assert 'data-count="created">1<' in upload(client, first).text
+    lookalike = csv_bytes([row(Deal_Name="Twice", CRM_ID="CRM-TWICE", Notes="other notes")])
+    refused = text(upload(client, lookalike))
+    assert "looks like a duplicate of referral" in refused
+    allowed = upload(client, lookalike, allow_duplicates="1").text
+    assert 'data-count="created">1<' in allowed
+
+    with world.db.read() as conn:
+        exported = export_referrals(conn, world.admin, ExportOptions(), world.settings)
+    lines = read_csv(exported.data)
+    first_copy = [dict(line, Notes="first person") for line in lines]
+    second_copy = [dict(line, Notes="second person") for line in lines]
+    assert 'data-count="updated">2<' in upload(client, csv_bytes(first_copy)).text
+    stale = text(upload(client, csv_bytes(second_copy)))
+    assert 'data-count="failed">2<' in stale and "changed since you exported it" in stale
+    forced = upload(client, csv_bytes(second_copy), overwrite_newer="1").text
+    assert 'data-count="updated">2<' in forced
+
+    day_first = csv_bytes([row(Deal_Name="Dated", Estimated_Close_Date="03/04/2027")])
+    upload(client, day_first, date_order="DMY")
+    with world.db.read() as conn:
+        [dated] = [
+            r
+            for r in ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=10)
+            if r.deal_name == "Dated"
+        ]
+    assert dated.close_date == dt.date(2027, 4, 3)
