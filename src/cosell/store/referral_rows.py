@@ -124,65 +124,35 @@ def history_entry(
 
 
 def snapshot(ref: Referral) -> str:
-    """The referral as JSON (every stored field and item), for `from_snapshot`."""
-    data = row_params(ref)
-    del data["solution_cells"], data["team_cells"]
-    for key in ("close_date", "created_at", "updated_at"):
-        if data[key] is not None:
-            data[key] = data[key].isoformat()
-    data["solutions"] = [
-        [s.solution_id, s.currency, None if s.price is None else cents(s.price), s.quantity]
-        for s in ref.solutions
-    ]
-    data["team"] = [[m.first_name, m.last_name, m.phone, m.email] for m in ref.team]
-    return json.dumps(data, ensure_ascii=False)
+    """The referral as JSON (every stored column and item), for `from_snapshot`."""
+    params = row_params(ref)
+    for key in _DATES:
+        if params[key] is not None:
+            params[key] = params[key].isoformat()
+    return json.dumps(
+        {
+            "row": [params[name] for name in SCALARS],
+            "solutions": [
+                [s.solution_id, s.currency, None if s.price is None else cents(s.price), s.quantity]
+                for s in ref.solutions
+            ],
+            "team": [[m.first_name, m.last_name, m.phone, m.email] for m in ref.team],
+        },
+        ensure_ascii=False,
+    )
 
 
 def from_snapshot(text: str) -> Referral:
-    """The referral a `snapshot` recorded."""
-    d = json.loads(text)
-    return Referral(
-        id=d["referral_id"],
-        engagement_id=d["engagement_id"],
-        direction=Direction(d["direction"]),
-        deal_name=d["deal_name"],
-        customer_name=d["customer_name"],
-        address_1=d["address_1"],
-        address_2=d["address_2"],
-        city=d["city"],
-        state=d["state"],
-        postal_code=d["postal_code"],
-        country=d["country"],
-        duns=d["duns"],
-        contact_first_name=d["contact_first_name"],
-        contact_last_name=d["contact_last_name"],
-        contact_phone=d["contact_phone"],
-        contact_email=d["contact_email"],
-        status=Status(d["status"]),
-        substatus=Substatus(d["substatus"]),
-        ms_status=MicrosoftStatus(d["ms_status"]) if d["ms_status"] else None,
-        reason=d["reason"],
-        sales_stage=d["sales_stage"],
-        deal_value=money(d["value_cents"]),
-        currency=d["currency"],
-        close_date=dt.date.fromisoformat(d["close_date"]),
-        crm_id=d["crm_id"],
-        campaign_id=d["campaign_id"],
-        notes=d["notes"],
-        notes_to_ms=d["notes_to_ms"],
-        help_required=bool(d["help_required"]),
-        help_code=d["help_code"],
-        share_with_ms=bool(d["share_with_ms"]),
-        consent=bool(d["consent"]),
-        solutions=tuple(
-            SolutionLine(sid, cur, None if price is None else money(price), qty)
-            for sid, cur, price, qty in d["solutions"]
-        ),
-        team=tuple(TeamMember(*m) for m in d["team"]),
-        version=d["version"],
-        created_at=None if d["created_at"] is None else to_datetime(d["created_at"]),
-        updated_at=None if d["updated_at"] is None else to_datetime(d["updated_at"]),
+    """The referral a `snapshot` recorded (read as a table row is)."""
+    data = json.loads(text)
+    solutions = tuple(
+        SolutionLine(sid, cur, None if price is None else money(price), qty)
+        for sid, cur, price, qty in data["solutions"]
     )
+    team = tuple(TeamMember(*member) for member in data["team"])
+    ref = referral_from_row([None, *data["row"]], solutions, team)
+    del ref.extra["pk"]
+    return ref
 
 
 def referral_from_row(
