@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
 from cosell.domain import cells, rules
+from cosell.domain._groups import (
+    canonical_solutions,
+    changed_items,
+    check_items,
+    group_error,
+    merged_items,
+)
 from cosell.domain.cells import DateOrder
 from cosell.domain.enums import Direction, Role, Status, Substatus
 from cosell.domain.fields import (
@@ -144,7 +151,7 @@ def decide_create(
 ) -> Decision:
     errors = list(record.errors)
     warnings: list[str] = []
-    _canonical_solutions(record, ctx)
+    canonical_solutions(record, ctx.catalog)
     v = record.values
     if isinstance(day := v.get(Field.CLOSE_DATE), cells.AmbiguousDate):
         if ctx.date_order is None:
@@ -154,9 +161,9 @@ def decide_create(
     for f in REQUIRED_ON_CREATE:
         if v.get(f) is None and not _has_error(record, f):
             errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
-    if not record.solutions and not _group_error(record, Group.SOLUTION):
+    if not record.solutions and not group_error(record, Group.SOLUTION):
         errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
-    if not record.team and not _group_error(record, Group.TEAM_MEMBER):
+    if not record.team and not group_error(record, Group.TEAM_MEMBER):
         errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
     status, substatus = v.get(Field.STATUS), v.get(Field.SUBSTATUS)
     pair = rules.ACTIVE_ACCEPTED
@@ -175,10 +182,10 @@ def decide_create(
     _check_help(record, help_required, v, errors)
     solutions = record.solutions or ()
     team = record.team or ()
-    _check_items(record, solutions, team, ctx, errors, solutions_changed=True)
+    check_items(record, solutions, team, ctx.catalog, errors, solutions_changed=True)
     if (
         ctx.role is Role.USER
-        and not _group_error(record, Group.TEAM_MEMBER)
+        and not group_error(record, Group.TEAM_MEMBER)
         and not any(cells.email_key(m.email) == ctx.email_key for m in team)
     ):
         errors.append(
@@ -238,7 +245,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     v = record.values
     errors: list[RowError] = list(record.errors)
     warnings: list[str] = []
-    _canonical_solutions(record, ctx)
+    canonical_solutions(record, ctx.catalog)
     engagement = v.get(Field.ENGAGEMENT_ID)
     if engagement is not None and engagement != stored.engagement_id:
         errors.append(
@@ -282,13 +289,13 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     if pair != old_pair:
         new_values["status"], new_values["substatus"] = pair
         changed[Field.STATUS] = (old_pair, pair)
-    given_solutions = _merged_items(record, Group.SOLUTION, stored.solutions, warnings)
-    given_team = _merged_items(record, Group.TEAM_MEMBER, stored.team, warnings)
-    new_solutions = _changed_items(given_solutions, stored.solutions)
-    new_team = _changed_items(given_team, stored.team)
-    if given_solutions == () and not _group_error(record, Group.SOLUTION):
+    given_solutions = merged_items(record, Group.SOLUTION, stored.solutions, warnings)
+    given_team = merged_items(record, Group.TEAM_MEMBER, stored.team, warnings)
+    new_solutions = changed_items(given_solutions, stored.solutions)
+    new_team = changed_items(given_team, stored.team)
+    if given_solutions == () and not group_error(record, Group.SOLUTION):
         errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
-    if given_team == () and not _group_error(record, Group.TEAM_MEMBER):
+    if given_team == () and not group_error(record, Group.TEAM_MEMBER):
         errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
     if not changed and new_solutions is None and new_team is None and not errors:
         return Decision(record.number, Outcome.UNCHANGED, referral=stored, warnings=warnings)
@@ -347,7 +354,9 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         _check_help(record, merged.help_required, _values_of(merged), errors)
     solutions = new_solutions if new_solutions is not None else stored.solutions
     team = new_team if new_team is not None else stored.team
-    _check_items(record, solutions, team, ctx, errors, solutions_changed=new_solutions is not None)
+    check_items(
+        record, solutions, team, ctx.catalog, errors, solutions_changed=new_solutions is not None
+    )
     if (
         new_team is not None
         and ctx.role is Role.USER
@@ -418,50 +427,6 @@ def _same(f: Field, old: Any, given: Any) -> bool:
     )
 
 
-def _canonical_solutions(record: RowRecord, ctx: Context) -> None:
-    """Spell each solution ID as the catalog does (`sol-1234-pqrs` → `SOL-1234-PQRS`)."""
-    if not record.solutions:
-        return
-
-    def canonical(line: SolutionLine | None) -> SolutionLine | None:
-        if line is None:
-            return None
-        sid = ctx.catalog.get(line.solution_id.upper(), line.solution_id)
-        return line if sid == line.solution_id else dataclasses.replace(line, solution_id=sid)
-
-    record.solutions = tuple(map(canonical, record.solutions))  # type: ignore[arg-type]
-    record.solution_slots = {n: canonical(i) for n, i in record.solution_slots.items()}
-
-
-def _merged_items(
-    record: RowRecord, group: Group, stored: tuple[Any, ...], warnings: list[str]
-) -> tuple[Any, ...] | None:
-    """The items a row gives a deal, or None when the file has no such columns.
-
-    A file names items by column: `Solution 2` is the deal's second solution. An
-    empty cell removes its item; an item whose column the file lacks is kept (so a
-    file with only `Solution 1` does not delete a deal's other solutions)."""
-    given = record.solutions if group is Group.SOLUTION else record.team
-    slots: Mapping[int, Any] = (
-        record.solution_slots if group is Group.SOLUTION else record.team_slots
-    )
-    if given is None or record.whole_groups or not slots:
-        return given
-    top = max(slots)
-    out = [
-        slots[n] if n in slots else (stored[n - 1] if n <= len(stored) else None)
-        for n in range(1, max(top, len(stored)) + 1)
-    ]
-    if len(stored) > top:
-        first = group.header(top + 1)
-        kept = first if len(stored) == top + 1 else f"{first} to {group.header(len(stored))}"
-        warnings.append(
-            f"{kept} of the deal kept: the file has no column for them "
-            "(export again to see every item)"
-        )
-    return tuple(item for item in out if item is not None)
-
-
 def _reading(day: cells.AmbiguousDate, order: DateOrder) -> dt.date:
     return day.day_first if order == "DMY" else day.month_first
 
@@ -503,24 +468,9 @@ def _failed(record: RowRecord, errors: list[RowError], warnings: list[str]) -> D
     )
 
 
-def _changed_items(given: tuple[Any, ...] | None, stored: tuple[Any, ...]) -> Any:
-    """The new item list, or None when the file has no such columns or lists the same items."""
-    if given is None or given == stored:
-        return None
-    return given
-
-
-def _item_names(solutions: object, team: object) -> list[str]:
-    return ([SOLUTIONS] if solutions is not None else []) + ([TEAM] if team is not None else [])
-
-
 def _has_error(record: RowRecord, f: Field) -> bool:
     column = record.column(f)
     return any(e.column == column for e in record.errors)
-
-
-def _group_error(record: RowRecord, group: Group) -> bool:
-    return any(e.column.startswith(group.value) for e in record.errors)
 
 
 def _consent_message() -> str:
@@ -559,49 +509,5 @@ def _check_help(
         )
 
 
-def _check_items(
-    record: RowRecord,
-    solutions: Iterable[SolutionLine],
-    team: Iterable[TeamMember],
-    ctx: Context,
-    errors: list[RowError],
-    *,
-    solutions_changed: bool,
-) -> None:
-    if solutions_changed:
-        listed: dict[str, int] = {}
-        # Only what the row gives is checked against the catalog: a stored item the
-        # file has no column for is kept as it is.
-        given = {line.solution_id.upper() for line in record.solutions or ()}
-        for i, line in enumerate(solutions, start=1):
-            key = line.solution_id.upper()
-            if key in given and key not in ctx.catalog:
-                errors.append(
-                    RowError(
-                        f"Solution {i}",
-                        f'"{line.solution_id}" is not in your organization\'s solution catalog',
-                    )
-                )
-            elif key in listed:
-                errors.append(
-                    RowError(
-                        f"Solution {i}",
-                        f"{line.solution_id} is already Solution {listed[key]}, "
-                        "list each solution once per deal",
-                    )
-                )
-            else:
-                listed[key] = i
-    seen: dict[str, int] = {}
-    for i, member in enumerate(team, start=1):
-        key = cells.email_key(member.email)
-        if key in seen:
-            errors.append(
-                RowError(
-                    f"Team member {i}",
-                    f"{member.email} is already Team member {seen[key]}, "
-                    "each team member's email must be unique within the deal",
-                )
-            )
-        else:
-            seen[key] = i
+def _item_names(solutions: object, team: object) -> list[str]:
+    return ([SOLUTIONS] if solutions is not None else []) + ([TEAM] if team is not None else [])

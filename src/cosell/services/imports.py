@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,21 +18,28 @@ from sqlalchemy import Connection
 
 from cosell.domain import cells
 from cosell.domain.cells import DateOrder
-from cosell.domain.decide import Context, Decision, Outcome, decide_create, decide_update
+from cosell.domain.decide import Context, Decision, Outcome
 from cosell.domain.fields import Field
-from cosell.domain.headers import ROW_VERSION, ColumnMap, header_score, map_columns
-from cosell.domain.model import Referral
+from cosell.domain.headers import ColumnMap, header_score, map_columns
 from cosell.domain.rows import RowError, RowParser, RowRecord
 from cosell.errors import ConcurrentChange, FileRejected, UsageError
 from cosell.files.reader import read_table
 from cosell.files.table import Table
 from cosell.services.actor import Actor
+from cosell.services.import_matching import (
+    Found,
+    Match,
+    decide_row,
+    duplicate_rows,
+    fail_stale_rows,
+    load_lookalikes,
+    row_keys,
+)
 from cosell.services.results import render_results
 from cosell.settings import Settings
 from cosell.store import accounts
-from cosell.store.referrals import Change, ReferralRepository, history_entry
+from cosell.store.referrals import ReferralRepository, history_entry
 
-Match = Literal["referral-id", "crm-id"]
 Progress = Callable[[int, int], None]
 
 
@@ -249,14 +254,14 @@ def apply(
     the caller runs the import again on a fresh transaction."""
     repo = ReferralRepository(conn, actor)
     records = prepared.records
-    keys = _row_keys(records, options.match)
-    duplicates = _duplicate_rows(records, keys)
-    found = _Found(
+    keys = row_keys(records, options.match)
+    duplicates = duplicate_rows(records, keys)
+    found = Found(
         by_id=repo.by_referral_ids(k[1] for k in keys if k and k[0] == "id"),
         by_crm=repo.by_crm_ids(k[1] for k in keys if k and k[0] == "crm"),
         by_engagement=repo.by_engagement_ids(k[1] for k in keys if k and k[0] == "eng"),
     )
-    _load_lookalikes(repo, records, keys, found)
+    load_lookalikes(repo, records, keys, found)
     referenced = {line.solution_id for r in records for line in (r.solutions or ())}
     ctx = Context(
         role=actor.role,
@@ -272,9 +277,11 @@ def apply(
             errors = [*record.errors, duplicates[record.number]]
             decisions.append(Decision(record.number, Outcome.FAILED, errors=errors))
             continue
-        decisions.append(_decide(record, key, found, ctx, options))
+        decisions.append(
+            decide_row(record, key, found, ctx, allow_duplicates=options.allow_duplicates)
+        )
     if not options.overwrite_newer:
-        _fail_stale_rows(repo, records, decisions)
+        fail_stale_rows(repo, records, decisions)
 
     creates = [d for d in decisions if d.outcome is Outcome.CREATED]
     updates = [d for d in decisions if d.outcome is Outcome.UPDATED]
@@ -326,192 +333,3 @@ def apply(
     result.results_file = render_results(prepared.table, prepared.column_map, results)
     result.duration_s = time.perf_counter() - started
     return result
-
-
-Key = tuple[str, str] | None
-
-
-@dataclass(slots=True)
-class _Found:
-    """The stored referrals the rows of a file refer to, loaded in bulk."""
-
-    by_id: dict[str, Referral]
-    by_crm: dict[str, list[Referral]]
-    by_engagement: dict[str, list[Referral]]
-    #: create rows: row number → existing deals that look the same
-    lookalikes: dict[int, list[tuple[Referral, str]]] = field(default_factory=dict)
-
-
-def _row_keys(records: list[RowRecord], match: Match) -> list[Key]:
-    """How each row finds its deal: Referral ID, else Engagement ID (SPEC §3: "use the
-    existing engagement ID if you are updating a record"), else CRM ID when matching
-    on it; None for a row that creates a deal."""
-    keys: list[Key] = []
-    for r in records:
-        rid = r.values.get(Field.REFERRAL_ID)
-        eid = r.values.get(Field.ENGAGEMENT_ID)
-        if rid:
-            keys.append(("id", rid))
-        elif eid:
-            keys.append(("eng", eid))
-        elif match == "crm-id" and r.values.get(Field.CRM_ID):
-            keys.append(("crm", r.values[Field.CRM_ID]))
-        else:
-            keys.append(None)
-    return keys
-
-
-_KEY_FIELDS = {"id": Field.REFERRAL_ID, "eng": Field.ENGAGEMENT_ID, "crm": Field.CRM_ID}
-
-
-def _duplicate_rows(records: list[RowRecord], keys: list[Key]) -> dict[int, RowError]:
-    """Rows sharing a Referral ID (Engagement ID, CRM ID when matching on it) all fail."""
-    rows_by_key: dict[tuple[str, str], list[RowRecord]] = defaultdict(list)
-    for record, key in zip(records, keys, strict=True):
-        if key:
-            rows_by_key[(key[0], key[1].casefold())].append(record)
-    failed: dict[int, RowError] = {}
-    for (kind, _), group in rows_by_key.items():
-        if len(group) < 2:
-            continue
-        field_ = _KEY_FIELDS[kind]
-        for record in group:
-            others = ", ".join(str(o.number) for o in group if o is not record)
-            failed[record.number] = RowError(
-                record.column(field_),
-                f'"{record.values[field_]}" appears on several rows (also row {others}), '
-                "keep one row per deal",
-            )
-    return failed
-
-
-def _load_lookalikes(
-    repo: ReferralRepository, records: list[RowRecord], keys: list[Key], found: _Found
-) -> None:
-    """For every row that would create a deal, the existing deals it looks like: the same
-    deal name, customer name and country, or the same CRM ID."""
-    creating = [r for r, k in zip(records, keys, strict=True) if k is None or k[0] == "crm"]
-    names = {r.values[Field.DEAL_NAME] for r in creating if r.values.get(Field.DEAL_NAME)}
-    crm_ids = {r.values[Field.CRM_ID] for r in creating if r.values.get(Field.CRM_ID)}
-    if not names and not crm_ids:
-        return
-    by_name = repo.by_deal_names(names) if names else {}
-    by_crm = repo.by_crm_ids(crm_ids - found.by_crm.keys()) if crm_ids else {}
-    by_crm.update(found.by_crm)
-    for r in creating:
-        seen: dict[str, tuple[Referral, str]] = {}
-        customer = (r.values.get(Field.CUSTOMER_NAME) or "").casefold()
-        country = r.values.get(Field.COUNTRY)
-        for ref in by_name.get(r.values.get(Field.DEAL_NAME) or "", ()):
-            if ref.customer_name.casefold() == customer and ref.country == country:
-                seen.setdefault(ref.id, (ref, "the same deal name, customer and country"))
-        for ref in by_crm.get(r.values.get(Field.CRM_ID) or "", ()):
-            seen.setdefault(ref.id, (ref, "the same CRM ID"))
-        if seen:
-            found.lookalikes[r.number] = list(seen.values())
-
-
-def _decide(
-    record: RowRecord, key: Key, found: _Found, ctx: Context, options: ImportOptions
-) -> Decision:
-    if key is None:
-        return _decide_new(record, found, ctx, options)
-    kind, value = key
-    if kind == "id":
-        referral = found.by_id.get(value)
-        if referral is None:
-            return _not_found(record, Field.REFERRAL_ID, f"Referral ID {value} was not found")
-        return decide_update(record, referral, ctx)
-    if kind == "eng":
-        matches = found.by_engagement.get(value, [])
-        if not matches:
-            return _not_found(
-                record,
-                Field.ENGAGEMENT_ID,
-                f'unknown Engagement ID "{value}", leave it empty to create a deal',
-            )
-        if len(matches) > 1:
-            return _not_found(
-                record,
-                Field.ENGAGEMENT_ID,
-                f'Engagement ID "{value}" is shared by {len(matches)} referrals, '
-                "give the Referral ID of the one to update",
-            )
-        return decide_update(record, matches[0], ctx)
-    matches = found.by_crm.get(value, [])
-    if not matches:
-        return _decide_new(record, found, ctx, options)
-    if len(matches) > 1:
-        return _not_found(
-            record,
-            Field.CRM_ID,
-            f'CRM ID "{value}" matches {len(matches)} referrals, give the Referral ID instead',
-        )
-    return decide_update(record, matches[0], ctx)
-
-
-def _decide_new(record: RowRecord, found: _Found, ctx: Context, options: ImportOptions) -> Decision:
-    """A row without a deal to update. If it equals an existing deal in every column
-    it has, it is that deal (the same file uploaded twice): Unchanged. If it only
-    looks like one, it fails unless duplicates are allowed."""
-    lookalikes = found.lookalikes.get(record.number, [])
-    for referral, _ in lookalikes:
-        decision = decide_update(record, referral, ctx)
-        if decision.outcome is Outcome.UNCHANGED:
-            return decision
-    decision = decide_create(record, ctx, str(uuid.uuid4()), str(uuid.uuid4()))
-    if lookalikes and not options.allow_duplicates:
-        referral, why = lookalikes[0]
-        column = record.column(Field.CRM_ID if why == "the same CRM ID" else Field.DEAL_NAME)
-        error = RowError(
-            column,
-            f"looks like a duplicate of referral {referral.id} ({why}), add its Referral ID "
-            "to update it, or import with --allow-duplicates",
-        )
-        decision.outcome, decision.referral = Outcome.FAILED, None
-        decision.errors = [*decision.errors, error]
-    return decision
-
-
-def _fail_stale_rows(
-    repo: ReferralRepository, records: list[RowRecord], decisions: list[Decision]
-) -> None:
-    """A row that would change a deal which changed since the file's Row Version fails,
-    naming who changed it, when, and which columns; the newer values stay."""
-    stale: dict[int, tuple[int, Decision]] = {}
-    for record, d in zip(records, decisions, strict=True):
-        if d.outcome is not Outcome.UPDATED or record.row_version is None or d.before is None:
-            continue
-        if record.row_version != d.before.version:
-            stale[int(d.before.extra["pk"])] = (record.row_version, d)
-    if not stale:
-        return
-    changes = repo.changes_since({pk: version for pk, (version, _) in stale.items()})
-    for pk, (version, d) in stale.items():
-        assert d.before is not None
-        if version > d.before.version:
-            message = (
-                f"Row Version {version} is newer than the deal's version {d.before.version}, "
-                "export the deal again"
-            )
-        else:
-            message = f"changed since you exported it ({_describe_changes(changes.get(pk, []))}), "
-            message += "export again or use --overwrite-newer"
-        d.outcome, d.referral, d.changes = Outcome.FAILED, None, {}
-        d.errors = [RowError(ROW_VERSION, message)]
-
-
-def _describe_changes(changes: list[Change]) -> str:
-    if not changes:
-        return "by someone else"
-    shown = [
-        f"by {c.by} at {c.at:%Y-%m-%d %H:%M} UTC: {', '.join(c.fields) or 'no fields'}"
-        for c in changes[-3:]
-    ]
-    more = len(changes) - len(shown)
-    return " and ".join(shown) + (f" and {more} earlier change(s)" if more else "")
-
-
-def _not_found(record: RowRecord, field_: Field, message: str) -> Decision:
-    errors = [*record.errors, RowError(record.column(field_), message)]
-    return Decision(record.number, Outcome.FAILED, errors=errors)
