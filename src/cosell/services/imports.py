@@ -35,7 +35,7 @@ from cosell.services.import_matching import (
     load_lookalikes,
     row_keys,
 )
-from cosell.services.results import render_results
+from cosell.services.results import RowResult, render_results
 from cosell.settings import Settings
 from cosell.store import accounts
 from cosell.store.referrals import ReferralRepository, history_entry
@@ -78,20 +78,6 @@ class ImportOptions:
             overwrite_newer=bool(data.get("overwrite_newer", False)),
             allow_duplicates=bool(data.get("allow_duplicates", False)),
         )
-
-
-@dataclass(slots=True)
-class RowResult:
-    """What happened to one row; every report is a view of these."""
-
-    number: int
-    outcome: Outcome
-    errors: list[RowError] = field(default_factory=list)
-    referral_id: str | None = None
-    engagement_id: str | None = None
-    #: the deal's version after this row (None for a failed row)
-    version: int | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

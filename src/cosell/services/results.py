@@ -12,20 +12,33 @@ creating anything twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING
 
+from cosell.domain.decide import Outcome
 from cosell.domain.fields import Field
 from cosell.domain.formula import unneutralize
 from cosell.domain.headers import ROW_VERSION, ColumnMap, header_score
+from cosell.domain.rows import RowError
 from cosell.files.reader import read_table
 from cosell.files.table import Cell, OutCell, Table
 from cosell.files.writer import write_csv, write_xlsx
 
-if TYPE_CHECKING:
-    from cosell.services.imports import RowResult
-
 RESULT_HEADER = "Import Result"
+
+
+@dataclass(slots=True)
+class RowResult:
+    """What happened to one row; every report is a view of these."""
+
+    number: int
+    outcome: Outcome
+    errors: list[RowError] = field(default_factory=list)
+    referral_id: str | None = None
+    engagement_id: str | None = None
+    #: the deal's version after this row (None for a failed row)
+    version: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _is_result_column(header: str) -> bool:
