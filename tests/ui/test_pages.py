@@ -533,6 +533,11 @@ def test_the_import_page_offers_the_round_trip_options(world, make_client):
     forced = upload(client, csv_bytes(second_copy), overwrite_newer="1").text
     assert 'data-count="updated">2<' in forced
 
+    reason = csv_bytes([row(Deal_Name="With a reason", **{"Declined/Lost reason": "6"})])
+    card = text(upload(client, reason)).split('id="last-file"')[1].split("</section>")[0]
+    assert "1 row has a remark" in card
+    assert "Row 2:</strong> Declined/Lost reason ignored: a reason applies only" in card
+
     day_first = csv_bytes([row(Deal_Name="Dated", Estimated_Close_Date="03/04/2027")])
     upload(client, day_first, date_order="DMY")
     with world.db.read() as conn:

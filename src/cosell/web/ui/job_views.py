@@ -70,6 +70,11 @@ class JobView:
         return [str(w) for w in self.summary.get("warnings", [])]
 
     @property
+    def row_warnings(self) -> list[tuple[int, list[str]]]:
+        items = self.summary.get("row_warnings", [])
+        return [(int(w.get("row", 0)), [str(m) for m in w.get("warnings", [])]) for w in items]
+
+    @property
     def failures(self) -> list[tuple[int, list[str]]]:
         items = self.summary.get("failures", [])
         return [(int(f.get("row", 0)), [str(e) for e in f.get("errors", [])]) for f in items]
