@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COSELL_DATABASE_URL ?= sqlite:///var/cosell.db
 
-.PHONY: run demo test lint bench system-deps clean
+.PHONY: run demo test lint bench system-deps clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ lint: $(STAMP)
 
 test: $(STAMP) system-deps lint
 	$(PY) -m pytest -n 2 -q
+
+# Long fuzzing of the CSV/XLSX readers and the header mapper (tests/fuzz; `make test`
+# runs the same properties on a short budget). COSELL_FUZZ_EXAMPLES per property.
+COSELL_FUZZ_EXAMPLES ?= 10000
+fuzz: $(STAMP)
+	COSELL_FUZZ=long COSELL_FUZZ_EXAMPLES=$(COSELL_FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -q \
+	  --hypothesis-show-statistics tests/fuzz
 
 bench: $(STAMP)
 	$(PY) bench/run.py

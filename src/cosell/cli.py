@@ -395,3 +395,10 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     app()
+
+
+# The operator's commands (backup, restore, check) add themselves to `app`.
+import cosell.cli_ops  # noqa: E402, F401
+
+# The access commands add themselves to `user_app` and `token_app`.
+from cosell import cli_access  # noqa: E402, F401

@@ -1,10 +1,17 @@
-"""Processes: the web server (with an embedded worker child by default) and a worker alone."""
+"""Processes: the web server (with an embedded worker child by default) and a worker alone.
+
+The server supervises its embedded worker: should the worker die (killed, out of
+memory), the server reaps it at once, logs how it ended and starts a new one after a
+backoff that doubles while workers keep dying young. Each worker writes heartbeats
+(`services.health`), so `/healthz` tells whether jobs will run.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -23,9 +30,19 @@ def run_worker(settings: Settings, workers: int = 1) -> None:
     from cosell.store.db import Database
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    from cosell.services import health
+
     db = Database(settings.database_url)
     queue = JobQueue(settings, db)
-    queue.consumer(workers=workers).run()
+    consumer = queue.consumer(workers=workers)
+    name, stop = health.worker_name(), threading.Event()
+    health.start_beating(db, name, stop)
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):  # a goodbye only: the beat ages out anyway
+            health.forget(db, name)
 
 
 def _worker_main(settings_json: str, server_pid: int) -> None:
@@ -55,6 +72,86 @@ def _raise_stop(signum: int, _frame: Any) -> None:
     raise _Stop(signum)
 
 
+#: Restart delays: FIRST_DELAY, doubled for each worker that dies within STABLE_SECONDS
+#: of its start, up to MAX_DELAY; a worker that lived longer starts the count again.
+FIRST_DELAY, MAX_DELAY, STABLE_SECONDS = 0.25, 30.0, 60.0
+
+
+class Supervisor:
+    """Keeps one embedded worker child running until `stop()`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings_json = settings.model_dump_json()
+        self._ctx = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.child: Any = None
+        self.restarts = 0
+        self._started = 0.0
+
+    def start(self) -> None:
+        with self._lock:
+            self._spawn()
+        threading.Thread(target=self._watch, name="worker-supervisor", daemon=True).start()
+
+    def _spawn(self) -> None:
+        child = self._ctx.Process(
+            target=_worker_main,
+            args=(self._settings_json, os.getpid()),
+            name="cosell-worker",
+        )
+        child.start()
+        self.child, self._started = child, time.monotonic()
+        print(f"worker started (pid {child.pid})", file=sys.stderr, flush=True)
+
+    def _watch(self) -> None:
+        quick_deaths = 0
+        while True:
+            child, started = self.child, self._started
+            multiprocessing.connection.wait([child.sentinel])
+            if self._stopping.is_set():
+                return
+            child.join()  # reap it: no zombie left behind
+            lived = time.monotonic() - started
+            quick_deaths = quick_deaths + 1 if lived < STABLE_SECONDS else 1
+            delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (quick_deaths - 1))
+            self.restarts += 1
+            print(
+                f"worker (pid {child.pid}) {_how_it_ended(child.exitcode)} after {lived:.1f} s; "
+                f"restarting in {delay:.2f} s (restart {self.restarts})",
+                file=sys.stderr,
+                flush=True,
+            )
+            if self._stopping.wait(delay):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                try:
+                    self._spawn()
+                except Exception as exc:  # no process could be started: try again later
+                    print(f"worker could not be started: {exc}", file=sys.stderr, flush=True)
+                    self._stopping.wait(MAX_DELAY)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            child = self.child
+        if child is not None:
+            _stop_worker(child)
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "ended"
+    if exitcode < 0:
+        try:
+            return f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"was killed by signal {-exitcode}"
+    return f"exited with code {exitcode}"
+
+
 def run_server(settings: Settings, host: str, port: int, *, with_worker: bool) -> None:
     import uvicorn
 
@@ -65,17 +162,11 @@ def run_server(settings: Settings, host: str, port: int, *, with_worker: bool) -
     # right there, skipping the `finally` below and orphaning the worker; this handler
     # turns it into an exception that goes through the `finally`.
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    child: Any = None
+    supervisor: Supervisor | None = None
     try:
         if with_worker:
-            ctx = multiprocessing.get_context("spawn")
-            child = ctx.Process(
-                target=_worker_main,
-                args=(settings.model_dump_json(), os.getpid()),
-                name="cosell-worker",
-            )
-            child.start()
-            print(f"worker started (pid {child.pid})", file=sys.stderr, flush=True)
+            supervisor = Supervisor(settings)
+            supervisor.start()
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level="info", proxy_headers=True
         )
@@ -84,8 +175,8 @@ def run_server(settings: Settings, host: str, port: int, *, with_worker: bool) -
     finally:
         for sig in previous:
             signal.signal(sig, signal.SIG_IGN)  # a second signal must not cut the clean-up
-        if child is not None:
-            _stop_worker(child)
+        if supervisor is not None:
+            supervisor.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -24,7 +24,7 @@ from cosell.domain.enums import (
     Substatus,
 )
 from cosell.domain.fields import Field, Group
-from cosell.domain.headers import ColumnMap
+from cosell.domain.headers import ColumnMap, column_letter
 from cosell.domain.model import Cell, SolutionLine, TeamMember
 
 #: Every reason code, so a row's reason parses before we know which list applies.
@@ -106,6 +106,9 @@ class RowParser:
     date_order: DateOrder | None = "MDY"
 
     def parse(self, number: int, row: Sequence[Cell]) -> RowRecord:
+        """The row's typed values and every problem of the row, including each value
+        to the right of the last header (the readers keep those so they are reported
+        here, never dropped silently)."""
         record = RowRecord(number=number, values={})
         n = len(row)
         parsers = _parsers(self.decimal_comma, self.date_order)
@@ -132,7 +135,24 @@ class RowParser:
             record.team = tuple(i for i in record.team_slots.values() if i is not None)
         if self.column_map.row_version is not None:
             record.row_version = self._row_version(record, row)
+        for idx in range(len(self.headers), n):
+            self._past_headers(record, idx, row[idx])
         return record
+
+    @staticmethod
+    def _past_headers(record: RowRecord, idx: int, cell: Cell) -> None:
+        shown = cell.strip() if isinstance(cell, str) else cells.format_date(cell)
+        if not shown:
+            return
+        if len(shown) > 60:
+            shown = f"{shown[:57]}…"
+        record.errors.append(
+            RowError(
+                f"Column {column_letter(idx)} (no header)",
+                f'"{shown.replace(";", ",")}" is not in any column, give the column a header '
+                "or delete the value",
+            )
+        )
 
     def _group(
         self, record: RowRecord, row: Sequence[Cell], group: Group, slots: dict[int, Any]

@@ -68,6 +68,11 @@ def decode(data: bytes) -> tuple[str, str]:
     else:
         # Without a BOM a NUL byte cannot be part of text in any supported encoding.
         if b"\x00" in data:
+            if _looks_like_utf16(data):
+                raise FileRejected(
+                    "The file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
+                    "('CSV UTF-8' in Excel) or as 'Unicode Text', which has one."
+                )
             raise _binary()
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
@@ -83,6 +88,21 @@ def decode(data: bytes) -> tuple[str, str]:
     if bad > 8 and bad * 50 > len(sample):
         raise _binary()
     return text, encoding
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """True for UTF-16 text without a BOM: NULs in most even or most odd positions (the
+    high bytes of Latin text), almost none in the others, and text when decoded."""
+    sample = data[: _SAMPLE & ~1]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return False
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    nuls, others = max(even, odd), min(even, odd)
+    if nuls * 2 < pairs or others * 20 > nuls:
+        return False
+    text = sample.decode("utf-16-le" if odd > even else "utf-16-be", errors="replace")
+    return len(_CONTROL.findall(text)) + text.count("\ufffd") <= pairs // 20
 
 
 def _decode_marked(data: bytes, bom_size: int, codec: str, name: str) -> str:

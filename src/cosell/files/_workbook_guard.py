@@ -4,13 +4,21 @@ calamine is fast but trusts its input: a tiny workbook can make it allocate
 terabytes and abort the whole process (not raise). Three things cause that,
 and each is checked here on the raw archive:
 
-* a ZIP bomb: parts that unpack to far more than the file's size (the ZIP
-  directory is checked first; every part is then unpacked once, which also
-  catches a directory that lies about sizes, through the CRC check);
+* a ZIP bomb: parts that unpack to far more than the file's size. The ZIP
+  directory is checked first; every part is then unpacked once, 1 MiB at a
+  time, and unpacking stops one byte past the size the directory declares: a
+  part that yields more (or less) than declared is damaged or crafted, and is
+  rejected without ever holding more than its declared size in memory. A
+  crafted 2 MB file whose directory declares 1 MiB for a part that inflates to
+  2 GiB costs ~1 MiB here, not 2 GiB;
 * a sparse sheet: calamine builds a dense grid from the top-left to the
   bottom-right value, so two values in A1 and XFD1048576 need 17 billion cells;
 * a shared-strings table whose `uniqueCount` announces billions of strings
   (calamine reserves memory for all of them up front).
+
+A part with a DTD (`<!DOCTYPE` or `<!ENTITY`, in UTF-8 or UTF-16) is rejected
+too: no spreadsheet writer produces one, and entities are how XML parsers are
+made to read local files (XXE) or expand a few bytes into gigabytes.
 
 The sheet check has a fast path for the layout every common writer produces
 (each `<c>` starts with `r="…"` and no reference is far away), which bounds the
@@ -19,6 +27,7 @@ grid without parsing; anything else is walked tag by tag the way calamine does.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -32,6 +41,19 @@ MAX_SHEET_CELLS = 2_000_000
 
 _BOMB_RATIO = 100
 _BOMB_MIN_SIZE = 10 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+_Bytes = bytes | bytearray
+
+# A DTD starts with one of these, in ASCII or in UTF-16 (an XML part may be either).
+_DTD = re.compile(
+    rb"<!(?:doctype|entity)"
+    rb"|<\x00!\x00[dD]\x00[oO]\x00[cC]\x00[tT]\x00[yY]\x00[pP]\x00[eE]"
+    rb"|<\x00!\x00[eE]\x00[nN]\x00[tT]\x00[iI]\x00[tT]\x00[yY]"
+    rb"|\x00<\x00!\x00[dD]\x00[oO]\x00[cC]\x00[tT]\x00[yY]\x00[pP]\x00[eE]"
+    rb"|\x00<\x00!\x00[eE]\x00[nN]\x00[tT]\x00[iI]\x00[tT]\x00[yY]",
+    re.IGNORECASE,
+)
 
 # Fast path. A cell start tag that is not `<c r="`, an `r` attribute written in
 # any other way (calamine accepts quotes, spaces and duplicates, the last one
@@ -81,6 +103,12 @@ def check_workbook(data: bytes, max_uncompressed: int) -> None:
             if info.is_dir():
                 continue
             content = _unpack(archive, info)
+            if _DTD.search(content):
+                raise unreadable_workbook(
+                    f"the workbook contains a DTD, which is not allowed (its part "
+                    f"'{info.filename}' declares a document type or entities); save it again "
+                    "from Excel or as CSV"
+                )
             if info.filename.lower() == "xl/sharedstrings.xml":
                 _check_shared_strings(content)
             elif b"sheetData" in content:
@@ -107,9 +135,28 @@ def _check_sizes(infos: list[zipfile.ZipInfo], max_uncompressed: int) -> None:
         )
 
 
-def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytearray:
+    """The part's content, exactly `info.file_size` bytes, or `FileRejected`.
+
+    The stream is told the part is one byte longer than declared, so it stops
+    there (`zipfile` never yields more than the size it is given); the CRC is
+    checked when the compressed data ends. Memory: the declared size plus one
+    chunk, whatever the compressed data would inflate to.
+    """
+    declared = info.file_size
+    probe = copy.copy(info)
+    probe.file_size = declared + 1
+    content = bytearray()
     try:
-        return archive.read(info)
+        with archive.open(probe) as stream:
+            while len(content) <= declared:
+                chunk = stream.read(min(_CHUNK, declared + 1 - len(content)))
+                if not chunk:
+                    break
+                content += chunk
+        if len(content) == declared:
+            return content
+        reason = f"its part '{info.filename}' is damaged"
     except RuntimeError:
         reason = f"its part '{info.filename}' is encrypted"
     except NotImplementedError:
@@ -119,7 +166,7 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     raise unreadable_workbook(reason)
 
 
-def _check_shared_strings(content: bytes) -> None:
+def _check_shared_strings(content: _Bytes) -> None:
     tag = _SST_TAG.search(content, 0, 64 * 1024)
     count = _UNIQUE_COUNT.search(tag.group(1)) if tag else None
     if count is None:
@@ -132,7 +179,7 @@ def _check_shared_strings(content: bytes) -> None:
         )
 
 
-def _check_sheet_extent(xml: bytes) -> None:
+def _check_sheet_extent(xml: _Bytes) -> None:
     if _fast_path_applies(xml):
         return
     rows, columns = _used_extent(xml)
@@ -145,7 +192,7 @@ def _check_sheet_extent(xml: bytes) -> None:
         )
 
 
-def _fast_path_applies(xml: bytes) -> bool:
+def _fast_path_applies(xml: _Bytes) -> bool:
     return not (
         _ODD_CELL_TAG.search(xml)
         or _ODD_R_ATTRIBUTE.search(xml)
@@ -154,7 +201,7 @@ def _fast_path_applies(xml: bytes) -> bool:
     )
 
 
-def _used_extent(xml: bytes) -> tuple[int, int]:
+def _used_extent(xml: _Bytes) -> tuple[int, int]:
     """Rows and columns from A1 to the last value, positioned as calamine does.
 
     A cell is placed by its `r` attribute (the last one, if repeated) or after

@@ -1,9 +1,20 @@
-"""Organizations, users and the solution catalog: the CLI's and admin pages' use cases."""
+"""Organizations, users, API tokens and the solution catalog: the CLI's and admin pages' use cases.
+
+Changes to a user's access take effect at their next request: deactivation, a role
+change and a new password raise the user's session version (every session ends), and
+deactivation also revokes the user's API tokens. Each change is made by the operator
+(`by=None`, the CLI) or by a Referrals admin of the user's organization (`by=actor`,
+the Users page), who cannot deactivate or demote themselves. No change leaves an
+organization without an active admin.
+"""
 
 from __future__ import annotations
 
 import re
-import secrets
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import Connection
 
 from cosell.domain import cells
 from cosell.domain.cells import CellError
@@ -11,7 +22,7 @@ from cosell.domain.enums import Role
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
 from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
-from cosell.services.passwords import hash_password, new_token
+from cosell.services.passwords import hash_password, new_password, new_token, token_hash
 from cosell.store import accounts as store
 from cosell.store.db import Database
 
@@ -53,7 +64,7 @@ def add_user(
         raise UsageError(f'"{email}" is not an email address: {exc}') from None
     if password is not None and len(password) < 8:
         raise UsageError("a password needs at least 8 characters")
-    password = password or secrets.token_urlsafe(12)
+    password = password or new_password()
     with db.write() as conn:
         if org_id is None:
             org = store.org_by_name(conn, org_name or "")
@@ -120,6 +131,8 @@ def create_token(
             user = store.user_by_email(conn, user_email or "")
             if user is None:
                 raise NotFound(f"no user has the email {user_email}")
+            if not user.is_active:
+                raise UsageError(f"{user.email} is deactivated; activate them first")
             store.add_token(
                 conn,
                 org_id=user.org_id,
@@ -144,3 +157,146 @@ def list_solutions(db: Database, actor: Actor) -> list[tuple[str, str | None]]:
     require_admin(actor)
     with db.read() as conn:
         return store.catalog(conn, actor.org_id)
+
+
+# ------------------------------------------------------------------ access
+UserRef = str | int
+"""A user by email (the CLI) or by id (the Users page)."""
+
+_KEEP_ADMIN = "the organization must keep an admin"
+
+
+def _target(conn: Connection, who: UserRef, by: Actor | None) -> store.UserRecord:
+    if by is not None:
+        require_admin(by)
+    user = store.user_by_id(conn, who) if isinstance(who, int) else store.user_by_email(conn, who)
+    if user is None or (by is not None and user.org_id != by.org_id):
+        raise NotFound(
+            f"no user of your organization has the id {who}"
+            if isinstance(who, int)
+            else f"no user has the email {who}"
+        )
+    return user
+
+
+def _keeps_an_admin(conn: Connection, user: store.UserRecord, by: Actor | None, doing: str) -> None:
+    """Refuses to take the admin role away from the acting admin or the last active one."""
+    if user.role is not Role.ADMIN or not user.is_active:
+        return
+    if by is not None and by.user_id == user.id:
+        raise Conflict(f"you cannot {doing} yourself: {_KEEP_ADMIN}; another admin can do it")
+    if store.active_admins(conn, user.org_id) == [user.id]:
+        raise Conflict(
+            f"{user.email} is the last active admin of the organization and {_KEEP_ADMIN}; "
+            "make another user an admin first"
+        )
+
+
+T = TypeVar("T")
+
+
+def _change(
+    db: Database, who: UserRef, by: Actor | None, apply: Callable[[Connection, store.UserRecord], T]
+) -> tuple[store.UserRecord, T]:
+    with db.write() as conn:
+        user = _target(conn, who, by)
+        return user, apply(conn, user)
+
+
+def deactivate_user(
+    db: Database, who: UserRef, *, by: Actor | None = None
+) -> tuple[store.UserRecord, int]:
+    """Deactivates a user: their sessions end and their API tokens are revoked (returns the
+    user and how many tokens). A reactivated user needs new tokens."""
+
+    def apply(conn: Connection, user: store.UserRecord) -> int:
+        _keeps_an_admin(conn, user, by, "deactivate")
+        store.end_sessions(conn, user.id, is_active=False)
+        return store.revoke_tokens(conn, utcnow(), user_id=user.id)
+
+    return _change(db, who, by, apply)
+
+
+def activate_user(db: Database, who: UserRef, *, by: Actor | None = None) -> store.UserRecord:
+    def apply(conn: Connection, user: store.UserRecord) -> None:
+        store.set_user(conn, user.org_id, user.id, is_active=True)
+
+    user, _ = _change(db, who, by, apply)
+    return user
+
+
+def set_role(
+    db: Database, who: UserRef, role: Role, *, by: Actor | None = None
+) -> store.UserRecord:
+    """Gives a user a role; their sessions end so every page is drawn for the new one."""
+
+    def apply(conn: Connection, user: store.UserRecord) -> None:
+        if role is not Role.ADMIN:
+            _keeps_an_admin(conn, user, by, "take the admin role from")
+        store.end_sessions(conn, user.id, role=role.value)
+
+    user, _ = _change(db, who, by, apply)
+    return user
+
+
+def set_password(
+    db: Database, who: UserRef, password: str | None = None, *, by: Actor | None = None
+) -> tuple[store.UserRecord, str]:
+    """Sets a user's password (generated when none is given; returned to be shown once);
+    every session of the user ends."""
+    if password is not None and len(password) < 8:
+        raise UsageError("a password needs at least 8 characters")
+    password = password or new_password()
+    digest = hash_password(password)  # slow on purpose: outside the write transaction
+
+    def apply(conn: Connection, user: store.UserRecord) -> None:
+        store.end_sessions(conn, user.id, password_hash=digest)
+
+    user, _ = _change(db, who, by, apply)
+    return user, password
+
+
+def end_sessions(db: Database, user_id: int) -> None:
+    """Signs the user out everywhere (sign-out)."""
+    with db.write() as conn:
+        store.end_sessions(conn, user_id)
+
+
+def list_tokens(db: Database, *, org_name: str | None = None) -> list[store.TokenListing]:
+    with db.read() as conn:
+        org_id = None
+        if org_name is not None:
+            org = store.org_by_name(conn, org_name)
+            if org is None:
+                raise NotFound(f'no organization is named "{org_name}"')
+            org_id = org.id
+        return store.tokens(conn, org_id)
+
+
+def revoke_tokens(
+    db: Database,
+    *,
+    token_ids: Sequence[int] = (),
+    user_email: str | None = None,
+    token: str | None = None,
+) -> int:
+    """Revokes tokens by id, all of a user's, or one by its value; returns how many were
+    revoked now (a token revoked before is not counted again)."""
+    if not token_ids and user_email is None and token is None:
+        raise UsageError("name the tokens to revoke: token ids, --as EMAIL or --token TOKEN")
+    with db.write() as conn:
+        missing = sorted(set(token_ids) - store.token_ids(conn, token_ids))
+        if missing:
+            raise NotFound(f"no token has the id {', '.join(map(str, missing))}")
+        user_id = None
+        if user_email is not None:
+            user = store.user_by_email(conn, user_email)
+            if user is None:
+                raise NotFound(f"no user has the email {user_email}")
+            user_id = user.id
+        digest = token_hash(token.strip()) if token is not None else None
+        if digest is not None and store.token_by_hash(conn, digest) is None:
+            raise NotFound("that token is not one of this database's")
+        return store.revoke_tokens(
+            conn, utcnow(), ids=token_ids, user_id=user_id, token_hash=digest
+        )

@@ -67,6 +67,7 @@ class ExportOptions:
         if self.delimiter not in (",", ";"):
             raise UsageError(f'delimiter must be "," or ";", not "{self.delimiter}"')
         headers_for(self.lang)  # validates the language early
+        self.filters.check()
 
 
 @dataclass(slots=True)

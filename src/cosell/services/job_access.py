@@ -6,10 +6,12 @@ it. Anything else is "not found", never "forbidden", so job ids reveal nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import PurePath
 
 from cosell.errors import Conflict, NotFound
 from cosell.services.actor import Actor, require_user
+from cosell.services.jobs import options_problem
 from cosell.services.results import convert
 from cosell.store import jobs as store
 from cosell.store.db import Database
@@ -21,7 +23,7 @@ def find_job(db: Database, actor: Actor, job_id: str, kind: str) -> store.JobRec
         job = store.get_job(conn, job_id, actor.org_id)
     if job is None or job.kind != kind or not (actor.is_admin or job.user_id == actor.user_id):
         raise NotFound(f"{kind.capitalize()} job {job_id} was not found")
-    return job
+    return readable(job)
 
 
 def list_jobs(
@@ -30,13 +32,33 @@ def list_jobs(
     """Newest first: the organization's for an admin (unless `mine`), else the user's own."""
     require_user(actor, "use imports and exports")
     with db.read() as conn:
-        return store.list_jobs(
+        found = store.list_jobs(
             conn,
             actor.org_id,
             kind,
             user_id=None if actor.is_admin and not mine else actor.user_id,
             limit=limit,
         )
+    return [readable(job) for job in found]
+
+
+_STATUSES = (store.QUEUED, store.RUNNING, *store.FINISHED)
+
+
+def readable(job: store.JobRecord) -> store.JobRecord:
+    """The job as every reader shows it. Stored options that cannot be used (an older
+    version's, a hand edit's) read as empty, and a job that will therefore never run
+    reads as failed, saying why; its finished state and file are kept otherwise."""
+    problem = options_problem(job)
+    if problem is None and job.status in _STATUSES:
+        return job
+    if problem is None:
+        problem = f'The job has a status this version does not know ("{job.status}").'
+    if job.finished and job.status in _STATUSES:
+        return dataclasses.replace(job, options={store.UNREADABLE: problem})
+    return dataclasses.replace(
+        job, status=store.FAILED, error=problem, options={store.UNREADABLE: problem}
+    )
 
 
 def job_file(db: Database, actor: Actor, job: store.JobRecord, what: str) -> tuple[str, bytes]:

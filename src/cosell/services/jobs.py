@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from cosell.errors import ConcurrentChange, FileRejected, NotFound
+from cosell.errors import ConcurrentChange, FileRejected, NotFound, UsageError
 from cosell.files.reader import check_size
 from cosell.services import imports
 from cosell.services.actor import Actor, require_user
@@ -45,7 +46,7 @@ def submit_import(
     settings: Settings,
 ) -> str:
     check_size(len(data), settings.max_upload_bytes)
-    name = PurePath(file_name.replace("\\", "/")).name[:255] or "upload"
+    name = stored_file_name(file_name)
     user_id = require_user(actor, "import files")
     now = utcnow()
     with db.write() as conn:
@@ -69,15 +70,28 @@ def submit_import(
         )
 
 
+def stored_file_name(file_name: str) -> str:
+    """The name an upload is kept under: its last path part, without control characters
+    (NUL cannot be stored in PostgreSQL text and has no business in a name), at most
+    255 characters."""
+    text = "".join(c for c in file_name if unicodedata.category(c) != "Cc")
+    return PurePath(text.replace("\\", "/")).name.strip()[:255] or "upload"
+
+
 def submit_export(db: Database, actor: Actor, options: ExportOptions) -> str:
+    """Store an export job. `options` were checked when they were made (ExportOptions
+    refuses what the list query could not use), and are checked again in their stored
+    form here, so a job that is stored can always be read back and run."""
     user_id = require_user(actor, "export files")
+    stored = export_options_to_json(options)
+    export_options_from_json(stored)
     with db.write() as conn:
         return store.add_job(
             conn,
             org_id=actor.org_id,
             user_id=user_id,
             kind=EXPORT,
-            options=export_options_to_json(options),
+            options=stored,
             file_name=None,
             input_blob_id=None,
             now=utcnow(),
@@ -96,6 +110,14 @@ def run_job(
                 raise NotFound(f"job {job_id} was not found")
             return found
         user = accounts.user_by_id(conn, job.user_id)
+        problem = options_problem(job)
+        if problem is not None:
+            # Deterministic: a retry would fail the same way. Fail it once, quietly.
+            log.warning("job %s failed: %s", job.id, problem)
+            store.mark_failed(conn, job.id, problem, utcnow())
+            failed = store.get_job(conn, job.id)
+            assert failed is not None
+            return failed
     if user is None:
         raise NotFound(f"the user of job {job_id} no longer exists")
     actor = user.actor()
@@ -104,6 +126,13 @@ def run_job(
             _run_import(db, job, actor, settings, progress)
         else:
             _run_export(db, job, actor, settings)
+    except UsageError as exc:
+        # A request the service refuses is refused again on every retry: fail it now.
+        with db.write() as conn:
+            store.mark_failed(
+                conn, job.id, f"the {job.kind} cannot be run: {exc.message}", utcnow()
+            )
+        log.warning("job %s failed: %s", job.id, exc.message)
     except Exception as exc:
         # Nothing of the job was written (one transaction). Let the queue retry it,
         # unless this was the last attempt: then it is failed for good.
@@ -137,7 +166,7 @@ def _run_import(
     progress: Progress | None,
 ) -> None:
     started = time.perf_counter()
-    options = ImportOptions.from_json(job.options)
+    options = import_options_from_json(job.options)
     with db.read() as conn:
         blob = store.get_blob(conn, job.org_id, job.input_blob_id or "")
     if blob is None:
@@ -275,18 +304,57 @@ def export_options_to_json(options: ExportOptions) -> dict[str, Any]:
     }
 
 
-def export_options_from_json(data: dict[str, Any]) -> ExportOptions:
-    raw = dict(data.get("filters", {}))
-    raw["tab"] = Tab(raw.get("tab", "all"))
-    for name in ("created_from", "created_to", "close_from", "close_to"):
-        if name in raw:
-            raw[name] = dt.date.fromisoformat(raw[name])
-    for name in ("value_min", "value_max"):
-        if name in raw:
-            raw[name] = Decimal(raw[name])
-    return ExportOptions(
-        filters=ReferralFilters(**raw),
-        format=data.get("format", "csv"),
-        lang=data.get("lang"),
-        delimiter=data.get("delimiter", ","),
-    )
+def export_options_from_json(data: Any) -> ExportOptions:
+    """The stored options of an export job; UsageError saying why when they cannot be
+    used (stored by an older version, or by hand), never another exception."""
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("they are not a JSON object")
+        raw = dict(data.get("filters") or {})
+        raw["tab"] = Tab(raw.get("tab", "all"))
+        for name in ("created_from", "created_to", "close_from", "close_to"):
+            if name in raw:
+                raw[name] = dt.date.fromisoformat(raw[name])
+        for name in ("value_min", "value_max"):
+            if name in raw:
+                raw[name] = Decimal(raw[name])
+        return ExportOptions(
+            filters=ReferralFilters(**raw),
+            format=data.get("format", "csv"),
+            lang=data.get("lang"),
+            delimiter=data.get("delimiter", ","),
+        )
+    except UsageError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise UsageError(f"a value cannot be read ({exc})") from None
+
+
+def import_options_from_json(data: Any) -> ImportOptions:
+    """The stored options of an import job; UsageError when they cannot be used."""
+    if not isinstance(data, dict):
+        raise UsageError("they are not a JSON object")
+    for name in ("dry_run", "overwrite_newer", "allow_duplicates"):
+        if not isinstance(data.get(name, False), bool):
+            raise UsageError(f"{name} is not true or false")
+    return ImportOptions.from_json(data)
+
+
+def options_problem(job: store.JobRecord) -> str | None:
+    """Why a job's stored options cannot be used, for people; None when they can."""
+    if job.kind not in (IMPORT, EXPORT):
+        return None
+    unreadable = job.options.get(store.UNREADABLE)
+    try:
+        if unreadable:
+            raise UsageError(str(unreadable))
+        if job.kind == IMPORT:
+            import_options_from_json(job.options)
+        else:
+            export_options_from_json(job.options)
+    except UsageError as exc:
+        return (
+            f"The {job.kind}'s stored options cannot be used: {exc.message}. "
+            f"Nothing was changed; start the {job.kind} again."
+        )
+    return None

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, func, insert, or_, select, update
 
 from cosell.domain.enums import Role
 from cosell.services.actor import Actor
@@ -35,6 +35,8 @@ class UserRecord:
     role: Role
     password_hash: str | None
     is_active: bool
+    #: carried in the session cookie: a session of an older version has ended
+    session_version: int = 0
 
     def actor(self) -> Actor:
         return Actor(self.id, self.org_id, self.role, self.email, self.display_name)
@@ -68,11 +70,12 @@ _USER_COLS = (
     U.c.role,
     U.c.password_hash,
     U.c.is_active,
+    U.c.session_version,
 )
 
 
 def _user(row: Any) -> UserRecord:
-    uid, org, email, name, role, pw, active = row
+    uid, org, email, name, role, pw, active, version = row
     return UserRecord(
         int(uid),
         int(org),
@@ -81,6 +84,7 @@ def _user(row: Any) -> UserRecord:
         Role(role),
         pw if isinstance(pw, str) else None,
         bool(active),
+        int(version or 0),
     )
 
 
@@ -129,6 +133,24 @@ def add_user(
 def set_user(conn: Connection, org_id: int, user_id: int, **values: object) -> bool:
     result = conn.execute(update(U).where(U.c.id == user_id, U.c.org_id == org_id).values(**values))
     return bool(result.rowcount)
+
+
+def end_sessions(conn: Connection, user_id: int, **values: object) -> None:
+    """Raises the user's session version (every session of theirs ends) and sets `values`."""
+    conn.execute(
+        update(U).where(U.c.id == user_id).values(session_version=U.c.session_version + 1, **values)
+    )
+
+
+def active_admins(conn: Connection, org_id: int) -> list[int]:
+    """The ids of the organization's active Referrals admins."""
+    return list(
+        conn.execute(
+            select(U.c.id).where(
+                U.c.org_id == org_id, U.c.role == Role.ADMIN.value, U.c.is_active.is_(True)
+            )
+        ).scalars()
+    )
 
 
 def known_solutions(conn: Connection, org_id: int, ids: Iterable[str]) -> dict[str, str]:
@@ -204,9 +226,87 @@ def add_token(
     )
 
 
-def token_by_hash(conn: Connection, token_hash: str) -> tuple[int, int | None, str] | None:
-    """(org id, user id, kind) of a token."""
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    id: int
+    org_id: int
+    user_id: int | None
+    kind: str
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenListing:
+    id: int
+    kind: str
+    org: str
+    user_email: str | None
+    name: str | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def token_by_hash(conn: Connection, token_hash: str) -> TokenRecord | None:
     row = conn.execute(
-        select(K.c.org_id, K.c.user_id, K.c.kind).where(K.c.token_hash == token_hash)
+        select(K.c.id, K.c.org_id, K.c.user_id, K.c.kind, K.c.revoked_at).where(
+            K.c.token_hash == token_hash
+        )
     ).first()
-    return (int(row[0]), row[1], str(row[2])) if row else None
+    if row is None:
+        return None
+    return TokenRecord(int(row[0]), int(row[1]), row[2], str(row[3]), row[4])
+
+
+def tokens(conn: Connection, org_id: int | None = None) -> list[TokenListing]:
+    """Every token (of one organization), oldest first, with its user's email."""
+    query = (
+        select(
+            K.c.id,
+            K.c.kind,
+            ORGS.c.name.label("org"),
+            U.c.email,
+            K.c.name,
+            K.c.created_at,
+            K.c.last_used_at,
+            K.c.revoked_at,
+        )
+        .join(ORGS, ORGS.c.id == K.c.org_id)
+        .outerjoin(U, U.c.id == K.c.user_id)
+        .order_by(K.c.id)
+    )
+    if org_id is not None:
+        query = query.where(K.c.org_id == org_id)
+    return [TokenListing(*row) for row in conn.execute(query)]
+
+
+def token_ids(conn: Connection, ids: Iterable[int]) -> set[int]:
+    """Those of `ids` that are tokens."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return set(conn.execute(select(K.c.id).where(K.c.id.in_(wanted))).scalars())
+
+
+def revoke_tokens(
+    conn: Connection,
+    now: dt.datetime,
+    *,
+    ids: Iterable[int] = (),
+    user_id: int | None = None,
+    token_hash: str | None = None,
+) -> int:
+    """Revokes the tokens named by any of the arguments; returns how many were not revoked yet."""
+    which: list[ColumnElement[bool]] = []
+    if ids:
+        which.append(K.c.id.in_(list(ids)))
+    if user_id is not None:
+        which.append(K.c.user_id == user_id)
+    if token_hash is not None:
+        which.append(K.c.token_hash == token_hash)
+    if not which:
+        return 0
+    result = conn.execute(
+        update(K).where(or_(*which), K.c.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from cosell.errors import UsageError
+
+#: Shortest search text (after trimming spaces): shorter would match nearly everything.
+MIN_SEARCH = 3
+_LAST_DAY = dt.date(9999, 12, 30)  # the query adds a day to `created_to`
+_MAX_VALUE = Decimal(10**15)
+
 
 class Tab(StrEnum):
     INBOUND = "inbound"
@@ -49,3 +56,42 @@ class ReferralFilters:
     search: str | None = None
     #: a key of SORT_KEYS, with a leading "-" for descending
     sort: str = "-created"
+
+    def check(self) -> None:
+        """Raise UsageError naming the first filter the list query could not use, so a
+        job is refused before it is stored rather than failing when it runs."""
+        if not isinstance(self.tab, Tab):
+            raise UsageError(f'tab must be one of {", ".join(Tab)}, not "{self.tab}"')
+        for name in ("statuses", "substatuses", "ms_statuses", "countries", "currencies"):
+            values = getattr(self, name)
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise UsageError(f"{name} must be a list of texts")
+        if not isinstance(self.sales_stages, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in self.sales_stages
+        ):
+            raise UsageError("sales stages must be a list of whole numbers")
+        if self.help_required is not None and not isinstance(self.help_required, bool):
+            raise UsageError("help required must be true or false")
+        for name in ("created_from", "created_to", "close_from", "close_to"):
+            day = getattr(self, name)
+            if day is not None and (not isinstance(day, dt.date) or day > _LAST_DAY):
+                raise UsageError(f"{name} must be a date up to {_LAST_DAY.isoformat()}")
+        for name in ("value_min", "value_max"):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, Decimal)
+                or not value.is_finite()
+                or not 0 <= value <= _MAX_VALUE
+            ):
+                raise UsageError(f"{name} must be an amount from 0 to {_MAX_VALUE:,}")
+        for name in ("solution_id", "team_email", "search"):
+            text = getattr(self, name)
+            if text is not None and not isinstance(text, str):
+                raise UsageError(f"{name} must be a text")
+        if self.search is not None and len(self.search.strip()) < MIN_SEARCH:
+            raise UsageError(f"search needs at least {MIN_SEARCH} characters")
+        key = self.sort.lstrip("-") if isinstance(self.sort, str) else ""
+        if key not in SORT_KEYS:
+            raise UsageError(
+                f'cannot sort by "{self.sort}"; expected one of {", ".join(SORT_KEYS)}'
+            )

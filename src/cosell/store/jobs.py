@@ -14,10 +14,11 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
 
-from cosell.store.models import Blob, Job
+from cosell.store.models import Blob, Job, Setting
 
 J = cast(Table, Job.__table__)
 B = cast(Table, Blob.__table__)
+S = cast(Table, Setting.__table__)
 
 QUEUED, RUNNING, COMPLETED, REJECTED, FAILED = (
     "queued",
@@ -59,12 +60,27 @@ class JobRecord:
 
 _COLS = [J.c[name] for name in JobRecord.__slots__]
 
+#: The key `options` holds instead when the stored text is not a JSON object: readers
+#: then see options that cannot be used (`services.jobs.options_problem`), never a crash.
+UNREADABLE = "__unreadable__"
+
 
 def _job(row: Any) -> JobRecord:
     values = dict(zip(JobRecord.__slots__, row, strict=True))
-    values["options"] = json.loads(values["options"] or "{}")
-    values["summary"] = json.loads(values["summary"]) if values["summary"] else None
+    options = _json(values["options"] or "{}")
+    if not isinstance(options, dict):
+        options = {UNREADABLE: "the stored options are not a JSON object"}
+    values["options"] = options
+    summary = _json(values["summary"]) if values["summary"] else None
+    values["summary"] = summary if isinstance(summary, dict) else None
     return JobRecord(**values)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def put_blob(
@@ -239,3 +255,58 @@ def still_open(conn: Connection, job_id: str) -> bool:
         query = query.with_for_update()
     status = conn.execute(query).scalar()
     return status is not None and status not in FINISHED
+
+
+def queue_depth(conn: Connection, org_id: int | None = None) -> tuple[int, int, dt.datetime | None]:
+    """(queued, running, when the oldest queued job was created), of one organization or
+    of all."""
+    query = select(
+        func.count().filter(J.c.status == QUEUED),
+        func.count().filter(J.c.status == RUNNING),
+        func.min(J.c.created_at).filter(J.c.status == QUEUED),
+    ).where(J.c.status.in_([QUEUED, RUNNING]))
+    if org_id is not None:
+        query = query.where(J.c.org_id == org_id)
+    row = conn.execute(query).one()
+    return int(row[0] or 0), int(row[1] or 0), row[2]
+
+
+def oldest_queued(conn: Connection, org_id: int) -> dt.datetime | None:
+    """When the organization's oldest still queued job was created."""
+    return conn.execute(
+        select(func.min(J.c.created_at)).where(J.c.org_id == org_id, J.c.status == QUEUED)
+    ).scalar()
+
+
+# Worker heartbeats live in `app_settings` as `worker:<host>:<pid>` → ISO timestamp: a
+# worker on any machine can write them, and the web process reads them for /healthz.
+_BEAT = "worker:"
+
+
+def beat(conn: Connection, worker: str, now: dt.datetime) -> None:
+    key = (_BEAT + worker)[:100]
+    done = conn.execute(update(S).where(S.c.key == key).values(value=now.isoformat()))
+    if not done.rowcount:
+        conn.execute(insert(S).values(key=key, value=now.isoformat()))
+
+
+def forget_worker(conn: Connection, worker: str) -> None:
+    conn.execute(S.delete().where(S.c.key == (_BEAT + worker)[:100]))
+
+
+def worker_beats(conn: Connection) -> dict[str, dt.datetime]:
+    """Each worker's last heartbeat (a value that is not a timestamp is left out)."""
+    beats = {}
+    for key, value in conn.execute(select(S.c.key, S.c.value).where(S.c.key.like(_BEAT + "%"))):
+        try:
+            beats[key.removeprefix(_BEAT)] = dt.datetime.fromisoformat(value)
+        except ValueError:
+            continue
+    return beats
+
+
+def forget_workers_before(conn: Connection, cutoff: dt.datetime) -> None:
+    """Drop the heartbeats of workers gone long ago (killed ones never say goodbye)."""
+    for worker, at in worker_beats(conn).items():
+        if at < cutoff:
+            forget_worker(conn, worker)

@@ -57,6 +57,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    #: carried in the session cookie; raising it ends every session of the user
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -69,6 +71,7 @@ class ApiToken(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Solution(Base):
@@ -253,12 +256,16 @@ class Job(Base):
 
 
 class LoginAttempt(Base):
-    """Failed sign-ins, for the throttle (kept in the database so every web process sees them)."""
+    """Failed sign-ins, for the throttle (kept in the database so every web process sees them).
+
+    `address` is the client's network address: lockouts are per email and address, and
+    the slow-down per address, so a guesser cannot lock an account's owner out."""
 
     __tablename__ = "login_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email_key: Mapped[str] = mapped_column(String(320), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime)
+    address: Mapped[str] = mapped_column(String(64), index=True, server_default="")
 
 
 class Setting(Base):

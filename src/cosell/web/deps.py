@@ -6,13 +6,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cosell.errors import PermissionDenied
 from cosell.services.actor import Actor
 from cosell.web.context import AppContext, get_ctx
 from cosell.web.security import actor_from_request
 
 
 def _actor(request: Request) -> Actor:
-    return actor_from_request(request)
+    """The acting user. The integration token stands for no person: it may use the API,
+    never a page (the pages list people and their deals)."""
+    actor = actor_from_request(request)
+    if actor.integration and not request.url.path.startswith("/api/"):
+        raise PermissionDenied("the integration token may use the API only, not the pages")
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(_actor)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 
 from cosell.errors import FileRejected
 from cosell.services import jobs as job_service
@@ -24,6 +24,7 @@ from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, expo
 from cosell.web.api.undo_schemas import UNDO_BODY, UndoDryRun, UndoResultOut, undo_result
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
+from cosell.web.limits import file_parts, too_many_files
 from cosell.web.problems import problem
 
 router = APIRouter()
@@ -68,11 +69,15 @@ def upload(
         bool,
         Form(description="create rows that look like an existing deal anyway"),
     ] = False,
+    files: Annotated[int, Depends(file_parts)] = 1,
 ) -> ImportJob | Response:
     """Upload a file to create and update referrals; answers 202 with the job at once.
 
     Poll `GET /api/v1/imports/{id}` for progress and the summary; download the results
     file (every row with its outcome and errors) from `results_url`."""
+    refused = too_many_files(files)
+    if refused is not None:
+        return problem(400, "One file per upload", refused)
     data = file.file.read()
     options = ImportOptions(
         dry_run=dry_run,

@@ -7,9 +7,10 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from cosell.domain.enums import MicrosoftStatus, Status, Substatus
+from cosell.errors import UsageError
 from cosell.services.exports import ExportOptions
 from cosell.services.jobs import export_options_from_json
 from cosell.services.referrals import MAX_PAGE_SIZE
@@ -202,7 +203,9 @@ class JobBase(BaseModel):
 class ImportJob(JobBase):
     kind: Literal["import"] = "import"
     file_name: str | None
-    options: ImportOptionsOut
+    options: ImportOptionsOut | None = Field(
+        description="null when the stored options cannot be read (`error` says why)"
+    )
     summary: ImportSummary | None
     results_url: str | None = Field(description="the results file, once completed")
     undone_by: str | None = Field(None, description="the undo job that undid this import")
@@ -218,7 +221,9 @@ class ExportSummary(BaseModel):
 
 class ExportJob(JobBase):
     kind: Literal["export"] = "export"
-    options: ExportRequest
+    options: ExportRequest | None = Field(
+        description="null when the stored options cannot be read (`error` says why)"
+    )
     summary: ExportSummary | None
     file_url: str | None = Field(description="the exported file, once completed")
 
@@ -237,29 +242,51 @@ def _base(job: store.JobRecord) -> dict[str, Any]:
     }
 
 
+def _summary(model: type[BaseModel], job: store.JobRecord) -> Any:
+    """The stored summary in its API shape; None when an older one no longer fits."""
+    if not job.summary:
+        return None
+    try:
+        return model.model_validate(job.summary)
+    except ValidationError:
+        return None
+
+
 def import_job(job: store.JobRecord, prefix: str) -> ImportJob:
     done = job.status == store.COMPLETED and job.result_blob_id is not None
+    try:
+        options: ImportOptionsOut | None = ImportOptionsOut.model_validate(job.options)
+    except ValidationError:
+        options = None
+    if store.UNREADABLE in job.options:
+        options = None
     return ImportJob(
         **_base(job),
         file_name=job.file_name,
-        options=ImportOptionsOut.model_validate(job.options),
-        summary=ImportSummary.model_validate(job.summary) if job.summary else None,
+        options=options,
+        summary=_summary(ImportSummary, job),
         results_url=f"{prefix}/imports/{job.id}/results" if done else None,
         undone_by=job.undone_by,
     )
 
 
 def export_job(job: store.JobRecord, prefix: str) -> ExportJob:
-    options = export_options_from_json(job.options)
     done = job.status == store.COMPLETED and job.result_blob_id is not None
+    request: ExportRequest | None = None
+    if store.UNREADABLE not in job.options:
+        try:
+            options = export_options_from_json(job.options)
+            request = ExportRequest(
+                filters=FilterSpec.of(options.filters),
+                format=options.format,
+                lang=options.lang,
+                delimiter="," if options.delimiter == "," else ";",
+            )
+        except (UsageError, ValidationError, ValueError):
+            request = None
     return ExportJob(
         **_base(job),
-        options=ExportRequest(
-            filters=FilterSpec.of(options.filters),
-            format=options.format,
-            lang=options.lang,
-            delimiter="," if options.delimiter == "," else ";",
-        ),
-        summary=ExportSummary.model_validate(job.summary) if job.summary else None,
+        options=request,
+        summary=_summary(ExportSummary, job),
         file_url=f"{prefix}/exports/{job.id}/file" if done else None,
     )

@@ -1,4 +1,9 @@
-"""Admin pages (Referrals admins only): the users and the solution catalog of the organization."""
+"""Admin pages (Referrals admins only): the users and the solution catalog of the organization.
+
+On the Users page an admin deactivates and activates users, changes their role and
+resets their password (the new one is shown once, on that answer only); each is a POST
+form with the session's CSRF token and takes effect at the user's next request.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,9 @@ def _users_page(
     error: str = "",
     added: str = "",
     generated: str = "",
+    done: str = "",
+    action_error: str = "",
+    reset_for: str = "",
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
@@ -43,13 +51,74 @@ def _users_page(
         error=error,
         added=added,
         generated=generated,
+        done=done,
+        action_error=action_error,
+        reset_for=reset_for,
         form=form or {"email": "", "name": "", "role": Role.USER.value},
     )
 
 
+#: what a user action did, as the page says it after the redirect (`?done=…&who=…`)
+_DONE = {
+    "deactivate": "{who} was deactivated: their sessions ended and their API tokens were revoked.",
+    "activate": "{who} was activated; they can sign in again.",
+    "role": "{who} has a new role; their sessions ended.",
+}
+
+
 @router.get("/admin/users")
-def users_page(request: Request, actor: CurrentActor, ctx: Ctx, added: str = "") -> Response:
-    return _users_page(request, ctx, actor, added=added)
+def users_page(
+    request: Request, actor: CurrentActor, ctx: Ctx, added: str = "", done: str = "", who: str = ""
+) -> Response:
+    message = _DONE[done].format(who=who) if done in _DONE and who else ""
+    return _users_page(request, ctx, actor, added=added, done=message)
+
+
+@router.post("/admin/users/{user_id}/deactivate")
+def deactivate_user(request: Request, actor: FormActor, ctx: Ctx, user_id: int) -> Response:
+    return _user_action(request, ctx, actor, "deactivate", user_id, None)
+
+
+@router.post("/admin/users/{user_id}/activate")
+def activate_user(request: Request, actor: FormActor, ctx: Ctx, user_id: int) -> Response:
+    return _user_action(request, ctx, actor, "activate", user_id, None)
+
+
+@router.post("/admin/users/{user_id}/role")
+def set_user_role(
+    request: Request,
+    actor: FormActor,
+    ctx: Ctx,
+    user_id: int,
+    role: Annotated[str, Form()] = "",
+) -> Response:
+    return _user_action(request, ctx, actor, "role", user_id, role)
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_password(request: Request, actor: FormActor, ctx: Ctx, user_id: int) -> Response:
+    try:
+        user, password = accounts.set_password(ctx.db, user_id, by=actor)
+    except (UsageError, Conflict) as exc:
+        return _users_page(request, ctx, actor, action_error=exc.message, status=422)
+    # shown once, on this answer only (never in a URL)
+    return _users_page(request, ctx, actor, reset_for=user.email, generated=password)
+
+
+def _user_action(
+    request: Request, ctx: AppContext, actor: Actor, action: str, user_id: int, role: str | None
+) -> Response:
+    try:
+        if action == "deactivate":
+            user, _ = accounts.deactivate_user(ctx.db, user_id, by=actor)
+        elif action == "activate":
+            user = accounts.activate_user(ctx.db, user_id, by=actor)
+        else:
+            user = accounts.set_role(ctx.db, user_id, _role(role or ""), by=actor)
+    except (UsageError, Conflict) as exc:
+        return _users_page(request, ctx, actor, action_error=exc.message, status=422)
+    query = urlencode({"done": action, "who": user.email})
+    return RedirectResponse(f"/admin/users?{query}", status_code=303)
 
 
 @router.post("/admin/users")

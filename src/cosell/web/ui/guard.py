@@ -3,7 +3,8 @@
 Pages are read with `CurrentActor`. Every POST from a page goes through
 `FormActor`, which also checks the token — the `csrf_token` form field, or the
 `X-CSRF-Token` header htmx sends (set once on <body> with `hx-headers`).
-A bearer token does not open the pages' forms: they belong to the browser session.
+A bearer token does not open the pages' forms: they belong to the browser session,
+whose user is the one acting even when the request also carries a token.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
+from cosell.errors import PermissionDenied
 from cosell.services.actor import Actor
-from cosell.web.security import NotAuthenticated, actor_from_request, check_csrf, read_session
+from cosell.web.security import check_csrf, read_session, session_actor
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def _form_actor(request: Request) -> Actor:
-    session = read_session(request)
-    if session is None:
-        raise NotAuthenticated("sign in first")
-    actor = actor_from_request(request)
+    if read_session(request) is None and request.headers.get("authorization"):
+        raise PermissionDenied("an API token cannot submit the pages' forms; use the API")
+    actor, session = session_actor(request)
     token = request.headers.get("x-csrf-token")
     if not token and request.headers.get("content-type", "").startswith(_FORM_TYPES):
         value = (await request.form()).get("csrf_token")

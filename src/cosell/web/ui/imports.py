@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.headers import LANGUAGES
@@ -17,6 +17,7 @@ from cosell.services.undo import undo_import
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
+from cosell.web.limits import file_parts, too_many_files
 from cosell.web.ui import router
 from cosell.web.ui.guard import FormActor
 from cosell.web.ui.job_views import IMPORT, latest, own_job, own_jobs
@@ -87,6 +88,7 @@ def upload(
     date_order: Annotated[str, Form()] = "",
     overwrite_newer: Annotated[str, Form()] = "",
     allow_duplicates: Annotated[str, Form()] = "",
+    files: Annotated[int, Depends(file_parts)] = 1,
 ) -> Response:
     form = {
         "match": match,
@@ -97,6 +99,9 @@ def upload(
     }
     if file is None or not file.filename:
         return _page(request, ctx, actor, error="Choose a file to upload.", status=422, form=form)
+    refused = too_many_files(files)
+    if refused is not None:
+        return _page(request, ctx, actor, error=refused, status=422, form=form)
     data = file.file.read()
     try:
         options = ImportOptions(

@@ -1,8 +1,12 @@
-"""The export notice in the layout: "your export is being prepared" → "ready: download".
+"""Notices in the layout.
 
-Shown on every page so the user may leave the list while an export runs. The
-notice of a finished export stays until the user downloads the file or closes
-the notice (remembered in a cookie holding that job's id), or for an hour.
+The export notice: "your export is being prepared" → "ready: download". Shown on
+every page so the user may leave the list while an export runs. The notice of a
+finished export stays until the user downloads the file or closes the notice
+(remembered in a cookie holding that job's id), or for an hour.
+
+The queue notice: the organization's imports or exports have waited for a worker
+longer than a minute (the worker is down or swamped), so nobody waits in silence.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 
 from fastapi import Request, Response
 
+from cosell.services import health
 from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.web.context import get_ctx
@@ -52,3 +57,17 @@ def current(request: Request, actor: Actor) -> ExportNotice | None:
 
 def mark_seen(response: Response, job_id: str) -> None:
     response.set_cookie(SEEN_COOKIE, job_id, max_age=86400, httponly=True, samesite="lax")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueNotice:
+    waited: dt.timedelta
+
+    @property
+    def minutes(self) -> int:
+        return int(self.waited.total_seconds() // 60)
+
+
+def queue_delay(request: Request, actor: Actor) -> QueueNotice | None:
+    waited = health.waiting_for(get_ctx(request).db, actor.org_id)
+    return QueueNotice(waited) if waited is not None else None

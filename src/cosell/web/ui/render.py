@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from cosell import __version__
 from cosell.services.actor import Actor
+from cosell.web.headers import PAGE_POLICY
 from cosell.web.security import read_session
 from cosell.web.ui import notice
 
@@ -80,8 +81,10 @@ def count(value: int, singular: str, plural: str | None = None) -> str:
     return f"{value:,} {singular if value == 1 else (plural or singular + 's')}"
 
 
-#: Pages hold a partner's pipeline: never framed by another site, never kept in a cache.
+#: Pages hold a partner's pipeline: never framed by another site, never kept in a cache,
+#: and no script but our own files (`web.headers`).
 PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -123,9 +126,11 @@ def html(
         "csrf": session.csrf if session else "",
         "path": request.url.path,
         "export_notice": None,
+        "queue_notice": None,
     }
     if actor is not None and not template.startswith("_"):
         values["export_notice"] = notice.current(request, actor)
+        values["queue_notice"] = notice.queue_delay(request, actor)
     values.update(context)
     body = environment().get_template(template).render(values)
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})

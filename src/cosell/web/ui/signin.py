@@ -16,6 +16,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from cosell.services import accounts
 from cosell.web.context import get_ctx
 from cosell.web.security import (
     TooManyAttempts,
@@ -117,11 +118,14 @@ def sign_in_submit(
             status=422,
         )
     ctx = get_ctx(request)
+    address = request.client.host if request.client else ""
     try:
-        user = sign_in(ctx.db, email, password)
+        user = sign_in(ctx.db, email, password, address)
     except TooManyAttempts as exc:
         message = exc.message[0].upper() + exc.message[1:] + "."
-        return _form(request, next_path=target, email=email, error=message, status=429)
+        answer = _form(request, next_path=target, email=email, error=message, status=429)
+        answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
     if user is None:
         return _form(
             request,
@@ -131,13 +135,16 @@ def sign_in_submit(
             status=401,
         )
     response = RedirectResponse(target, status_code=303)
-    start_session(request, response, user.id)
+    start_session(request, response, user)
     response.delete_cookie(FORM_COOKIE, path="/sign-in")
     return response
 
 
 @router.post("/sign-out")
 def sign_out(request: Request, actor: FormActor) -> Response:
+    """Ends the user's sessions on the server (on every device), not just this cookie."""
+    if actor.user_id is not None:
+        accounts.end_sessions(get_ctx(request).db, actor.user_id)
     response = RedirectResponse("/sign-in", status_code=303)
     end_session(response)
     return response
