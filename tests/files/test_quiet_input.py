@@ -198,3 +198,13 @@ def test_an_import_reports_values_right_of_the_last_header(world: World) -> None
             "delete the value"
         ]
     }
+
+
+def test_a_part_without_a_name_is_a_damaged_workbook() -> None:
+    """Found by `make fuzz`: a ZIP entry with an empty name made zipfile raise IndexError."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr(zipfile.ZipInfo(""), "x")
+    with pytest.raises(FileRejected, match=r"cannot be read: it is damaged \(a part has no name\)"):
+        read_table(out.getvalue(), header_score=header_score)

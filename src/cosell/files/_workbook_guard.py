@@ -100,7 +100,9 @@ def check_workbook(data: bytes, max_uncompressed: int) -> None:
     _check_sizes(infos, max_uncompressed)
     with archive:
         for info in infos:
-            if info.is_dir():
+            if not info.filename:  # zipfile's own `is_dir()` fails on it
+                raise unreadable_workbook("it is damaged (a part has no name)")
+            if info.filename.endswith("/"):
                 continue
             content = _unpack(archive, info)
             if _DTD.search(content):
