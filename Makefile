@@ -30,13 +30,15 @@ demo: $(STAMP)
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here);
 # headless LibreOffice Calc re-saves exported files in the round-trip tests (tests/roundtrip);
-# PostgreSQL's server binaries run a throw-away cluster for the PostgreSQL tests.
+# PostgreSQL's server binaries run a throw-away cluster for the PostgreSQL tests, and
+# redis-server a throw-away queue server for the scale-out job tests (tests/ops).
 # Only what is missing is installed: one apt-get update, one install.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

@@ -6,11 +6,16 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from tests.support import World, copy_world, make_world
+from tests import backends
+from tests.support import World, make_world
 
 # Timing is the benchmark's business: a shared, loaded machine must not fail a property.
 settings.register_profile("cosell", deadline=None)
 settings.load_profile("cosell")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backends.register(config)
 
 
 @pytest.fixture(scope="session")
@@ -32,15 +37,40 @@ def postgres_url(postgres_server: str) -> str:
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database with two organizations, built once (password hashing is slow on purpose)."""
+    """One SQLite database with two organizations, built once (password hashing is slow
+    on purpose)."""
     path = tmp_path_factory.mktemp("template") / "cosell.db"
     world = make_world(f"sqlite:///{path}")
     world.db.dispose()
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> str:
+    """The same two organizations in PostgreSQL's `cosell_template` database, built once;
+    the server's folder."""
+    return backends.postgres_template(postgres_server)
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend of `world`: SQLite, unless the folder runs its tests on both
+    (see tests/backends.py)."""
+    name: str = getattr(request, "param", backends.SQLITE)
+    return name
+
+
 @pytest.fixture
-def world(template_db: Path, tmp_path: Path) -> Iterator[World]:
-    w = copy_world(template_db, tmp_path / "cosell.db")
-    yield w
-    w.db.dispose()
+def empty_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a database without a schema yet, on `backend`."""
+    if backend == backends.SQLITE:
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def world(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The two-organization world, a fresh copy for this test, on `backend`."""
+    with backends.world_on(request, backend, tmp_path) as w:
+        yield w

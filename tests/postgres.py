@@ -65,10 +65,26 @@ def server() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def new_database(socket_dir: str) -> str:
-    """A new empty database on the server; returns its SQLAlchemy URL."""
-    name = f"cosell_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres") as conn:
-        conn.autocommit = True
-        conn.execute(f'CREATE DATABASE "{name}"')
+def new_database(socket_dir: str, name: str | None = None, *, template: str | None = None) -> str:
+    """A new database on the server, empty or a copy of `template` (which must have no
+    open connections); returns its SQLAlchemy URL."""
+    name = name or f"cosell_{uuid.uuid4().hex[:12]}"
+    with _admin(socket_dir) as conn:
+        copy = ""
+        if template:
+            # Copying the files of a small template is faster than PostgreSQL 15's default
+            # of logging each block (~0.1 s against ~0.16 s a test here).
+            newer = conn.info.server_version >= 150000
+            copy = f' TEMPLATE "{template}"' + (" STRATEGY FILE_COPY" if newer else "")
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return f"postgresql://postgres@/{name}?host={socket_dir}"
+
+
+def drop_database(socket_dir: str, name: str) -> None:
+    """Drop a test's database (its files would otherwise pile up for the whole session)."""
+    with _admin(socket_dir) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(socket_dir: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True)

@@ -165,15 +165,19 @@ def run_import(
     return Imported(job_id, job.status, job.summary or {}, results)
 
 
-def copy_world(template: Path, path: Path) -> World:
-    """A world on a copy of the template database (faster than building one)."""
-    shutil.copy(template, path)
-    url = f"sqlite:///{path}"
+def open_world(url: str, *, queue_url: str | None = None) -> World:
+    """The world of an existing database built by `make_world` (or a copy of one)."""
     db = Database(url)
     return World(
         db,
-        Settings(database_url=url),
+        Settings(database_url=url, queue_url=queue_url),
         accounts.actor_for(db, ADMIN),
         accounts.actor_for(db, SELLER),
         accounts.actor_for(db, OTHER_ADMIN),
     )
+
+
+def copy_world(template: Path, path: Path) -> World:
+    """A world on a copy of the template database (faster than building one)."""
+    shutil.copy(template, path)
+    return open_world(f"sqlite:///{path}")

@@ -48,7 +48,10 @@ class _State:
 
     def database(self) -> Database:
         if self.db is None:
-            self.db = Database(self.settings.database_url)
+            self.db = Database(
+                self.settings.database_url,
+                idle_transaction_seconds=self.settings.db_idle_transaction_seconds,
+            )
         return self.db
 
 

@@ -25,18 +25,25 @@ log = logging.getLogger("cosell")
 
 
 def run_worker(settings: Settings, workers: int = 1) -> None:
-    """Process jobs until stopped (SIGINT/SIGTERM). Also runs the periodic upkeep."""
+    """Process jobs until stopped, and take turns at the deployment's upkeep.
+
+    SIGTERM (what systemd, Docker and Kubernetes send) stops gently, as SIGINT does:
+    no new job is taken; a job not yet committed is handed back to the queue for the
+    other workers, one being committed finishes. A second signal stops at once."""
     from cosell.jobs.queue import JobQueue
     from cosell.store.db import Database
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     from cosell.services import health
 
-    db = Database(settings.database_url)
+    db = Database(
+        settings.database_url, idle_transaction_seconds=settings.db_idle_transaction_seconds
+    )
     queue = JobQueue(settings, db)
     consumer = queue.consumer(workers=workers)
     name, stop = health.worker_name(), threading.Event()
     health.start_beating(db, name, stop)
+    queue.start_upkeep(stop)
     try:
         consumer.run()
     finally:

@@ -10,8 +10,12 @@
 | `MAX_EXPORT_ROWS` | 5000 | rows one export writes |
 | `MAX_GROUP_ITEMS` | 50 | solutions / team members per deal |
 | `EXPIRE_AFTER_DAYS` | 14 | days before an unanswered incoming referral expires |
-| `JOB_STALE_SECONDS` | 60 | heartbeat age after which a running job is re-queued |
+| `JOB_STALE_SECONDS` | 60 | heartbeat age after which a running job is re-queued; the |
+|  |  | deployment's upkeep runs every quarter of it (at most every 15 s) |
 | `JOB_MAX_ATTEMPTS` | 3 | times a job is tried before it is marked failed |
+| `FILE_RETENTION_DAYS` | 90 | days uploads, results and export files are kept |
+| `DB_IDLE_TRANSACTION_SECONDS` | 60 | PostgreSQL ends a session idle inside a transaction |
+|  |  | this long (a hung worker), releasing its locks |
 | `JOB_TEST_DELAY_SECONDS` | 0 | testing aid, leave at 0: an import waits this long just |
 |  |  | before its commit, so fault tests can kill a worker mid-job |
 """
@@ -34,4 +38,6 @@ class Settings(BaseSettings):
     expire_after_days: int = 14
     job_stale_seconds: int = 60
     job_max_attempts: int = 3
+    file_retention_days: int = 90
+    db_idle_transaction_seconds: float = 60
     job_test_delay_seconds: float = 0

@@ -1,15 +1,20 @@
-"""An in-process API over the per-test database: jobs run at once (huey immediate mode)."""
+"""An in-process API over the per-test database: jobs run at once (huey immediate mode).
+
+Every API test that uses the world runs on SQLite and on PostgreSQL (tests/backends.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from cosell.settings import Settings
+from tests import backends
 from tests.api.client import Api, make_api
-from tests.support import World, copy_world
+from tests.support import World
+
+pytest_generate_tests = backends.both
 
 
 @pytest.fixture
@@ -36,12 +41,13 @@ def api_with(world: World) -> Iterator[Callable[..., Api]]:
 
 
 @pytest.fixture(scope="module")
-def module_api(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def module_api(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Api]:
     """One API and database for a whole module, for checks that change nothing
     (building an app per test would dominate their run time)."""
-    world = copy_world(template_db, tmp_path_factory.mktemp("api") / "cosell.db")
-    api = make_api(world)
-    api.world = world
-    yield api
-    api.close()
-    world.db.dispose()
+    with backends.world_on(request, backend, tmp_path_factory.mktemp("api")) as world:
+        api = make_api(world)
+        api.world = world
+        yield api
+        api.close()

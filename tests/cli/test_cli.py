@@ -20,8 +20,8 @@ def cosell(world: World, *args: str):
     return runner.invoke(app, ["--database-url", world.settings.database_url, *args])
 
 
-def test_init_creates_the_schema_and_demo_prints_logins(tmp_path):
-    url = f"sqlite:///{tmp_path / 'new.db'}"
+def test_init_creates_the_schema_and_demo_prints_logins(empty_database_url):
+    url = empty_database_url
     result = runner.invoke(app, ["--database-url", url, "init", "--demo"])
     assert result.exit_code == 0, result.output
     assert "admin@contoso.example" in result.stdout and "password" in result.stdout

@@ -21,6 +21,10 @@ from tests.support import World, csv_bytes, row, run_import
 
 runner = CliRunner()
 
+#: These tests read and damage the SQLite file itself (tests/ops/test_backup.py has
+#: PostgreSQL's backup and check).
+sqlite_file = pytest.mark.sqlite_only("reads and writes the SQLite database file")
+
 
 def cosell(url: str, *args: str):
     return runner.invoke(app, ["--database-url", url, *args])
@@ -61,6 +65,7 @@ def imported(world: World) -> World:
     return world
 
 
+@sqlite_file
 def test_backup_then_restore_into_a_new_file_gives_the_same_data(imported, tmp_path):
     backup = tmp_path / "backup.db"
     made = cosell(imported.settings.database_url, "backup", str(backup))
@@ -75,6 +80,7 @@ def test_backup_then_restore_into_a_new_file_gives_the_same_data(imported, tmp_p
     assert checked.exit_code == 0, checked.output
 
 
+@sqlite_file
 def test_backup_and_restore_refuse_a_missing_database_and_the_database_itself(tmp_path, world):
     missing = cosell(url_of(tmp_path / "nothing.db"), "backup", str(tmp_path / "b.db"))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
@@ -85,6 +91,7 @@ def test_backup_and_restore_refuse_a_missing_database_and_the_database_itself(tm
     assert onto.exit_code == 2 and "the database itself" in onto.stderr
 
 
+@sqlite_file
 def test_restore_over_data_is_refused_without_force_and_replaces_with_it(
     imported, template_db, tmp_path
 ):
@@ -106,6 +113,7 @@ def test_restore_over_data_is_refused_without_force_and_replaces_with_it(
     assert cosell(url_of(other), "check").exit_code == 0
 
 
+@sqlite_file
 def test_restore_refuses_a_file_that_is_not_a_backup(world, tmp_path):
     junk = tmp_path / "notes.txt"
     junk.write_text("hello")
@@ -210,6 +218,7 @@ DAMAGE: dict[str, tuple[Callable[[sqlite3.Connection], None], list[str]]] = {
 }
 
 
+@sqlite_file
 @pytest.mark.parametrize("kind", DAMAGE)
 def test_check_reports_each_kind_of_damage(imported, kind):
     damage, expected = DAMAGE[kind]
@@ -235,6 +244,7 @@ def test_check_reports_each_kind_of_damage(imported, kind):
     assert [f"{p['check']}: {p['message']}" for p in payload["problems"]] == lines
 
 
+@sqlite_file
 def test_check_counts_a_job_queued_for_a_short_while_as_healthy(imported):
     job_service.submit_import(
         imported.db,

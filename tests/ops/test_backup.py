@@ -11,6 +11,7 @@ PostgreSQL, where `pg_dump` / `pg_restore` do the copying.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import threading
@@ -21,8 +22,9 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
-from cosell.services import accounts
+from cosell.services import accounts, maintenance
 from cosell.services import jobs as job_service
+from cosell.services.clock import utcnow
 from cosell.services.imports import ImportOptions
 from cosell.settings import Settings
 from cosell.store import jobs as job_store
@@ -94,6 +96,8 @@ def assert_restored(restored: World, done: list[str], in_flight: str, prefix: st
         assert crm_ids(restored, prefix) == [] and history_of_job(restored, in_flight) == 0
         assert flying.result_blob_id is None
     # Nothing lost: the worker's periodic re-queue hands the job back; run it as it would.
+    later = utcnow() + dt.timedelta(seconds=restored.settings.job_stale_seconds + 1)
+    maintenance.requeue_stale_jobs(restored.db, restored.settings, later)
     rerun = job_service.run_job(restored.db, in_flight, restored.settings)
     assert rerun.status == job_store.COMPLETED
     assert len(crm_ids(restored, prefix)) == 25

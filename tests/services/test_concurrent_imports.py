@@ -12,9 +12,7 @@ and a PATCH of the API.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from cosell.services import jobs
 from cosell.services.exports import ExportOptions, export_referrals
@@ -24,7 +22,7 @@ from cosell.services.referral_input import ReferralInput
 from cosell.store import jobs as job_store
 from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
-from tests.support import ADMIN, World, csv_bytes, make_world, read_csv, row, run_import
+from tests.support import ADMIN, World, csv_bytes, read_csv, row, run_import
 
 DEALS = 30
 #: The column each of the four people edits, and the new value of deal i.
@@ -40,16 +38,6 @@ ATTR = {
     "Deal Name": "deal_name",
     "Estimated Deal Value": "deal_value",
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:
-    if request.param == "sqlite":
-        world = make_world(f"sqlite:///{tmp_path / 'cosell.db'}")
-    else:
-        world = make_world(request.getfixturevalue("postgres_url"))
-    yield world
-    world.db.dispose()
 
 
 def _seed_and_export(world: World) -> list[dict[str, str]]:
@@ -93,8 +81,7 @@ def _import_at_once(world: World, files: list[bytes]) -> list[list[dict[str, str
     return results
 
 
-def test_four_stale_copies_imported_at_once_lose_no_update(any_world: World) -> None:
-    world = any_world
+def test_four_stale_copies_imported_at_once_lose_no_update(world: World) -> None:
     exported = _seed_and_export(world)
     copies = []
     for column, value in EDITS.items():
@@ -136,8 +123,7 @@ def test_four_stale_copies_imported_at_once_lose_no_update(any_world: World) -> 
     assert applied == DEALS  # every edit is either stored or reported as not applied
 
 
-def test_an_import_and_a_patch_that_overlap_lose_no_update(any_world: World) -> None:
-    world = any_world
+def test_an_import_and_a_patch_that_overlap_lose_no_update(world: World) -> None:
     exported = _seed_and_export(world)
     target = exported[0]["Referral ID"]
     edited = [dict(line, Notes="from the file") for line in exported]

@@ -2,15 +2,23 @@
 
 Storage follows `COSELL_QUEUE_URL`: `sqlite:///path` (the default: a file of its own
 beside the SQLite database), `redis://…`, or `postgresql://…`.
+
+A message may be delivered twice, or lost (a Redis restart without persistence):
+the database decides. `run_job` claims a job atomically, so a second delivery does
+nothing, and the deployment's upkeep (`services.maintenance`, in a thread of each
+worker beside the consumer, one worker per turn) queues again the jobs whose message
+or worker is gone.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
-from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey
 from sqlalchemy.engine import make_url
 
 from cosell.errors import UsageError
@@ -19,6 +27,7 @@ from cosell.services import maintenance
 from cosell.services.clock import utcnow
 from cosell.settings import Settings
 from cosell.store.db import Database
+from cosell.store.jobs import QUEUED
 
 log = logging.getLogger("cosell.jobs")
 
@@ -59,7 +68,8 @@ def _make_huey(url: str, immediate: bool) -> Huey:
 
 
 class JobQueue:
-    """Queue port: `enqueue(job_id)`; a worker runs `consumer().run()`.
+    """Queue port: `enqueue(job_id)`; a worker runs `consumer().run()` and
+    `start_upkeep()`.
 
     `immediate=True` runs each task at once in the calling thread (huey's own
     test mode), for in-process tests of the web layer.
@@ -70,7 +80,8 @@ class JobQueue:
         self.db = db
         self.huey = _make_huey(queue_url(settings), immediate)
         self._run = self.huey.task(name="cosell.run_job", retries=2, retry_delay=2)(self._run_job)
-        self.huey.periodic_task(crontab(minute="*"), name="cosell.maintenance")(self._maintenance)
+        #: Set when the worker stops: a job not yet committed is handed back.
+        self.stopping = threading.Event()
 
     def enqueue(self, job_id: str) -> None:
         """Hand a stored job to the queue. Should the queue be unreachable, the job stays
@@ -82,18 +93,53 @@ class JobQueue:
             log.exception("could not enqueue job %s; it will be re-queued", job_id)
 
     def consumer(self, workers: int = 1) -> Any:
-        return self.huey.create_consumer(
-            workers=workers, worker_type="thread", periodic=True, **POLLING
+        """huey's consumer; its stop flag is `stopping`, so a stopping consumer's jobs
+        hand themselves back instead of making the stop wait for them."""
+        consumer = self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=False, **POLLING
         )
+        # huey takes SIGTERM as "stop now" (the job's transaction is cut and the job
+        # waits for the stale re-queue) and SIGINT as "stop gently". SIGTERM is what
+        # service managers send: make it gentle too. huey (3.x) reads this table of
+        # signal -> (restart, graceful) when the consumer starts; it has no option
+        # for both signals, so the table is set here.
+        consumer._signal_actions[signal.SIGTERM] = (False, True)
+        self.stopping = consumer.stop_flag
+        return consumer
+
+    def start_upkeep(self, stop: threading.Event) -> threading.Thread:
+        """A daemon thread that, until `stop`, asks every upkeep interval whether this
+        worker runs the deployment's upkeep now, and runs it if so."""
+        every = maintenance.upkeep_interval(self.settings).total_seconds()
+
+        def run() -> None:
+            while True:
+                try:
+                    if maintenance.take_turn(self.db, self.settings, utcnow()):
+                        self.upkeep()
+                except Exception:  # the database is away, a lock timed out: next turn
+                    log.exception("upkeep failed; it runs again at the next turn")
+                if stop.wait(every):
+                    return
+
+        thread = threading.Thread(target=run, name="upkeep", daemon=True)
+        thread.start()
+        return thread
 
     def _run_job(self, job_id: str) -> None:
-        job_service.run_job(self.db, job_id, self.settings)
+        job = job_service.run_job(self.db, job_id, self.settings, stop=self.stopping)
+        if job.status == QUEUED:
+            self.enqueue(job_id)  # handed back by a stopping worker: for the others
 
-    def _maintenance(self) -> None:
+    def upkeep(self) -> None:
+        """The deployment's upkeep, once (the caller makes sure it is its turn)."""
         now = utcnow()
         for job_id in maintenance.requeue_stale_jobs(self.db, self.settings, now):
-            log.warning("re-queued job %s: its worker stopped answering", job_id)
+            log.warning("re-queued job %s: its worker or its message is gone", job_id)
             self.enqueue(job_id)
         expired = maintenance.expire_unanswered(self.db, self.settings, now)
         if expired:
             log.info("expired %d unanswered incoming referrals", expired)
+        deleted = maintenance.delete_old_files(self.db, self.settings, now)
+        if deleted:
+            log.info("deleted %d stored files past their retention", deleted)

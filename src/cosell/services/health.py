@@ -101,7 +101,8 @@ def worker_name() -> str:
 
 def beat(db: Database, worker: str, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
-    with db.write() as conn:
+    # A heartbeat never queues behind a hung process's locks: it is late, then next.
+    with db.write(lock_timeout=BEAT_SECONDS) as conn:
         store.beat(conn, worker, now)
         store.forget_workers_before(conn, now - FORGET_AFTER)
 

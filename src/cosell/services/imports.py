@@ -241,6 +241,11 @@ def apply(
     repo = ReferralRepository(conn, actor)
     records = prepared.records
     keys = row_keys(records, options.match)
+    if not options.dry_run and any(k is None or k[0] == "crm" for k in keys):
+        # Before reading: a concurrent import of the same rows must see what this one
+        # creates (see `lock_creates`). Files that only update need no lock, the
+        # version compare-and-set guards them.
+        repo.lock_creates()
     duplicates = duplicate_rows(records, keys)
     found = Found(
         by_id=repo.by_referral_ids(k[1] for k in keys if k and k[0] == "id"),

@@ -9,8 +9,10 @@ job as it was, and the re-run cannot create anything twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -99,9 +101,16 @@ def submit_export(db: Database, actor: Actor, options: ExportOptions) -> str:
 
 
 def run_job(
-    db: Database, job_id: str, settings: Settings, progress: Progress | None = None
+    db: Database,
+    job_id: str,
+    settings: Settings,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> store.JobRecord:
-    """Process a queued job once; returns the finished job (also when it already was)."""
+    """Process a queued job once; returns the job as it then is: finished (also when it
+    already was, or another worker has it), or queued again when `stop` was set before
+    its commit (the worker is stopping: the job is handed back, its attempt not counted,
+    for the caller to queue again)."""
     with db.write() as conn:
         job = store.claim(conn, job_id, utcnow(), settings.job_max_attempts)
         if job is None:
@@ -123,29 +132,41 @@ def run_job(
     actor = user.actor()
     try:
         if job.kind == IMPORT:
-            _run_import(db, job, actor, settings, progress)
+            _run_import(db, job, actor, settings, progress, stop)
         else:
             _run_export(db, job, actor, settings)
+    except _HandBack:
+        with db.write() as conn:
+            store.release(conn, job.id, job.attempts, utcnow(), used=False)
+        log.warning("job %s handed back to the queue: the worker is stopping", job.id)
     except UsageError as exc:
         # A request the service refuses is refused again on every retry: fail it now.
         with db.write() as conn:
-            store.mark_failed(
-                conn, job.id, f"the {job.kind} cannot be run: {exc.message}", utcnow()
-            )
+            if store.owns(conn, job.id, job.attempts):
+                message = f"the {job.kind} cannot be run: {exc.message}"
+                store.mark_failed(conn, job.id, message, utcnow())
         log.warning("job %s failed: %s", job.id, exc.message)
     except Exception as exc:
         # Nothing of the job was written (one transaction). Let the queue retry it,
-        # unless this was the last attempt: then it is failed for good.
-        if job.attempts >= settings.job_max_attempts:
-            with db.write() as conn:
-                store.mark_failed(
-                    conn, job.id, f"the job failed: {type(exc).__name__}: {exc}", utcnow()
-                )
+        # unless this was the last attempt: then it is failed for good. Either only
+        # while this attempt still holds the job: a hung worker whose job was
+        # re-queued and run by another must not touch it when it wakes up.
+        with contextlib.suppress(Exception), db.write() as conn:
+            if job.attempts >= settings.job_max_attempts:
+                if store.owns(conn, job.id, job.attempts):
+                    message = f"the job failed: {type(exc).__name__}: {exc}"
+                    store.mark_failed(conn, job.id, message, utcnow())
+            else:
+                store.release(conn, job.id, job.attempts, utcnow(), used=True)
         raise
     with db.read() as conn:
         done = store.get_job(conn, job_id)
     assert done is not None
     return done
+
+
+class _HandBack(Exception):
+    """The worker is stopping: roll the job's transaction back and queue it again."""
 
 
 def _beat(db: Database, job_id: str, progress: Progress | None) -> Progress:
@@ -164,6 +185,7 @@ def _run_import(
     actor: Actor,
     settings: Settings,
     progress: Progress | None,
+    stop: threading.Event | None,
 ) -> None:
     started = time.perf_counter()
     options = import_options_from_json(job.options)
@@ -177,6 +199,8 @@ def _run_import(
     except FileRejected as exc:
         refused = imports.rejected(exc.message, options.dry_run, started)
         with db.write() as conn:
+            if not store.owns(conn, job.id, job.attempts):
+                return
             store.finish(
                 conn,
                 job.id,
@@ -187,10 +211,12 @@ def _run_import(
                 error=exc.message,
             )
         return
+    if stop is not None and stop.is_set():
+        raise _HandBack
     result = None
     for attempt in range(1, _APPLY_ATTEMPTS + 1):
         try:
-            result = _apply(db, job, actor, prepared, options, settings, started)
+            result = _apply(db, job, actor, prepared, options, settings, started, stop)
             break
         except ConcurrentChange:
             # Another writer changed a deal of the file between our read and our write
@@ -214,12 +240,17 @@ def _apply(
     options: ImportOptions,
     settings: Settings,
     started: float,
+    stop: threading.Event | None = None,
 ) -> imports.ImportResult | None:
     """Decide and write the file, its results file and the job's end in one transaction;
-    None when another worker finished the job meanwhile."""
+    None when this attempt no longer holds the job (re-queued meanwhile, as its worker
+    seemed gone, and taken by another worker): never apply a file twice."""
     with db.write() as conn, gc_paused():
-        if not store.still_open(conn, job.id):
-            return None  # another worker finished it meanwhile: never apply a file twice
+        if not store.owns(conn, job.id, job.attempts):
+            log.warning(
+                "job %s: attempt %d no longer holds it; nothing applied", job.id, job.attempts
+            )
+            return None
         now = utcnow()
         result = imports.apply(
             conn, actor, prepared, options, now=now, job_id=job.id, started=started
@@ -246,16 +277,19 @@ def _apply(
             now=now,
         )
         if settings.job_test_delay_seconds > 0:
-            _test_delay(job.id, settings.job_test_delay_seconds)
+            _test_delay(job.id, settings.job_test_delay_seconds, stop)
     return result
 
 
-def _test_delay(job_id: str, seconds: float) -> None:
+def _test_delay(job_id: str, seconds: float, stop: threading.Event | None) -> None:
     """The JOB_TEST_DELAY_SECONDS testing aid: hold the import's write transaction
     open, everything written but not committed, so a fault test can kill the worker
-    at exactly this point."""
+    at exactly this point. A worker told to stop meanwhile hands the job back."""
     log.warning("testing aid: job %s waits %.1f s before its commit", job_id, seconds)
-    time.sleep(seconds)
+    if stop is None:
+        time.sleep(seconds)
+    elif stop.wait(seconds):
+        raise _HandBack
 
 
 def _run_export(db: Database, job: store.JobRecord, actor: Actor, settings: Settings) -> None:
@@ -263,6 +297,8 @@ def _run_export(db: Database, job: store.JobRecord, actor: Actor, settings: Sett
     with db.read() as conn:
         result = export_referrals(conn, actor, options, settings)
     with db.write() as conn:
+        if not store.owns(conn, job.id, job.attempts):
+            return
         now = utcnow()
         blob = store.put_blob(
             conn,

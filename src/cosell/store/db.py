@@ -3,6 +3,15 @@
 SQLite is the embedded default. There every write transaction starts with
 `BEGIN IMMEDIATE`, so two writers queue on the lock at once instead of failing
 half-way with "database is locked"; WAL lets readers go on meanwhile.
+
+PostgreSQL is for scale-out, where processes on other machines can hang or vanish
+while they hold locks. Every session there is opened with TCP keepalives (a peer
+gone without a word is noticed in about a minute) and an
+`idle_in_transaction_session_timeout` (a process stopped inside a transaction loses
+its session and its locks after `idle_transaction_seconds`), and a write may set a
+`lock_timeout` so upkeep gives up rather than queue behind such a process. Schema
+upgrades take an advisory lock: several servers started at once upgrade one after
+the other instead of failing on each other's half-made tables.
 """
 
 from __future__ import annotations
@@ -12,17 +21,37 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 _IMMEDIATE = "cosell_immediate"
 
+#: The advisory lock key schema upgrades hold on PostgreSQL (any fixed number will do).
+_UPGRADE_LOCK = 0x636F73656C6C  # "cosell"
+
+#: libpq's TCP keepalives: first probe after 30 s idle, then every 10 s, 3 misses.
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL of a database URL as people write it: `postgres://` and
+    `postgresql://` (the forms of libpq, Heroku and most hosting) use psycopg 3."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in ("postgres", "postgresql", "postgres+psycopg"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, idle_transaction_seconds: float = 60.0) -> None:
         self.url = url
-        parsed = make_url(url)
+        parsed = make_url(engine_url(url))
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -31,8 +60,12 @@ class Database:
                 raise ValueError("an in-memory SQLite database cannot be shared; use a file")
         else:
             kwargs["pool_pre_ping"] = True
-            url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-        self.engine: Engine = create_engine(url, **kwargs)
+            idle_ms = max(1, round(idle_transaction_seconds * 1000))
+            kwargs["connect_args"] = {
+                **_KEEPALIVES,
+                "options": f"-c idle_in_transaction_session_timeout={idle_ms}",
+            }
+        self.engine: Engine = create_engine(parsed, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -44,24 +77,42 @@ class Database:
             tx.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction: committed if the block ends normally, else rolled back."""
+    def write(self, *, lock_timeout: float | None = None) -> Iterator[Connection]:
+        """A write transaction: committed if the block ends normally, else rolled back.
+
+        With `lock_timeout` (seconds; PostgreSQL), a statement that waits longer than
+        that for a row lock fails with `OperationalError` instead of waiting on."""
         with self.engine.connect() as conn:
             conn.info[_IMMEDIATE] = True
             try:
                 with conn.begin():
+                    if lock_timeout is not None and not self.is_sqlite:
+                        ms = max(1, round(lock_timeout * 1000))
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
                     yield conn
             finally:
                 conn.info.pop(_IMMEDIATE, None)
 
     def upgrade(self) -> None:
-        """Create the schema or bring it to the newest migration."""
+        """Create the schema or bring it to the newest migration. On PostgreSQL under
+        an advisory lock, so any number of processes may call it at the same time."""
         from alembic import command  # imported here: slow, and only `init` needs it
 
-        with self.engine.begin() as conn:
-            cfg = _alembic_config()
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                # A session lock, not a transaction's: taken before the migrations'
+                # transaction begins, so they run after a concurrent upgrade committed.
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _UPGRADE_LOCK})
+                conn.commit()
+            try:
+                with conn.begin():
+                    cfg = _alembic_config()
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+            finally:
+                if not self.is_sqlite:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _UPGRADE_LOCK})
+                    conn.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cosell.store.models import Blob, Job, Setting
 
@@ -160,16 +161,15 @@ def list_jobs(
 
 
 def claim(conn: Connection, job_id: str, now: dt.datetime, max_attempts: int) -> JobRecord | None:
-    """Mark a queued (or re-queued) job running; None when it is finished or out of tries."""
-    job = get_job(conn, job_id)
-    if job is None or job.finished:
-        return None
-    if job.attempts >= max_attempts:
-        mark_failed(conn, job_id, "the job failed after several attempts", now)
-        return None
-    conn.execute(
+    """Take a queued job: mark it running as the next attempt and return it; None when it
+    is not queued (finished, or running on another worker) or out of tries.
+
+    One conditional UPDATE, so of workers handed the same id at once exactly one gets
+    it: a second waits on the row lock, then finds the job no longer queued. The
+    returned `attempts` is the attempt's token; `owns()` checks it before the commit."""
+    row = conn.execute(
         update(J)
-        .where(J.c.id == job_id)
+        .where(J.c.id == job_id, J.c.status == QUEUED, J.c.attempts < max_attempts)
         .values(
             status=RUNNING,
             attempts=J.c.attempts + 1,
@@ -177,9 +177,43 @@ def claim(conn: Connection, job_id: str, now: dt.datetime, max_attempts: int) ->
             heartbeat_at=now,
             progress=0,
         )
+        .returning(*_COLS)
+    ).first()
+    if row is not None:
+        return _job(row)
+    conn.execute(
+        update(J)
+        .where(J.c.id == job_id, J.c.status == QUEUED, J.c.attempts >= max_attempts)
+        .values(status=FAILED, error="the job failed after several attempts", finished_at=now)
     )
-    job.status, job.attempts = RUNNING, job.attempts + 1
-    return job
+    return None
+
+
+def owns(conn: Connection, job_id: str, attempt: int) -> bool:
+    """Inside a write transaction: whether attempt `attempt` still holds the job (running,
+    not re-queued and taken by another worker meanwhile). On PostgreSQL the job's row is
+    locked until the commit, so the answer stays true until then."""
+    query = select(J.c.status, J.c.attempts).where(J.c.id == job_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return row is not None and row[0] == RUNNING and row[1] == attempt
+
+
+def release(conn: Connection, job_id: str, attempt: int, now: dt.datetime, *, used: bool) -> bool:
+    """Back to queued, if attempt `attempt` still holds the job: after a failed try
+    (`used`: it counts), or handed back unrun by a worker that stops (it does not)."""
+    done = conn.execute(
+        update(J)
+        .where(J.c.id == job_id, J.c.status == RUNNING, J.c.attempts == attempt)
+        .values(
+            status=QUEUED,
+            heartbeat_at=now,
+            progress=0,
+            attempts=J.c.attempts if used else J.c.attempts - 1,
+        )
+    )
+    return bool(done.rowcount)
 
 
 def heartbeat(conn: Connection, job_id: str, now: dt.datetime, progress: int, total: int) -> None:
@@ -222,39 +256,29 @@ def mark_failed(conn: Connection, job_id: str, error: str, now: dt.datetime) -> 
     )
 
 
-def stale_jobs(conn: Connection, older_than: dt.datetime) -> list[str]:
-    """Jobs whose worker seems gone: running with an old heartbeat, or queued long ago."""
+def _stale(older_than: dt.datetime) -> Any:
+    return or_(
+        and_(J.c.status == RUNNING, J.c.heartbeat_at < older_than),
+        and_(J.c.status == QUEUED, func.coalesce(J.c.heartbeat_at, J.c.created_at) < older_than),
+    )
+
+
+def requeue_stale(conn: Connection, older_than: dt.datetime, now: dt.datetime) -> list[str]:
+    """Jobs whose worker seems gone (running with an old heartbeat) or whose message seems
+    lost (queued long ago) go back to queued with a fresh `heartbeat_at`; returns exactly
+    the ids this UPDATE changed. On PostgreSQL a job whose row is locked is skipped, not
+    waited for: a live transaction holds it (a hung one loses it to the server's idle
+    timeout, and the next round takes it)."""
+    candidates = select(J.c.id).where(_stale(older_than))
+    if conn.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
     rows = conn.execute(
-        select(J.c.id).where(
-            or_(
-                and_(J.c.status == RUNNING, J.c.heartbeat_at < older_than),
-                and_(
-                    J.c.status == QUEUED,
-                    func.coalesce(J.c.heartbeat_at, J.c.created_at) < older_than,
-                ),
-            )
-        )
+        update(J)
+        .where(J.c.id.in_(candidates.scalar_subquery()), _stale(older_than))
+        .values(status=QUEUED, heartbeat_at=now)
+        .returning(J.c.id)
     )
     return [r[0] for r in rows]
-
-
-def requeue(conn: Connection, job_id: str, now: dt.datetime) -> None:
-    """Back to the queue; `created_at` is left alone, `heartbeat_at` restarts the clock."""
-    conn.execute(
-        update(J)
-        .where(J.c.id == job_id, J.c.status.in_([RUNNING, QUEUED]))
-        .values(status=QUEUED, heartbeat_at=now)
-    )
-
-
-def still_open(conn: Connection, job_id: str) -> bool:
-    """Inside a write transaction: whether the job is still unfinished (and, on
-    PostgreSQL, lock its row so a second worker on the same job waits here)."""
-    query = select(J.c.status).where(J.c.id == job_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    status = conn.execute(query).scalar()
-    return status is not None and status not in FINISHED
 
 
 def queue_depth(conn: Connection, org_id: int | None = None) -> tuple[int, int, dt.datetime | None]:
@@ -310,3 +334,52 @@ def forget_workers_before(conn: Connection, cutoff: dt.datetime) -> None:
     for worker, at in worker_beats(conn).items():
         if at < cutoff:
             forget_worker(conn, worker)
+
+
+def delete_files_before(conn: Connection, cutoff: dt.datetime, limit: int) -> int:
+    """Delete up to `limit` stored files created before `cutoff`, except the upload of a
+    job not yet finished; the jobs that named them keep their summary, not the file."""
+    busy = select(J.c.input_blob_id).where(
+        J.c.status.in_([QUEUED, RUNNING]), J.c.input_blob_id.is_not(None)
+    )
+    ids = list(
+        conn.execute(
+            select(B.c.id)
+            .where(B.c.created_at < cutoff, B.c.id.not_in(busy))
+            .order_by(B.c.created_at)
+            .limit(limit)
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    conn.execute(update(J).where(J.c.input_blob_id.in_(ids)).values(input_blob_id=None))
+    conn.execute(update(J).where(J.c.result_blob_id.in_(ids)).values(result_blob_id=None))
+    conn.execute(B.delete().where(B.c.id.in_(ids)))
+    return len(ids)
+
+
+_UPKEEP = "upkeep:last_run"
+
+
+def take_upkeep_turn(conn: Connection, now: dt.datetime, every: dt.timedelta) -> bool:
+    """Whether this process runs the deployment's upkeep now: true for one caller per
+    `every`, whichever of the workers (on any machine) asks first. A compare-and-set
+    on one row of `app_settings`; a row that cannot be read counts as long ago."""
+    row = conn.execute(select(S.c.value).where(S.c.key == _UPKEEP)).first()
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(S).values(key=_UPKEEP, value=now.isoformat()))
+        except IntegrityError:
+            return False  # another worker's first turn, at the same moment
+        return True
+    try:
+        last = dt.datetime.fromisoformat(row[0])
+    except ValueError:
+        last = dt.datetime.min
+    if abs(now - last) < every:  # abs: a clock ahead on another machine blocks no one
+        return False
+    done = conn.execute(
+        update(S).where(S.c.key == _UPKEEP, S.c.value == row[0]).values(value=now.isoformat())
+    )
+    return bool(done.rowcount)

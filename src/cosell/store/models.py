@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -32,6 +33,9 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+#: the rows of `ix_referrals_unanswered`: incoming referrals nobody has answered yet
+UNANSWERED = "direction = 'Incoming' AND status = 'New'"
 
 
 class Base(DeclarativeBase):
@@ -103,6 +107,14 @@ class ReferralRow(Base):
             "sales_stage",
             "currency",
             "value_cents",
+        ),
+        # Only the incoming referrals still New: what the periodic expiry looks for
+        # across every organization (migration 0005).
+        Index(
+            "ix_referrals_unanswered",
+            "created_at",
+            postgresql_where=text(UNANSWERED),
+            sqlite_where=text(UNANSWERED),
         ),
     )
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)

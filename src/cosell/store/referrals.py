@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services.actor import Actor
@@ -41,6 +41,9 @@ __all__ = ["Change", "ReferralRepository", "history_entry", "to_date"]
 
 CHUNK = 500
 U = table_of(User)
+#: The first key of the PostgreSQL advisory lock `lock_creates` takes (the second is the
+#: organization). Two-key advisory locks never collide with one-key ones.
+CREATES_LOCK_SPACE = 0x636F7365  # "cose"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,26 @@ class ReferralRepository:
         return True
 
     # ---------------------------------------------------------------- writes
+    def lock_creates(self) -> None:
+        """Wait for, and hold until the transaction ends, the organization's lock for
+        writes that may create deals.
+
+        Whether a row creates a deal depends on what is stored (no deal with its CRM
+        ID, none that looks like it), so two imports of the same file must not both
+        decide before either commits. Taken before those reads, the lock makes the
+        later import read the earlier one's deals. SQLite needs nothing: every write
+        transaction there already holds the database lock.
+
+        One lock per organization rather than one per CRM ID and deal name: it covers
+        every way a row can find or resemble a deal, costs one lock-table entry instead
+        of up to two per row (PostgreSQL's table is shared and small), and imports of
+        one organization that create deals are rare and short."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :org)"),
+                {"space": CREATES_LOCK_SPACE, "org": self.actor.org_id},
+            )
+
     def insert_many(self, referrals: Sequence[Referral], created_by: int | None) -> list[int]:
         """Insert new referrals with their items; returns their primary keys in order."""
         if not referrals:
@@ -200,9 +223,14 @@ class ReferralRepository:
 
         A compare-and-set: returns how many referrals were written; fewer than `pairs`
         means another writer changed some of them since they were read, and the caller
-        must not commit."""
+        must not commit.
+
+        Rows are written in primary key order, whatever the order of `pairs`: two
+        writers that lock the same rows in the same order wait for each other instead
+        of deadlocking (PostgreSQL)."""
         if not pairs:
             return 0
+        pairs = sorted(pairs, key=lambda pair: pair[0])
         params = []
         for pk, ref in pairs:
             p = row_params(ref)

@@ -27,7 +27,9 @@ OPENAPI_URL = "/api/openapi.json"
 
 def create_app(settings: Settings | None = None, *, queue: JobQueue | None = None) -> FastAPI:
     settings = settings or Settings()
-    db = Database(settings.database_url)
+    db = Database(
+        settings.database_url, idle_transaction_seconds=settings.db_idle_transaction_seconds
+    )
     queue = queue or JobQueue(settings, db)
     app = FastAPI(
         title="cosell",
