@@ -8,10 +8,23 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
+from cosell.cli_app import (
+    DateOrderChoice,
+    MatchChoice,
+    RoleChoice,
+    TabChoice,
+    app,
+    org_app,
+    safe_url,
+    solution_app,
+    state,
+    token_app,
+    user_app,
+)
 from cosell.cli_output import errors, fail, progress, report_import, report_rejected
 from cosell.domain import cells
 from cosell.domain.cells import CellError
@@ -21,79 +34,8 @@ from cosell.services import accounts, demo, job_access
 from cosell.services import jobs as job_service
 from cosell.services.exports import ExportOptions, render_template
 from cosell.services.imports import ImportOptions
-from cosell.settings import Settings
 from cosell.store import jobs as job_store
-from cosell.store.db import Database
 from cosell.store.filters import ReferralFilters, Tab
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="cosell: bulk export and import of co-sell referrals through CSV and Excel files.",
-)
-org_app = typer.Typer(no_args_is_help=True, help="Organizations.")
-user_app = typer.Typer(no_args_is_help=True, help="Users.")
-solution_app = typer.Typer(no_args_is_help=True, help="The solution catalog.")
-app.add_typer(org_app, name="org")
-app.add_typer(user_app, name="user")
-app.add_typer(solution_app, name="solution")
-
-T = TypeVar("T")
-
-
-class _State:
-    settings: Settings
-    db: Database | None = None
-
-    def database(self) -> Database:
-        if self.db is None:
-            self.db = Database(
-                self.settings.database_url,
-                idle_transaction_seconds=self.settings.db_idle_transaction_seconds,
-            )
-        return self.db
-
-
-state = _State()
-
-
-class RoleChoice(StrEnum):
-    admin = "admin"
-    user = "user"
-
-
-class MatchChoice(StrEnum):
-    referral_id = "referral-id"
-    crm_id = "crm-id"
-
-
-class DateOrderChoice(StrEnum):
-    MDY = "MDY"
-    DMY = "DMY"
-    YMD = "YMD"
-
-
-class TabChoice(StrEnum):
-    inbound = "inbound"
-    outbound = "outbound"
-    favorites = "favorites"
-    all = "all"
-
-
-@app.callback()
-def _main(
-    database_url: Annotated[
-        str | None,
-        typer.Option("--database-url", help="SQLAlchemy URL (env COSELL_DATABASE_URL)."),
-    ] = None,
-) -> None:
-    with errors():
-        settings = Settings()
-        if database_url:
-            settings = settings.model_copy(update={"database_url": database_url})
-        state.settings = settings
-        state.db = None
 
 
 @app.command()
@@ -104,7 +46,7 @@ def init(
     with errors():
         db = state.database()
         db.upgrade()
-        typer.echo(f"database ready: {_safe_url(db.url)}")
+        typer.echo(f"database ready: {safe_url(db.url)}")
         if demo_data:
             logins = demo.install_demo(db)
             if logins:
@@ -323,10 +265,6 @@ def undo(
         report_undo(result, as_json)
 
 
-token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
-app.add_typer(token_app, name="token")
-
-
 @token_app.command("create")
 def token_create(
     as_: Annotated[str | None, typer.Option("--as", help="Email of the token's user.")] = None,
@@ -390,18 +328,10 @@ def _enum_values(values: list[str], enum: type[StrEnum]) -> list[str]:
     return out
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def main() -> None:
     app()
 
 
-# The operator's commands (backup, restore, check) add themselves to `app`.
-import cosell.cli_ops  # noqa: E402, F401
-
-# The access commands add themselves to `user_app` and `token_app`.
-from cosell import cli_access  # noqa: E402, F401
+# The access and operator commands add themselves to the groups of `cli_app` when
+# imported; imported last so `cosell --help` lists the everyday commands first.
+from cosell import cli_access, cli_ops  # noqa: E402, F401

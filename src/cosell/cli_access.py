@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cosell.cli import RoleChoice, state, token_app, user_app
+from cosell.cli_app import RoleChoice, state, token_app, user_app
 from cosell.cli_output import errors
 from cosell.domain.enums import Role
 from cosell.services import accounts

@@ -1,6 +1,6 @@
 """The operator's commands: `cosell backup`, `cosell restore`, `cosell check`.
 
-Registered on the `app` of `cosell.cli` when that module imports this one. Exit
+Registered on the `app` of `cosell.cli_app` when `cosell.cli` imports this module. Exit
 codes as everywhere (`cli_output`): 0 done or healthy, 1 `check` found problems
 (one line each on stdout), 2 refused or bad usage, 3 an internal error.
 """
@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from cosell.cli import _safe_url, app, state
+from cosell.cli_app import app, safe_url, state
 from cosell.cli_output import errors
 from cosell.services import upkeep
 
@@ -41,7 +41,7 @@ def restore(
     Stop the server and workers first: they would keep working on the old data."""
     with errors():
         done = upkeep.restore(state.settings.database_url, source, force=force)
-        url = _safe_url(state.settings.database_url)
+        url = safe_url(state.settings.database_url)
         typer.echo(
             f"{'replaced' if done.replaced else 'restored'} {url} from {done.source} "
             f"(schema {done.revision}, {done.seconds:.2f} s); run `cosell check` to verify it"
