@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cosell.errors import (
@@ -20,6 +23,11 @@ from cosell.errors import (
 )
 from cosell.services.referral_changes import RowErrors, StaleVersion
 from cosell.web.security import NotAuthenticated, TooManyAttempts
+
+log = logging.getLogger("cosell.web")
+
+#: Seconds a client is asked to wait when the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 5
 
 STATUS: dict[type[CosellError], tuple[int, str]] = {
     StaleVersion: (412, "Changed since read"),
@@ -63,6 +71,34 @@ def install(app: FastAPI) -> None:
                 return renderer(request, status, title, exc.message)  # type: ignore[no-any-return]
         # An error may add members to the problem object (e.g. `errors` naming fields).
         return problem(status, title, exc.message, **getattr(exc, "extra", {}))
+
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        """The database cannot be reached (down, restarting) or the pool is exhausted:
+        503, without a traceback; the pool's pre-ping recovers once it is back."""
+        log.warning(
+            "%s %s: the database is unavailable: %s",
+            request.method,
+            request.url.path,
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
+        status, title = 503, "Service unavailable"
+        message = (
+            "The database cannot be reached right now. Nothing was lost; please try again shortly."
+        )
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER), "Cache-Control": "no-store"}
+        answer: Response | None = None
+        if not _is_api(request):
+            renderer = getattr(request.app.state, "render_error", None)
+            if renderer is not None:
+                answer = renderer(request, status, title, message)
+        if answer is None:
+            answer = problem(status, title, message)
+        answer.headers.update(headers)
+        return answer
+
+    # A lost connection is an OperationalError; a pool that had no connection to give, a timeout.
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(PoolTimeout, _unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -1,4 +1,4 @@
-"""HTML error pages for everything outside /api/ (403, 404, 405, 422, 429, 500).
+"""HTML error pages for everything outside /api/ (403, 404, 405, 422, 429, 500, 503).
 
 `problems.install` answers the API with JSON problem objects and calls
 `app.state.render_error` for a `CosellError` raised by a page. Here the
@@ -37,6 +37,7 @@ _TITLES = {
     422: "Something in the request is not right",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "Temporarily unavailable",
 }
 
 
