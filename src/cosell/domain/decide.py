@@ -376,7 +376,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     merged.updated_at = ctx.now
     changes = {f.value: (show(a), show(b)) for f, (a, b) in changed.items()}
     if Field.STATUS in changed:
-        changes[Field.STATUS.value] = (_show_pair(old_pair), _show_pair(pair))
+        changes[Field.STATUS.value] = (show_pair(old_pair), show_pair(pair))
     if merged.sales_stage != stored.sales_stage:
         changes[Field.SALES_STAGE.value] = (str(stored.sales_stage), str(merged.sales_stage))
     if new_solutions is not None:
@@ -411,7 +411,8 @@ def _new_pair(record: RowRecord, stored: Referral, errors: list[RowError]) -> ru
     return pair
 
 
-def _show_pair(pair: rules.Pair) -> str:
+def show_pair(pair: rules.Pair) -> str:
+    """A status pair as history shows it: `Active/Accepted`."""
     return f"{pair[0].value}/{pair[1].value}"
 
 

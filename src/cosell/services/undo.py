@@ -25,18 +25,17 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
-from cosell.domain.decide import ATTR, SOLUTIONS, TEAM, show
-from cosell.domain.enums import Status, Substatus
+from cosell.domain.decide import ATTR, SOLUTIONS, TEAM, show, show_pair
 from cosell.domain.fields import Field
 from cosell.domain.model import Referral
-from cosell.errors import Conflict, NotFound
+from cosell.errors import ConcurrentChange, Conflict, NotFound
 from cosell.services.actor import Actor, require_user
 from cosell.services.clock import utcnow
 from cosell.store import history
 from cosell.store import jobs as store
 from cosell.store.db import Database
 from cosell.store.referral_rows import from_snapshot, history_entry
-from cosell.store.referrals import ReferralRepository
+from cosell.store.referrals import Change, ReferralRepository
 
 UNDO = "undo"
 #: How often an undo that lost a race with another writer is tried again (PostgreSQL;
@@ -104,10 +103,6 @@ class _Plan:
     conflicts: list[UndoConflict] = field(default_factory=list)
 
 
-class _Raced(Exception):
-    """A deal changed between reading and writing it (a compare-and-set wrote less)."""
-
-
 def undo_import(db: Database, actor: Actor, job_id: str, *, dry_run: bool = False) -> UndoResult:
     """Undo the import `job_id` as `actor`, or with `dry_run` only report what it would do.
 
@@ -122,7 +117,7 @@ def undo_import(db: Database, actor: Actor, job_id: str, *, dry_run: bool = Fals
         try:
             with db.write() as conn:
                 return _undo(conn, actor, user_id, job_id, dry_run)
-        except _Raced:
+        except ConcurrentChange:
             continue
     raise Conflict(
         f"The deals of import {job_id} changed while it was being undone; nothing was "
@@ -210,13 +205,16 @@ def _already_undone(job_id: str, by: str | None) -> Conflict:
 
 def _plan(conn: Connection, actor: Actor, changes: list[history.JobChange]) -> _Plan:
     """Sort the import's deals into removals, restorations and conflicts (no writes)."""
-    current = ReferralRepository(conn, actor).by_referral_ids(c.referral_id for c in changes)
+    repo = ReferralRepository(conn, actor)
+    current = repo.by_referral_ids(c.referral_id for c in changes)
     moved = {
-        c.referral_pk: c.history_id
+        c.referral_pk: c.version
         for c in changes
-        if c.referral_id in current and current[c.referral_id].version != c.version
+        if c.version is not None
+        and c.referral_id in current
+        and current[c.referral_id].version != c.version
     }
-    later = history.later_changes(conn, actor.org_id, moved)
+    later = repo.changes_since(moved)
     plan = _Plan()
     for change in changes:
         ref = current.get(change.referral_id)
@@ -231,27 +229,26 @@ def _plan(conn: Connection, actor: Actor, changes: list[history.JobChange]) -> _
     return plan
 
 
-def _conflict(referral_id: str, later: list[history.LaterChange]) -> UndoConflict:
+def _conflict(referral_id: str, later: list[Change]) -> UndoConflict:
     """The fields changed after the import, in the order first changed, and the last
-    change's author ("system" when no user made it) and time."""
+    change's author and time (none known when the version moved without a history row)."""
     names = list(dict.fromkeys(name for entry in later for name in entry.fields))
-    if not later:  # the version moved without a history row: changed outside cosell
-        return UndoConflict(referral_id, names, "system", None)
-    last = later[-1]
-    return UndoConflict(referral_id, names, last.user_email or "system", last.at)
+    if not later:
+        return UndoConflict(referral_id, names, None, None)
+    return UndoConflict(referral_id, names, later[-1].by, later[-1].at)
 
 
 def _apply(conn: Connection, actor: Actor, plan: _Plan, undo_id: str, now: dt.datetime) -> None:
-    """Write the plan; raises `_Raced` when a compare-and-set wrote less than asked."""
+    """Write the plan; raises `ConcurrentChange` when a compare-and-set wrote less than asked."""
     if history.delete_referrals(conn, actor.org_id, plan.remove) != len(plan.remove):
-        raise _Raced
+        raise ConcurrentChange("a deal changed while the import was being undone")
     repo = ReferralRepository(conn, actor)
     pairs = [
         (int(cur.extra["pk"]), dataclasses.replace(old, version=cur.version + 1, updated_at=now))
         for cur, old in plan.restore
     ]
     if repo.update_many(pairs) != len(pairs):
-        raise _Raced
+        raise ConcurrentChange("a deal changed while the import was being undone")
     entries = [
         history_entry(
             pk, actor, UNDO, "updated", restored_fields(cur, old), now, undo_id,
@@ -277,7 +274,7 @@ def restored_fields(
     pair_now = (current.status, current.substatus)
     pair_then = (restored.status, restored.substatus)
     if pair_now != pair_then:
-        changes[Field.STATUS.value] = (_pair(*pair_now), _pair(*pair_then))
+        changes[Field.STATUS.value] = (show_pair(pair_now), show_pair(pair_then))
     if current.ms_status != restored.ms_status:
         changes[Field.MS_STATUS.value] = (show(current.ms_status), show(restored.ms_status))
     if current.solutions != restored.solutions:
@@ -285,7 +282,3 @@ def restored_fields(
     if current.team != restored.team:
         changes[TEAM] = (show(current.team), show(restored.team))
     return changes
-
-
-def _pair(status: Status, substatus: Substatus) -> str:
-    return f"{status.value}/{substatus.value}"

@@ -1,5 +1,5 @@
 """What undoing an import reads and writes besides the referrals themselves: the history
-an import left, the changes made after it, the removal of the deals it created, and
+an import left, the removal of the deals it created, and
 the mark on the import that it was undone.
 
 Every function takes the organization and touches nothing outside it. Which deals
@@ -15,20 +15,17 @@ first, by statement, on every dialect.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from cosell.store.bulk import executemany
-from cosell.store.models import Job, User
-from cosell.store.referral_rows import F, H, R, S, T, to_datetime
+from cosell.store.models import Job
+from cosell.store.referral_rows import F, H, R, S, T
 
 J = cast(Table, Job.__table__)
-U = cast(Table, User.__table__)
 CHUNK = 500
 
 
@@ -46,17 +43,6 @@ class JobChange:
     before: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class LaterChange:
-    """A history row written after a given one: who changed which fields, when."""
-
-    history_id: int
-    at: dt.datetime
-    user_email: str | None
-    source: str
-    fields: tuple[str, ...]
-
-
 def job_changes(conn: Connection, org_id: int, job_id: str) -> list[JobChange]:
     """The referrals `job_id` created or updated that still exist, in the order it wrote
     them (deals deleted since take their history with them)."""
@@ -68,30 +54,6 @@ def job_changes(conn: Connection, org_id: int, job_id: str) -> list[JobChange]:
         .order_by(H.c.id)
     ).all()
     return [JobChange(*r) for r in rows]
-
-
-def later_changes(
-    conn: Connection, org_id: int, after: Mapping[int, int]
-) -> dict[int, list[LaterChange]]:
-    """For each referral (primary key → a history row id), the history rows written after
-    that row, oldest first. Referrals without any are absent."""
-    found: dict[int, list[LaterChange]] = {}
-    for chunk in _chunks(sorted(after)):
-        rows = conn.execute(
-            select(H.c.referral_pk, H.c.id, H.c.at, U.c.email, H.c.source, H.c.changes)
-            .outerjoin(U, U.c.id == H.c.user_id)
-            .where(
-                H.c.org_id == org_id,
-                H.c.referral_pk.in_(chunk),
-                H.c.id > min(after[pk] for pk in chunk),
-            )
-            .order_by(H.c.id)
-        ).all()
-        for pk, history_id, at, email, source, changes in rows:
-            if history_id > after[pk]:
-                entry = LaterChange(history_id, to_datetime(at), email, source, _fields(changes))
-                found.setdefault(pk, []).append(entry)
-    return found
 
 
 def delete_referrals(conn: Connection, org_id: int, expected: Sequence[tuple[int, int]]) -> int:
@@ -136,11 +98,6 @@ def mark_undone(conn: Connection, org_id: int, job_id: str, undo_job_id: str) ->
         .values(undone_by=undo_job_id)
     )
     return result.rowcount == 1
-
-
-def _fields(changes: str | None) -> tuple[str, ...]:
-    data: Any = json.loads(changes or "{}")
-    return tuple(str(name) for name in data) if isinstance(data, dict) else ()
 
 
 def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
