@@ -41,7 +41,11 @@ def create_org(db: Database, name: str, partner_id: str | None = None) -> store.
 
 def find_org(db: Database, name: str) -> store.OrgRecord:
     with db.read() as conn:
-        org = store.org_by_name(conn, name)
+        return _org_named(conn, name)
+
+
+def _org_named(conn: Connection, name: str) -> store.OrgRecord:
+    org = store.org_by_name(conn, name)
     if org is None:
         raise NotFound(f'no organization is named "{name}"')
     return org
@@ -264,12 +268,7 @@ def end_sessions(db: Database, user_id: int) -> None:
 
 def list_tokens(db: Database, *, org_name: str | None = None) -> list[store.TokenListing]:
     with db.read() as conn:
-        org_id = None
-        if org_name is not None:
-            org = store.org_by_name(conn, org_name)
-            if org is None:
-                raise NotFound(f'no organization is named "{org_name}"')
-            org_id = org.id
+        org_id = None if org_name is None else _org_named(conn, org_name).id
         return store.tokens(conn, org_id)
 
 
@@ -288,12 +287,7 @@ def revoke_tokens(
         missing = sorted(set(token_ids) - store.token_ids(conn, token_ids))
         if missing:
             raise NotFound(f"no token has the id {', '.join(map(str, missing))}")
-        user_id = None
-        if user_email is not None:
-            user = store.user_by_email(conn, user_email)
-            if user is None:
-                raise NotFound(f"no user has the email {user_email}")
-            user_id = user.id
+        user_id = None if user_email is None else _target(conn, user_email, None).id
         digest = token_hash(token.strip()) if token is not None else None
         if digest is not None and store.token_by_hash(conn, digest) is None:
             raise NotFound("that token is not one of this database's")
