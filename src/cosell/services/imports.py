@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
-from cosell.domain import cells
 from cosell.domain.cells import DateOrder
+from cosell.domain.date_order import file_date_order
 from cosell.domain.decide import Context, Decision, Outcome
 from cosell.domain.fields import Field
 from cosell.domain.headers import ColumnMap, header_score, map_columns
@@ -152,7 +152,14 @@ def prepare(
         raise FileRejected(
             f"The file has {count:,} records; at most {settings.max_import_rows:,} can be processed"
         )
-    order, contradicting = file_date_order(table, column_map, options.date_order)
+    idx = column_map.fields.get(Field.CLOSE_DATE)
+    order, contradicting = file_date_order(
+        ((row.number, row.cells[idx]) for row in table.rows if idx < len(row.cells))
+        if idx is not None
+        else (),
+        options.date_order,
+        european=table.delimiter == ";" or column_map.localized,
+    )
     # Only the user's own choice reads dates strictly: an order the file suggests still
     # lets an ambiguous date that equals the stored one either way count as unchanged.
     parser = RowParser(
@@ -175,51 +182,6 @@ def prepare(
             progress(i, count)
     warnings = [w for w in column_map.warnings if "Import Result" not in w]
     return Prepared(table, column_map, records, warnings, order)
-
-
-def file_date_order(
-    table: Table, column_map: ColumnMap, given: DateOrder | None
-) -> tuple[DateOrder | None, dict[int, str]]:
-    """How to read the file's dates that could be month or day first (`03/04/2027`),
-    and the rows whose dates contradict the file's order (row number → message).
-
-    The order is `given` (the user's choice); else what the file's unambiguous dates
-    prove (`30/01/2027` proves day first); when they prove both, the rows of the
-    smaller side (both sides on a tie) fail and nothing is assumed. With no proof, a
-    file with a European signal (`;` separators, translated headers) assumes
-    nothing, so its ambiguous dates fail unless they equal the stored date either
-    way; any other file is read month first, as Partner Center writes it.
-    None means: not known (ambiguous dates become `AmbiguousDate`).
-    """
-    if given is not None:
-        return given, {}
-    idx = column_map.fields.get(Field.CLOSE_DATE)
-    if idx is None:
-        return "MDY", {}
-    proof: dict[str, list[int]] = {"MDY": [], "DMY": []}
-    for row in table.rows:
-        if idx < len(row.cells) and (evidence := cells.date_evidence(row.cells[idx])):
-            proof[evidence].append(row.number)
-    mdy, dmy = proof["MDY"], proof["DMY"]
-    if mdy and dmy:
-        wrong: dict[int, str] = {}
-        first = {"MDY": "month", "DMY": "day"}
-        for order, rows, other, others in (("MDY", mdy, "DMY", dmy), ("DMY", dmy, "MDY", mdy)):
-            if len(rows) <= len(others):
-                message = (
-                    f"this date is written {first[order]} first but row {others[0]} writes "
-                    f"{first[other]} first, use one date order in the file "
-                    "(or set it with --date-order)"
-                )
-                wrong.update(dict.fromkeys(rows, message))
-        return None, wrong
-    if mdy:
-        return "MDY", {}
-    if dmy:
-        return "DMY", {}
-    if table.delimiter == ";" or column_map.localized:
-        return None, {}
-    return "MDY", {}
 
 
 # ------------------------------------------------------------------ stage 2
