@@ -15,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cosell.services.undo import UndoResult
-from cosell.web.api.common import utc
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _YES, _NO = ("1", "on", "yes", "true"), ("", "0", "off", "no", "false")
@@ -53,23 +52,8 @@ class UndoResultOut(BaseModel):
 
 
 def undo_result(result: UndoResult) -> UndoResultOut:
-    return UndoResultOut(
-        job_id=result.job_id,
-        status=result.status,
-        dry_run=result.dry_run,
-        removed=result.removed,
-        restored=result.restored,
-        skipped=result.skipped,
-        conflicts=[
-            UndoConflictOut(
-                referral_id=c.referral_id,
-                fields=c.fields,
-                changed_by=c.changed_by,
-                changed_at=utc(c.changed_at),
-            )
-            for c in result.conflicts
-        ],
-    )
+    """The answer: the same JSON the undo job keeps and the CLI prints."""
+    return UndoResultOut.model_validate(result.summary())
 
 
 _FORM_SCHEMA = {
