@@ -73,11 +73,13 @@ def build(path: Path, existing: int) -> tuple[Database, Settings]:
     return db, Settings(database_url=url)
 
 
-def make_file(db: Database, rows: int = 1000, update_share: float = 0.3) -> bytes:
+def make_file(
+    db: Database, rows: int = 1000, update_share: float = 0.3, admin: str = ADMIN
+) -> bytes:
     """Exported open deals: some kept as updates (notes changed), the rest turned into
     new deals (creates) by blanking their IDs and giving them a name and CRM ID of
     their own (else they would be refused as likely duplicates of the exported ones)."""
-    actor = accounts.actor_for(db, ADMIN)
+    actor = accounts.actor_for(db, admin)
     options = ExportOptions(filters=ReferralFilters(statuses=["Active"]))
     with db.read() as conn:
         exported = export_referrals(

@@ -63,7 +63,7 @@ def answers(url: str) -> bool:
         return False
 
 
-def sign_in(client: httpx.Client) -> None:
+def sign_in(client: httpx.Client, email: str = ADMIN, password: str = PASSWORD) -> None:
     """Through the form, as a browser does: its CSRF token, then the session cookie."""
     form = client.get("/sign-in")
     form.raise_for_status()
@@ -72,7 +72,7 @@ def sign_in(client: httpx.Client) -> None:
         raise SystemExit("no CSRF token in the sign-in form")
     done = client.post(
         "/sign-in",
-        data={"email": ADMIN, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"},
+        data={"email": email, "password": password, "csrf_token": token.group(1), "next": "/"},
     )
     if done.status_code != 303:
         raise SystemExit(f"sign-in failed: {done.status_code} {done.text[:200]}")
