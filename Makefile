@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COSELL_DATABASE_URL ?= sqlite:///var/cosell.db
 
-.PHONY: run demo test lint bench system-deps clean fuzz
+.PHONY: run run-scale demo test lint bench bench-scale system-deps clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(STAMP)
 	$(VENV)/bin/cosell init --demo
 	@echo "open http://$(HOST):$(PORT)/ and sign in with a login above"
 	$(VENV)/bin/cosell serve --host $(HOST) --port $(PORT)
+
+# The scale-out mode on this machine: a PostgreSQL cluster and a Redis of its own under
+# var/scale (kept between runs), demo data, `cosell serve --no-worker --processes 2` and
+# 3 `cosell worker` processes (scripts/run_scale.py); Ctrl-C stops everything it started.
+run-scale: $(STAMP) system-deps
+	$(PY) scripts/run_scale.py --data var/scale --host $(HOST) --port $(PORT)
 
 # A round trip on the command line: export, re-import (all unchanged), edit, import.
 demo: $(STAMP)
@@ -44,8 +50,8 @@ system-deps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 	$(VENV)/bin/mypy
 
 test: $(STAMP) system-deps lint
@@ -61,6 +67,12 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/web.py
+
+# The product at scale (bench/scale.py): a tenant mix of 1,000 organizations, the largest
+# growing to SCALE_SIZES referrals, on SQLite and on PostgreSQL + Redis. Takes long at 1M+.
+SCALE_SIZES ?= 10000,100000,1000000
+bench-scale: $(STAMP) system-deps
+	$(PY) bench/scale.py --sizes $(SCALE_SIZES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

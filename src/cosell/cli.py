@@ -290,13 +290,17 @@ def serve(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Run no embedded worker (scale-out).")
     ] = False,
+    processes: Annotated[
+        int,
+        typer.Option("--processes", min=1, help="Web server processes sharing the port."),
+    ] = 1,
 ) -> None:
     """Run the web application and API, with an embedded job worker by default."""
     from cosell.serve import run_server
 
     with errors():
         state.database().upgrade()
-        run_server(state.settings, host, port, with_worker=not no_worker)
+        run_server(state.settings, host, port, with_worker=not no_worker, processes=processes)
 
 
 @app.command()

@@ -159,7 +159,26 @@ def _how_it_ended(exitcode: int | None) -> str:
     return f"exited with code {exitcode}"
 
 
-def run_server(settings: Settings, host: str, port: int, *, with_worker: bool) -> None:
+#: Where `run_server` leaves the settings for the processes of `--processes N`: each
+#: is a fresh interpreter (spawned) that builds its app with `app_from_env`.
+_SETTINGS_ENV = "_COSELL_SERVE_SETTINGS"
+#: How long one of those processes may take to answer Uvicorn's supervisor (starting
+#: up included) before it is killed and replaced.
+HEALTHCHECK_SECONDS = 30
+
+
+def app_from_env() -> Any:
+    """The app of one of several web processes, from the settings the server left."""
+    from cosell.web.app import create_app
+
+    return create_app(Settings.model_validate_json(os.environ[_SETTINGS_ENV]))
+
+
+def run_server(
+    settings: Settings, host: str, port: int, *, with_worker: bool, processes: int = 1
+) -> None:
+    """Serve on host:port; with `processes` > 1, that many Uvicorn processes share the
+    socket (Uvicorn's supervisor restarts one that dies)."""
     import uvicorn
 
     from cosell.web.app import create_app
@@ -174,9 +193,33 @@ def run_server(settings: Settings, host: str, port: int, *, with_worker: bool) -
         if with_worker:
             supervisor = Supervisor(settings)
             supervisor.start()
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="info", proxy_headers=True
-        )
+        if processes > 1:
+            from cosell.store.db import Database
+            from cosell.web.security import secret_key
+
+            # Made once here, so processes starting together never race to create it.
+            db = Database(settings.database_url)
+            try:
+                secret_key(db, settings.secret_key)
+            finally:
+                db.dispose()
+            os.environ[_SETTINGS_ENV] = settings.model_dump_json()
+            uvicorn.run(
+                f"{__name__}:app_from_env",
+                factory=True,
+                workers=processes,
+                host=host,
+                port=port,
+                log_level="info",
+                proxy_headers=True,
+                # Uvicorn kills a process that does not answer its ping in time, also
+                # one still starting: its 5 s default loops forever on a busy machine.
+                timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+            )
+        else:
+            uvicorn.run(
+                create_app(settings), host=host, port=port, log_level="info", proxy_headers=True
+            )
     except _Stop:
         pass
     finally:

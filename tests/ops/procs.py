@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import func, select
@@ -86,32 +86,74 @@ class Server(Proc):
     def upload(self, world: World, data: bytes) -> str:
         """`POST /api/v1/imports` as the admin, with an API token; the job's id."""
         token = accounts.create_token(world.db, user_email=world.admin.email)
-        response = httpx.post(
-            f"{self.base}/api/v1/imports",
-            files={"file": ("deals.csv", data, "text/csv")},
+        return upload(self.base, token, data)
+
+
+def upload(base: str, token: str, data: bytes) -> str:
+    """`POST /api/v1/imports` of a CSV file with a bearer token; the job's id."""
+    response = httpx.post(
+        f"{base}/api/v1/imports",
+        files={"file": ("deals.csv", data, "text/csv")},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def import_done(base: str, token: str, job_id: str, timeout: float = 20.0) -> dict[str, Any]:
+    """`GET /api/v1/imports/ID` until the job is finished; its JSON."""
+
+    def done() -> dict[str, Any] | None:
+        response = httpx.get(
+            f"{base}/api/v1/imports/{job_id}",
             headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         )
-        assert response.status_code == 202, response.text
-        return str(response.json()["id"])
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()
+        return found if found["status"] not in ("queued", "running") else None
+
+    return wait_for(f"import {job_id} to finish", done, timeout)
+
+
+def answers(base: str, path: str = "/api/openapi.json", proc: Proc | None = None) -> bool:
+    """Whether `base + path` answers 200 (a web server `proc` that ended fails the test)."""
+    if proc is not None and proc.popen.poll() is not None:
+        raise AssertionError(f"the server ended:\n{proc.output()}")
+    try:
+        return httpx.get(f"{base}{path}", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 class Procs:
-    """Starts processes and makes sure none outlives the test."""
+    """Starts processes and makes sure none outlives the test. `settings` (besides the
+    database) are given to every process started; `start` may add or override some."""
 
-    def __init__(self, tmp: Path, database_url: str) -> None:
+    def __init__(self, tmp: Path, database_url: str, **settings: str | int | float) -> None:
         self.tmp = tmp
         self.database_url = database_url
+        self.settings = settings
         self.started: list[Proc] = []
 
-    def start(self, *args: str, name: str, **settings: str | int | float) -> Proc:
+    def environment(self, **settings: str | int | float) -> dict[str, str]:
+        """The environment of a process: this one's, but only these `COSELL_` settings."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("COSELL_")}
         env["COSELL_DATABASE_URL"] = self.database_url
-        env.update({f"COSELL_{k.upper()}": str(v) for k, v in settings.items()})
+        env.update({f"COSELL_{k.upper()}": str(v) for k, v in (self.settings | settings).items()})
+        return env
+
+    def start(self, *args: str, name: str, **settings: str | int | float) -> Proc:
+        env = self.environment(**settings)
         log = self.tmp / f"{name}-{len(self.started)}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                [str(COSELL), *args], stdout=out, stderr=subprocess.STDOUT, env=env
+                [str(COSELL), *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                process_group=0,  # so `cleanup` ends what it started too
             )
         proc = Proc(popen, log)
         self.started.append(proc)
@@ -122,27 +164,33 @@ class Procs:
         proc.wait_output("Huey consumer started")
         return proc
 
-    def server(self, *args: str) -> Server:
+    def workers(self, count: int, **settings: str | int | float) -> list[Proc]:
+        """`count` workers started together, once each consumes (each takes a second or
+        two to import)."""
+        started = [self.start("worker", name="worker", **settings) for _ in range(count)]
+        for proc in started:
+            proc.wait_output("Huey consumer started")
+        return started
+
+    def server(self, *args: str, **settings: str | int | float) -> Server:
         """`cosell serve ARGS` on a free port, once it answers."""
         port = free_port()
-        proc = self.start("serve", "--port", str(port), *args, name="serve")
-        base = f"http://127.0.0.1:{port}"
+        return self.serving(
+            f"http://127.0.0.1:{port}", "serve", "--port", str(port), *args, **settings
+        )
 
-        def answers() -> bool:
-            if proc.popen.poll() is not None:
-                raise AssertionError(f"the server ended:\n{proc.output()}")
-            try:
-                return httpx.get(f"{base}/api/openapi.json", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for("the server to answer", answers)
+    def serving(self, base: str, *args: str, **settings: str | int | float) -> Server:
+        """`cosell ARGS` (a serve command line listening at `base`), once it answers."""
+        proc = self.start(*args, name="serve", **settings)
+        # Generous: `--processes N` starts N interpreters on a machine running others.
+        wait_for("the server to answer", lambda: answers(base, proc=proc), timeout=60)
         return Server(proc.popen, proc.log, base)
 
     def cleanup(self) -> None:
         for proc in self.started:
             if proc.popen.poll() is None:
-                proc.popen.kill()
+                # Its process group: also the processes of `serve --processes N`.
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.popen.wait()
 
 
@@ -153,6 +201,25 @@ def alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes `pid` started, and theirs, down the tree (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def free_port() -> int:

@@ -37,6 +37,10 @@ log = logging.getLogger("cosell.jobs")
 POLLING: dict[str, float] = {"initial_delay": 0.05, "backoff": 1.25, "max_delay": 0.25}
 
 
+#: The PostgreSQL advisory lock key held while huey's tables are created.
+QUEUE_TABLES_LOCK = 7_300_415_001
+
+
 def queue_url(settings: Settings) -> str:
     """The queue's URL: the setting, or a SQLite file beside the SQLite database."""
     if settings.queue_url:
@@ -60,11 +64,27 @@ def _make_huey(url: str, immediate: bool) -> Huey:
     if family in ("redis", "rediss"):
         return RedisHuey("cosell", url=url, immediate=immediate)
     if family in ("postgresql", "postgres"):
-        return PostgresHuey("cosell", dsn=f"postgresql://{rest}", immediate=immediate)
+        huey = PostgresHuey(
+            "cosell", dsn=f"postgresql://{rest}", immediate=immediate, create_tables=False
+        )
+        if not immediate:
+            _create_queue_tables(huey.storage)
+        return huey
     raise UsageError(
         f"the queue URL scheme {scheme + ':' if sep else '(none)'} is not supported; "
         "set COSELL_QUEUE_URL to sqlite:///path, redis://host:port/db or postgresql://…"
     )
+
+
+def _create_queue_tables(storage: Any) -> None:
+    """huey's tables, created one process at a time: huey's own `CREATE TABLE IF NOT
+    EXISTS` is not safe when several processes start at once on a new database (one of
+    them fails on a duplicate key of the catalog). Every process holds the same
+    advisory lock while it runs them, so the later ones find the tables made."""
+    with storage.db(commit=True, close=True) as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (QUEUE_TABLES_LOCK,))
+        for statement in storage.ddl:
+            cursor.execute(statement)
 
 
 class JobQueue:

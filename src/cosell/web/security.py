@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from cosell.domain.enums import Role
 from cosell.errors import CosellError, PermissionDenied
@@ -76,12 +77,19 @@ def secret_key(db: Database, configured: str | None) -> str:
     if configured:
         return configured
     table = table_of(Setting)
-    with db.write() as conn:
-        value = conn.execute(select(table.c.value).where(table.c.key == "secret_key")).scalar()
-        if value is None:
-            value = secrets.token_urlsafe(48)
-            conn.execute(insert(table).values(key="secret_key", value=value))
-    return str(value)
+    for _ in range(3):
+        try:
+            with db.write() as conn:
+                key = select(table.c.value).where(table.c.key == "secret_key")
+                value = conn.execute(key).scalar()
+                if value is None:
+                    value = secrets.token_urlsafe(48)
+                    conn.execute(insert(table).values(key="secret_key", value=value))
+            return str(value)
+        except IntegrityError:
+            # Another process, starting at the same time, stored its key first: read it.
+            continue
+    raise RuntimeError("the secret key could not be stored or read")
 
 
 def _serializer(ctx: AppContext) -> URLSafeTimedSerializer:
