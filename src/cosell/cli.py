@@ -146,7 +146,6 @@ def import_(
             fail("--results must name a .csv or .xlsx file")
         db = state.database()
         actor = accounts.actor_for(db, as_)
-        data = file.read_bytes()
         options = ImportOptions(
             dry_run=dry_run,
             match=match.value,
@@ -155,7 +154,11 @@ def import_(
             allow_duplicates=allow_duplicates,
         )
         try:
-            job_id = job_service.submit_import(db, actor, file.name, data, options, state.settings)
+            with file.open("rb") as source:  # stored a part at a time, never read whole
+                job_id = job_service.submit_import_file(
+                    db, actor, file.name, source, options, state.settings,
+                    size=file.stat().st_size,
+                )  # fmt: skip
         except FileRejected as exc:
             report_rejected(None, exc.message, dry_run, as_json)
         with progress(enabled=not as_json) as on_progress:
@@ -172,7 +175,10 @@ def import_(
         results_path = None
         if results is not None:
             fmt = results.suffix.lower().lstrip(".")
-            results.write_bytes(job_access.results_file(db, actor, job, fmt)[1])
+            _, data, _ = job_service.open_results(db, actor.org_id, job, fmt)
+            with results.open("wb") as out:  # a big results file a part at a time
+                for part in [data] if isinstance(data, bytes) else data:
+                    out.write(part)
             results_path = str(results)
         report_import(job_id, summary, results_path, as_json)
         raise typer.Exit(1 if summary.get("failed") else 0)

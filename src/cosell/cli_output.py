@@ -86,8 +86,12 @@ def report_import(
             typer.echo(f"results file: {results_path}")
     for warning in summary.get("warnings", []):
         typer.echo(f"warning: {warning}", err=True)
-    for failure in summary.get("failures", []):
+    failures = summary.get("failures", [])
+    for failure in failures:
         typer.echo(f"row {failure['row']}: {'; '.join(failure['errors'])}", err=True)
+    unlisted = int(summary.get("failed", 0) or 0) - len(failures)
+    if unlisted > 0:  # a big import lists the first failures; the results file has all
+        typer.echo(f"… and {unlisted:,} more rows failed: see the results file", err=True)
     for remark in summary.get("row_warnings", []):
         for warning in remark["warnings"]:
             typer.echo(f"row {remark['row']}: warning: {warning}", err=True)

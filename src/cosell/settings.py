@@ -7,6 +7,8 @@
 | `SECRET_KEY` | generated per database | signs session cookies and CSRF tokens |
 | `MAX_IMPORT_ROWS` | 1000 | data rows an import may hold |
 | `MAX_UPLOAD_BYTES` | 20 MiB | size an uploaded file may have |
+| `IMPORT_CHUNK_ROWS` | 2000 | a file with more rows is imported (and committed) this |
+|  |  | many rows at a time |
 | `MAX_EXPORT_ROWS` | 5000 | rows one export writes |
 | `MAX_GROUP_ITEMS` | 50 | solutions / team members per deal |
 | `EXPIRE_AFTER_DAYS` | 14 | days before an unanswered incoming referral expires |
@@ -33,6 +35,7 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     max_import_rows: int = 1000
     max_upload_bytes: int = 20 * 1024 * 1024
+    import_chunk_rows: int = 2000
     max_export_rows: int = 5000
     max_group_items: int = 50
     expire_after_days: int = 14

@@ -1,4 +1,4 @@
-"""Indexes that keep periodic work flat as organizations grow (issue 8 §0).
+"""Indexes that keep periodic work, search and the list flat as organizations grow.
 
 The expiry of unanswered referrals looks for incoming referrals still New across
 every organization; a partial index holds only those, so the query reads a few
@@ -8,15 +8,21 @@ index entries instead of every referral.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, and_, select, text
+from sqlalchemy import Connection, and_, func, select, text
 from sqlalchemy.sql import Select
 
 from cosell.domain.enums import Direction, Status
+from cosell.store import referral_query
 from cosell.store.db import Database
+from cosell.store.filters import ReferralFilters, Tab
 from cosell.store.models import ReferralRow, table_of
+from cosell.store.referral_query import FTS, SPARSE_MATCHES, fts_match, order_by
+from cosell.store.referral_rows import COLUMNS
+from cosell.store.referrals import ReferralRepository
 from tests.support import World, csv_bytes, make_world, row, run_import
 
 R = table_of(ReferralRow)
@@ -128,3 +134,95 @@ def _has_index(db: Database) -> bool:
 
     with db.read() as conn:
         return INDEX in {ix["name"] for ix in inspect(conn).get_indexes("referrals")}
+
+
+# --------------------------------------------------------------------------------------
+# Search and the list's filters (migration 0006): plans read indexes, never every deal.
+
+
+def _plan(conn: Connection, query: Select) -> str:  # type: ignore[type-arg]
+    """The plan of `query` with its values bound, as one text."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.params.values())
+        ).all()
+        return "\n".join(str(r[-1]) for r in rows)
+    return "\n".join(conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars())
+
+
+def _list_queries(conn: Connection, world: World, f: ReferralFilters) -> list[Select]:  # type: ignore[type-arg]
+    """The page and the bounded count of the list, as the repository builds them."""
+    repo = ReferralRepository(conn, world.admin)
+    page = repo._filtered(select(*COLUMNS), f).order_by(*order_by(f.sort)).limit(26)
+    first = repo._filtered(select(R.c.pk), f).limit(10_001).subquery()
+    return [page, select(func.count()).select_from(first)]
+
+
+LIST_INDEXES = [
+    (ReferralFilters(tab=Tab.OUTBOUND), "ix_referrals_org_direction_created"),
+    (ReferralFilters(tab=Tab.OUTBOUND, statuses=["Active"]), "ix_referrals_org_dir_status"),
+    (ReferralFilters(tab=Tab.INBOUND, countries=["NL"]), "ix_referrals_org_dir_country"),
+    # (the pipeline chart's index starts with the same columns: a count may read either)
+    (ReferralFilters(tab=Tab.OUTBOUND, sales_stages=[60]), "ix_referrals_org_(dir_stage|pipeline)"),
+    (
+        ReferralFilters(tab=Tab.OUTBOUND, close_from=dt.date(2027, 1, 1)),
+        "ix_referrals_org_dir_close",
+    ),
+]
+
+
+@pytest.mark.parametrize(("filters", "index"), LIST_INDEXES, ids=lambda v: getattr(v, "tab", v))
+def test_filtered_lists_read_their_index_on_sqlite(
+    tmp_path, filters: ReferralFilters, index: str
+) -> None:
+    world = make_world(f"sqlite:///{tmp_path / 'cosell.db'}")
+    with world.db.read() as conn:
+        page, count = _list_queries(conn, world, filters)
+        if filters.tab is Tab.OUTBOUND and filters == ReferralFilters(tab=Tab.OUTBOUND):
+            # the tab in its default order: the page reads the index in that order, the
+            # count any index of the tab (the smallest will do)
+            assert index in _plan(conn, page), _plan(conn, page)
+            assert "(org_id=? AND direction=?)" in _plan(conn, count), _plan(conn, count)
+        else:
+            assert re.search(index, _plan(conn, count)), _plan(conn, count)
+        for query in (page, count):
+            assert "SCAN referrals" not in _plan(conn, query), _plan(conn, query)
+    world.db.dispose()
+
+
+def test_search_reads_the_fts_index_on_sqlite(tmp_path, monkeypatch) -> None:
+    world = make_world(f"sqlite:///{tmp_path / 'cosell.db'}")
+    run_import(world, world.admin, csv_bytes([row(Deal_Name="Tailspin Toys deal")]))
+    f = ReferralFilters(tab=Tab.OUTBOUND, search="tailspin")
+    with world.db.read() as conn:
+        probe = select(FTS.c.rowid).where(fts_match("tailspin")).limit(SPARSE_MATCHES + 1)
+        assert "VIRTUAL TABLE" in _plan(conn, probe) and "referrals_fts" in _plan(conn, probe)
+        # a rare text: the few deals the index found, by primary key
+        for query in _list_queries(conn, world, f):
+            assert "INTEGER PRIMARY KEY" in _plan(conn, query), _plan(conn, query)
+    monkeypatch.setattr(referral_query, "SPARSE_MATCHES", -1)
+    with world.db.read() as conn:
+        # a common text: the tab's index in list order, each deal checked until enough
+        page, _ = _list_queries(conn, world, f)
+        assert "ix_referrals_org_direction_created" in _plan(conn, page), _plan(conn, page)
+    world.db.dispose()
+
+
+def test_search_and_filters_read_indexes_on_postgresql(pg_world: World) -> None:
+    world = pg_world
+    now = dt.datetime(2027, 1, 1)
+    run_import(world, world.admin, csv_bytes([row()]))
+    with world.db.write() as conn:
+        _fill(conn, world, now)
+    # one deal of its own among the copies: a rare text
+    run_import(world, world.admin, csv_bytes([row(Deal_Name="Tailspin Toys deal")]))
+    with world.db.write() as conn:
+        conn.execute(text("ANALYZE referrals"))
+    with world.db.read() as conn:
+        for f in (ReferralFilters(search="tailspin"), ReferralFilters(search="nomatchxyz")):
+            for query in _list_queries(conn, world, f):
+                assert "ix_referrals_search" in _plan(conn, query), _plan(conn, query)
+        for f, _ in LIST_INDEXES:
+            for query in _list_queries(conn, world, f):
+                assert "Seq Scan" not in _plan(conn, query), _plan(conn, query)

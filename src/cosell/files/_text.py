@@ -6,7 +6,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import cast
 
 from cosell.errors import FileRejected
@@ -52,10 +52,7 @@ def decode(data: bytes) -> tuple[str, str]:
     not text.
     """
     if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
-        raise FileRejected(
-            "The file is UTF-32 text, which is not supported; save it as 'CSV UTF-8' "
-            "or 'Unicode Text' (UTF-16)."
-        )
+        raise _utf32()
     if data.startswith(codecs.BOM_UTF8):
         text = _decode_marked(data, 3, "utf-8", "UTF-8")
         encoding = "utf-8-sig"
@@ -68,12 +65,7 @@ def decode(data: bytes) -> tuple[str, str]:
     else:
         # Without a BOM a NUL byte cannot be part of text in any supported encoding.
         if b"\x00" in data:
-            if _looks_like_utf16(data):
-                raise FileRejected(
-                    "The file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
-                    "('CSV UTF-8' in Excel) or as 'Unicode Text', which has one."
-                )
-            raise _binary()
+            raise _utf16_without_bom() if _looks_like_utf16(data) else _binary()
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
@@ -83,11 +75,15 @@ def decode(data: bytes) -> tuple[str, str]:
                 # Only five byte values are undefined in Windows-1252; Latin-1
                 # maps them to C1 controls, which the binary check counts.
                 text, encoding = data.decode("iso-8859-1"), "iso-8859-1"
-    sample = text[:_SAMPLE]
-    bad = len(_CONTROL.findall(sample))
-    if bad > 8 and bad * 50 > len(sample):
+    if _mostly_controls(text[:_SAMPLE]):
         raise _binary()
     return text, encoding
+
+
+def _mostly_controls(sample: str) -> bool:
+    """Whether the start of a decoded text holds too many control characters for text."""
+    bad = len(_CONTROL.findall(sample))
+    return bad > 8 and bad * 50 > len(sample)
 
 
 def _looks_like_utf16(data: bytes) -> bool:
@@ -109,11 +105,29 @@ def _decode_marked(data: bytes, bom_size: int, codec: str, name: str) -> str:
     try:
         return data[bom_size:].decode(codec)
     except UnicodeDecodeError as exc:
-        raise FileRejected(
-            f"The file starts with a {name} byte-order mark but is not valid {name} text "
-            f"(the bytes at offset {exc.start + bom_size} cannot be decoded); "
-            "save it again as 'CSV UTF-8' or 'Unicode Text'."
-        ) from None
+        raise _undecodable(name, exc.start + bom_size) from None
+
+
+def _undecodable(name: str, offset: int) -> FileRejected:
+    return FileRejected(
+        f"The file starts with a {name} byte-order mark but is not valid {name} text "
+        f"(the bytes at offset {offset} cannot be decoded); "
+        "save it again as 'CSV UTF-8' or 'Unicode Text'."
+    )
+
+
+def _utf32() -> FileRejected:
+    return FileRejected(
+        "The file is UTF-32 text, which is not supported; save it as 'CSV UTF-8' "
+        "or 'Unicode Text' (UTF-16)."
+    )
+
+
+def _utf16_without_bom() -> FileRejected:
+    return FileRejected(
+        "The file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
+        "('CSV UTF-8' in Excel) or as 'Unicode Text', which has one."
+    )
 
 
 def _binary() -> FileRejected:
@@ -135,11 +149,13 @@ def _split_sep_line(text: str) -> tuple[str, str | None]:
     return text[match.end() :], delimiter
 
 
-def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
+def _reader(text: str | Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    """CSV records of a text, or of its lines (each with its line break, as a text file
+    opened with newline="" gives them)."""
     # newline="" splits records on CRLF, LF and CR alike and leaves line breaks
     # inside quoted cells to the csv module; strict=True reports broken quoting.
     return csv.reader(
-        io.StringIO(text, newline=""),
+        io.StringIO(text, newline="") if isinstance(text, str) else text,
         delimiter=delimiter,
         quotechar='"',
         doublequote=True,
@@ -166,7 +182,7 @@ def _choose_delimiter(text: str, header_score: HeaderScore) -> str:
     return best
 
 
-def _first_row(text: str, delimiter: str) -> list[str] | None:
+def _first_row(text: str | Iterable[str], delimiter: str) -> list[str] | None:
     try:
         for record in _reader(text, delimiter):
             if not _blank(record):

@@ -9,6 +9,8 @@ what was expected; no parser exception escapes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cosell.errors import FileRejected
 from cosell.files._rows import EXPECTED_FILE, size_over_limit
 from cosell.files._text import read_text
@@ -84,9 +86,12 @@ def read_table(
     return read_text(data, header_score)
 
 
-def _reject_known_binary(data: bytes) -> None:
+def _reject_known_binary(data: bytes, encrypted: Callable[[], bool] | None = None) -> None:
+    """Refuse the binary formats people upload by mistake, by their first bytes (`data`
+    may be only the start of the file; `encrypted` then says whether the whole file
+    holds an encrypted package)."""
     if data.startswith(_OLE2_SIGNATURE):
-        if _ENCRYPTED_PACKAGE in data:
+        if encrypted() if encrypted is not None else _ENCRYPTED_PACKAGE in data:
             raise FileRejected(
                 "The file is a password-protected Excel workbook; remove the password "
                 "(File › Info › Protect Workbook) and upload it again."

@@ -8,7 +8,14 @@ template).
 
 from __future__ import annotations
 
-from cosell.files._csv_writer import write_csv
-from cosell.files._xlsx_writer import TEMPLATE_ROWS, VALID_VALUES_SHEET, write_xlsx
+from cosell.files._csv_writer import write_csv, write_csv_to
+from cosell.files._xlsx_writer import TEMPLATE_ROWS, VALID_VALUES_SHEET, write_xlsx, write_xlsx_to
 
-__all__ = ["TEMPLATE_ROWS", "VALID_VALUES_SHEET", "write_csv", "write_xlsx"]
+__all__ = [
+    "TEMPLATE_ROWS",
+    "VALID_VALUES_SHEET",
+    "write_csv",
+    "write_csv_to",
+    "write_xlsx",
+    "write_xlsx_to",
+]

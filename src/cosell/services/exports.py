@@ -29,6 +29,7 @@ from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
 from cosell.services.actor import Actor
 from cosell.services.gc import gc_paused
+from cosell.services.referrals import count_bound
 from cosell.settings import Settings
 from cosell.store.filters import ReferralFilters
 from cosell.store.referral_rows import ITEM_SEPARATOR
@@ -95,13 +96,21 @@ def export_referrals(
     started = time.perf_counter()
     repo = ReferralRepository(conn, actor)
     with gc_paused():
-        rows = repo.raw_search(options.filters, limit=settings.max_export_rows)
-        matched = len(rows)
-        if matched >= settings.max_export_rows:
-            matched = repo.count(options.filters)
+        limit = settings.max_export_rows
+        rows = repo.raw_search(options.filters, limit=limit + 1)
+        matched, exact = len(rows), True
+        if matched > limit:  # more match than are written: counted up to the list's bound
+            # (a count of every match could cost more than the export itself)
+            rows = rows[:limit]
+            bound = count_bound(options.filters)
+            matched, exact = (
+                repo.count_upto(options.filters, bound) if bound > limit else (limit, False)
+            )
         data = _render(rows, options)
-    truncated = matched > len(rows)
-    if truncated:
+    truncated = not exact or matched > len(rows)
+    if not exact:
+        message = f"{len(rows):,} of more than {matched:,} exported — narrow the filters"
+    elif truncated:
         message = f"{len(rows):,} of {matched:,} exported — narrow the filters"
     else:
         message = f"{len(rows):,} exported"

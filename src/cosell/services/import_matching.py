@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
+
+from sqlalchemy import select
 
 from cosell.domain.decide import Context, Decision, Outcome, decide_create, decide_update
 from cosell.domain.fields import Field
 from cosell.domain.headers import ROW_VERSION
 from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowRecord
+from cosell.store.referral_rows import H
 from cosell.store.referrals import Change, ReferralRepository
 
 Match = Literal["referral-id", "crm-id"]
@@ -40,54 +44,105 @@ class Found:
     lookalikes: dict[int, list[tuple[Referral, str]]] = field(default_factory=dict)
 
 
-def row_keys(records: list[RowRecord], match: Match) -> list[Key]:
-    """How each row finds its deal: Referral ID, else Engagement ID (SPEC §3: "use the
+def row_key(record: RowRecord, match: Match) -> Key:
+    """How a row finds its deal: Referral ID, else Engagement ID (SPEC §3: "use the
     existing engagement ID if you are updating a record"), else CRM ID when matching
     on it; None for a row that creates a deal."""
-    keys: list[Key] = []
-    for r in records:
-        rid = r.values.get(Field.REFERRAL_ID)
-        eid = r.values.get(Field.ENGAGEMENT_ID)
-        if rid:
-            keys.append(("id", rid))
-        elif eid:
-            keys.append(("eng", eid))
-        elif match == "crm-id" and r.values.get(Field.CRM_ID):
-            keys.append(("crm", r.values[Field.CRM_ID]))
-        else:
-            keys.append(None)
-    return keys
+    values = record.values
+    rid = values.get(Field.REFERRAL_ID)
+    if rid:
+        return ("id", rid)
+    eid = values.get(Field.ENGAGEMENT_ID)
+    if eid:
+        return ("eng", eid)
+    if match == "crm-id" and values.get(Field.CRM_ID):
+        return ("crm", values[Field.CRM_ID])
+    return None
 
 
+def row_keys(records: list[RowRecord], match: Match) -> list[Key]:
+    """`row_key` of each row."""
+    return [row_key(r, match) for r in records]
+
+
+#: The fields a row may find its deal by (the CRM ID only when matching on it).
+KEY_FIELDS = (Field.REFERRAL_ID, Field.ENGAGEMENT_ID, Field.CRM_ID)
 _KEY_FIELDS = {"id": Field.REFERRAL_ID, "eng": Field.ENGAGEMENT_ID, "crm": Field.CRM_ID}
+#: Other rows a duplicate's message names before "and N more".
+_NAMED_ROWS = 20
+
+
+def same_deal(key: tuple[str, str]) -> tuple[str, str]:
+    """What two rows' keys must share to name the same deal (IDs match in any case)."""
+    return (key[0], key[1].casefold())
+
+
+class Duplicates:
+    """The rows of a file that name the same deal (share a Referral ID, an Engagement ID,
+    or a CRM ID when matching on it): each such row's number → the numbers of its group."""
+
+    def __init__(self, groups: dict[int, tuple[int, ...]] | None = None) -> None:
+        self.groups = groups or {}
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    @classmethod
+    def of(cls, numbered_keys: Iterable[tuple[int, tuple[str, str]]]) -> Duplicates:
+        """From (row number, key) of the rows that have a key."""
+        rows_by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for number, key in numbered_keys:
+            rows_by_key[same_deal(key)].append(number)
+        groups: dict[int, tuple[int, ...]] = {}
+        for numbers in rows_by_key.values():
+            if len(numbers) > 1:
+                group = tuple(numbers)
+                groups.update(dict.fromkeys(group, group))
+        return cls(groups)
+
+    def error(self, record: RowRecord, key: Key) -> RowError | None:
+        """Why the row fails, if it shares its key with other rows of the file."""
+        group = self.groups.get(record.number)
+        if group is None or key is None:
+            return None
+        others = [str(n) for n in group if n != record.number]
+        named = ", ".join(others[:_NAMED_ROWS])
+        if len(others) > _NAMED_ROWS:
+            named += f" and {len(others) - _NAMED_ROWS:,} more"
+        field_ = _KEY_FIELDS[key[0]]
+        return RowError(
+            record.column(field_),
+            f'"{record.values[field_]}" appears on several rows (also row {named}), '
+            "keep one row per deal",
+        )
 
 
 def duplicate_rows(records: list[RowRecord], keys: list[Key]) -> dict[int, RowError]:
     """Rows sharing a Referral ID (Engagement ID, CRM ID when matching on it) all fail."""
-    rows_by_key: dict[tuple[str, str], list[RowRecord]] = defaultdict(list)
-    for record, key in zip(records, keys, strict=True):
-        if key:
-            rows_by_key[(key[0], key[1].casefold())].append(record)
+    found = Duplicates.of(
+        (r.number, k) for r, k in zip(records, keys, strict=True) if k is not None
+    )
     failed: dict[int, RowError] = {}
-    for (kind, _), group in rows_by_key.items():
-        if len(group) < 2:
-            continue
-        field_ = _KEY_FIELDS[kind]
-        for record in group:
-            others = ", ".join(str(o.number) for o in group if o is not record)
-            failed[record.number] = RowError(
-                record.column(field_),
-                f'"{record.values[field_]}" appears on several rows (also row {others}), '
-                "keep one row per deal",
-            )
+    for record, key in zip(records, keys, strict=True):
+        error = found.error(record, key)
+        if error is not None:
+            failed[record.number] = error
     return failed
 
 
 def load_lookalikes(
-    repo: ReferralRepository, records: list[RowRecord], keys: list[Key], found: Found
+    repo: ReferralRepository,
+    records: list[RowRecord],
+    keys: list[Key],
+    found: Found,
+    *,
+    not_of_job: str | None = None,
 ) -> None:
     """For every row that would create a deal, the existing deals it looks like: the same
-    deal name, customer name and country, or the same CRM ID."""
+    deal name, customer name and country, or the same CRM ID. With `not_of_job`, deals
+    that import job created are left out: a big file's later chunks see the deals its
+    earlier chunks created, and must judge its rows as one transaction would (the rows
+    of one file are never each other's look-alikes)."""
     creating = [r for r, k in zip(records, keys, strict=True) if k is None or k[0] == "crm"]
     names = {r.values[Field.DEAL_NAME] for r in creating if r.values.get(Field.DEAL_NAME)}
     crm_ids = {r.values[Field.CRM_ID] for r in creating if r.values.get(Field.CRM_ID)}
@@ -96,6 +151,13 @@ def load_lookalikes(
     by_name = repo.by_deal_names(names) if names else {}
     by_crm = repo.by_crm_ids(crm_ids - found.by_crm.keys()) if crm_ids else {}
     by_crm.update(found.by_crm)
+    if not_of_job is not None:
+        candidates = {int(ref.extra["pk"]) for refs in by_name.values() for ref in refs}
+        candidates |= {int(ref.extra["pk"]) for refs in by_crm.values() for ref in refs}
+        own = created_by_job(repo, candidates, not_of_job)
+        if own:
+            by_name = _without(by_name, own)
+            by_crm = _without(by_crm, own)
     for r in creating:
         seen: dict[str, tuple[Referral, str]] = {}
         customer = (r.values.get(Field.CUSTOMER_NAME) or "").casefold()
@@ -107,6 +169,29 @@ def load_lookalikes(
             seen.setdefault(ref.id, (ref, "the same CRM ID"))
         if seen:
             found.lookalikes[r.number] = list(seen.values())
+
+
+def created_by_job(repo: ReferralRepository, pks: Iterable[int], job_id: str) -> set[int]:
+    """Which of the deals `pks` the import `job_id` created."""
+    wanted = sorted(pks)
+    own: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        own.update(
+            repo.conn.execute(
+                select(H.c.referral_pk).where(
+                    H.c.org_id == repo.actor.org_id,
+                    H.c.job_id == job_id,
+                    H.c.action == "created",
+                    H.c.referral_pk.in_(wanted[start : start + 500]),
+                )
+            ).scalars()
+        )
+    return own
+
+
+def _without(found: dict[str, list[Referral]], pks: set[int]) -> dict[str, list[Referral]]:
+    kept = {k: [r for r in refs if int(r.extra["pk"]) not in pks] for k, refs in found.items()}
+    return {k: refs for k, refs in kept.items() if refs}
 
 
 def decide_row(

@@ -4,13 +4,20 @@
 2. `apply`    — load what the rows reference in bulk, decide every row, write all valid
                changes, the history and the results file through one connection (the
                caller's transaction), so a crash leaves everything or nothing.
+
+A big file goes through the same steps a chunk of rows at a time (the job runner,
+`services.jobs`, commits each chunk): `check_file` first reads the whole file once for
+what the file-wide checks need (row count, duplicate keys, the close dates' order),
+then `parse_rows` and `apply_records` take one chunk each.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,16 +31,20 @@ from cosell.domain.headers import ColumnMap, header_score, map_columns
 from cosell.domain.rows import RowError, RowParser, RowRecord
 from cosell.errors import ConcurrentChange, FileRejected, UsageError
 from cosell.files.reader import read_table
-from cosell.files.table import Table
+from cosell.files.stream import TableStream
+from cosell.files.table import Cell, SheetRow, Table
 from cosell.services.actor import Actor
 from cosell.services.import_matching import (
+    KEY_FIELDS,
+    Duplicates,
     Found,
     Match,
     decide_row,
-    duplicate_rows,
     fail_stale_rows,
     load_lookalikes,
+    row_key,
     row_keys,
+    same_deal,
 )
 from cosell.services.results import RowResult, render_results
 from cosell.settings import Settings
@@ -144,44 +155,181 @@ def prepare(
 ) -> Prepared:
     """Read and parse the whole file without touching the database. Raises FileRejected."""
     table = read_table(data, header_score=header_score, max_bytes=settings.max_upload_bytes)
+    return prepare_table(table, options, settings, progress)
+
+
+def prepare_table(
+    table: Table, options: ImportOptions, settings: Settings, progress: Progress | None = None
+) -> Prepared:
+    """`prepare` of a file already read."""
     column_map = map_columns(table.headers, max_items=settings.max_group_items)
     count = len(table.rows)
-    if count == 0:
-        raise FileRejected("The file has a header row but no data rows; nothing to import")
-    if count > settings.max_import_rows:
-        raise FileRejected(
-            f"The file has {count:,} records; at most {settings.max_import_rows:,} can be processed"
-        )
+    _check_count(count, settings)
     idx = column_map.fields.get(Field.CLOSE_DATE)
     order, contradicting = file_date_order(
         ((row.number, row.cells[idx]) for row in table.rows if idx < len(row.cells))
         if idx is not None
         else (),
         options.date_order,
-        european=table.delimiter == ";" or column_map.localized,
+        european=_european(table, column_map),
     )
-    # Only the user's own choice reads dates strictly: an order the file suggests still
-    # lets an ambiguous date that equals the stored one either way count as unchanged.
-    parser = RowParser(
-        column_map,
-        table.headers,
-        decimal_comma=table.delimiter == ";",
-        date_order=options.date_order,
-    )
+    parser = row_parser(table, column_map, options)
     records: list[RowRecord] = []
     step = max(1, count // 4)
     for i, row in enumerate(table.rows, start=1):
-        record = parser.parse(row.number, row.cells)
-        if row.number in contradicting:
-            record.values.pop(Field.CLOSE_DATE, None)
-            record.errors.append(
-                RowError(record.column(Field.CLOSE_DATE), contradicting[row.number])
-            )
-        records.append(record)
+        records.append(_parse(parser, row, contradicting))
         if progress is not None and i % step == 0:
             progress(i, count)
-    warnings = [w for w in column_map.warnings if "Import Result" not in w]
-    return Prepared(table, column_map, records, warnings, order)
+    return Prepared(table, column_map, records, file_warnings(column_map), order)
+
+
+def _check_count(count: int, settings: Settings) -> None:
+    if count == 0:
+        raise FileRejected("The file has a header row but no data rows; nothing to import")
+    if count > settings.max_import_rows:
+        raise FileRejected(
+            f"The file has {count:,} records; at most {settings.max_import_rows:,} can be processed"
+        )
+
+
+def _european(table: Table, column_map: ColumnMap) -> bool:
+    return table.delimiter == ";" or column_map.localized
+
+
+def file_warnings(column_map: ColumnMap) -> list[str]:
+    return [w for w in column_map.warnings if "Import Result" not in w]
+
+
+def row_parser(head: Table, column_map: ColumnMap, options: ImportOptions) -> RowParser:
+    # Only the user's own choice reads dates strictly: an order the file suggests still
+    # lets an ambiguous date that equals the stored one either way count as unchanged.
+    return RowParser(
+        column_map,
+        head.headers,
+        decimal_comma=head.delimiter == ";",
+        date_order=options.date_order,
+    )
+
+
+def _parse(parser: RowParser, row: SheetRow, contradicting: dict[int, str]) -> RowRecord:
+    record = parser.parse(row.number, row.cells)
+    if row.number in contradicting:
+        record.values.pop(Field.CLOSE_DATE, None)
+        record.errors.append(RowError(record.column(Field.CLOSE_DATE), contradicting[row.number]))
+    return record
+
+
+def parse_rows(
+    parser: RowParser, rows: Iterable[SheetRow], contradicting: dict[int, str]
+) -> list[RowRecord]:
+    """The records of a chunk of rows (`contradicting`: see `FileChecks`)."""
+    return [_parse(parser, row, contradicting) for row in rows]
+
+
+@dataclass(slots=True)
+class FileChecks:
+    """What one cheap pass over a whole file found, for the checks that look at all of
+    its rows together, so that its chunks can then be processed one at a time."""
+
+    rows: int
+    column_map: ColumnMap
+    warnings: list[str]
+    #: how the file's ambiguous dates read (None: not known)
+    date_order: DateOrder | None
+    #: rows whose close date contradicts the file's date order → why
+    contradicting: dict[int, str]
+    duplicates: Duplicates
+
+
+#: Rows between two calls of `check_file`'s `beat`.
+_BEAT_ROWS = 5000
+
+
+def check_file(
+    stream: TableStream,
+    options: ImportOptions,
+    settings: Settings,
+    beat: Callable[[int], None] | None = None,
+) -> FileChecks:
+    """Read the whole file once, parsing only the cells the file-wide checks need: the
+    row count, the keys rows find their deal by (rows naming the same deal all fail),
+    and the close dates (the file's date order). Raises FileRejected as `prepare` does.
+    Memory: 16 bytes per row that has a key (and, for a moment, a set of their hashes)."""
+    head = stream.head()
+    column_map = map_columns(head.headers, max_items=settings.max_group_items)
+    idx = column_map.fields.get(Field.CLOSE_DATE)
+    keys = _KeyReader(head, column_map, options)
+    count = 0
+    hashes: array[int] = array("q")
+    numbers: array[int] = array("q")
+
+    def rows() -> Iterator[tuple[int, Cell]]:
+        nonlocal count
+        for row in stream.rows():
+            count += 1
+            if keys.active:
+                key = keys.key(row)
+                if key is not None:
+                    hashes.append(hash(same_deal(key)))
+                    numbers.append(row.number)
+            if idx is not None and idx < len(row.cells):
+                yield row.number, row.cells[idx]
+            if beat is not None and count % _BEAT_ROWS == 0:
+                beat(count)
+
+    close_dates = rows()
+    order, contradicting = file_date_order(
+        close_dates if idx is not None else (),
+        options.date_order,
+        european=_european(head, column_map),
+    )
+    for _ in close_dates:  # the rest of the file, when the dates did not need it
+        pass
+    _check_count(count, settings)
+    duplicates = _duplicates(stream, keys, hashes, numbers)
+    return FileChecks(
+        count, column_map, file_warnings(column_map), order, contradicting, duplicates
+    )
+
+
+class _KeyReader:
+    """Reads only the cells a row finds its deal by, exactly as the row's full parse
+    reads them."""
+
+    def __init__(self, head: Table, column_map: ColumnMap, options: ImportOptions) -> None:
+        wanted = KEY_FIELDS if options.match == "crm-id" else KEY_FIELDS[:2]
+        fields = {f: i for f, i in column_map.fields.items() if f in wanted}
+        self.active = bool(fields)
+        self.match = options.match
+        only_keys = dataclasses.replace(
+            column_map, fields=fields, solutions={}, team_members={}, row_version=None
+        )
+        self.parser = row_parser(head, only_keys, options)
+
+    def key(self, row: SheetRow) -> tuple[str, str] | None:
+        return row_key(self.parser.parse(row.number, row.cells), self.match)
+
+
+def _duplicates(
+    stream: TableStream, keys: _KeyReader, hashes: array[int], numbers: array[int]
+) -> Duplicates:
+    """The rows sharing a key. Keys were kept as hashes only: rows whose hash repeats
+    are read again (one more pass, only when there are any) and grouped by the key."""
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    for h in hashes:
+        (repeated if h in seen else seen).add(h)
+    del seen
+    if not repeated:
+        return Duplicates()
+    suspects = {n for h, n in zip(hashes, numbers, strict=True) if h in repeated}
+    found = []
+    for row in stream.rows():
+        if row.number in suspects:
+            key = keys.key(row)
+            if key is not None:
+                found.append((row.number, key))
+    return Duplicates.of(found)
 
 
 # ------------------------------------------------------------------ stage 2
@@ -200,34 +348,79 @@ def apply(
     Raises `ConcurrentChange` when another writer changed a deal between the read
     and the write (possible on PostgreSQL): nothing must then be committed, and
     the caller runs the import again on a fresh transaction."""
+    results = apply_records(
+        conn,
+        actor,
+        prepared.records,
+        options,
+        now=now,
+        job_id=job_id,
+        date_order=prepared.date_order,
+    )
+    counts = count_outcomes(results)
+    result = ImportResult(
+        status="completed",
+        dry_run=options.dry_run,
+        rows=len(results),
+        created=counts[Outcome.CREATED],
+        updated=counts[Outcome.UPDATED],
+        unchanged=counts[Outcome.UNCHANGED],
+        failed=counts[Outcome.FAILED],
+        warnings=prepared.warnings,
+        results=results,
+        results_format=prepared.table.format,
+    )
+    result.results_file = render_results(prepared.table, prepared.column_map, results)
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def apply_records(
+    conn: Connection,
+    actor: Actor,
+    records: list[RowRecord],
+    options: ImportOptions,
+    *,
+    now: dt.datetime,
+    job_id: str | None,
+    date_order: DateOrder | None,
+    duplicates: Duplicates | None = None,
+    not_of_job: str | None = None,
+) -> list[RowResult]:
+    """Decide the rows and, unless dry run, write them: the whole file, or one chunk of
+    a big file (then `duplicates` are the whole file's, and `not_of_job` the job whose
+    earlier chunks' deals are no look-alikes). Raises `ConcurrentChange` as `apply`."""
     repo = ReferralRepository(conn, actor)
-    records = prepared.records
     keys = row_keys(records, options.match)
     if not options.dry_run and any(k is None or k[0] == "crm" for k in keys):
         # Before reading: a concurrent import of the same rows must see what this one
         # creates (see `lock_creates`). Files that only update need no lock, the
         # version compare-and-set guards them.
         repo.lock_creates()
-    duplicates = duplicate_rows(records, keys)
+    if duplicates is None:
+        duplicates = Duplicates.of(
+            (r.number, k) for r, k in zip(records, keys, strict=True) if k is not None
+        )
     found = Found(
         by_id=repo.by_referral_ids(k[1] for k in keys if k and k[0] == "id"),
         by_crm=repo.by_crm_ids(k[1] for k in keys if k and k[0] == "crm"),
         by_engagement=repo.by_engagement_ids(k[1] for k in keys if k and k[0] == "eng"),
     )
-    load_lookalikes(repo, records, keys, found)
+    load_lookalikes(repo, records, keys, found, not_of_job=not_of_job)
     referenced = {line.solution_id for r in records for line in (r.solutions or ())}
     ctx = Context(
         role=actor.role,
         email_key=actor.email_key,
         catalog=accounts.known_solutions(conn, actor.org_id, referenced),
         now=now,
-        date_order=prepared.date_order,
+        date_order=date_order,
     )
 
     decisions: list[Decision] = []
     for record, key in zip(records, keys, strict=True):
-        if record.number in duplicates:
-            errors = [*record.errors, duplicates[record.number]]
+        duplicate = duplicates.error(record, key) if duplicates else None
+        if duplicate is not None:
+            errors = [*record.errors, duplicate]
             decisions.append(Decision(record.number, Outcome.FAILED, errors=errors))
             continue
         decisions.append(
@@ -256,7 +449,7 @@ def apply(
         ]  # fmt: skip
         repo.add_history(history)
 
-    results = [
+    return [
         RowResult(
             d.number,
             d.outcome,
@@ -268,21 +461,69 @@ def apply(
         )
         for d in decisions
     ]
-    counts = {o: 0 for o in Outcome}
+
+
+def count_outcomes(results: Iterable[RowResult]) -> dict[Outcome, int]:
+    counts = dict.fromkeys(Outcome, 0)
     for r in results:
         counts[r.outcome] += 1
-    result = ImportResult(
-        status="completed",
-        dry_run=options.dry_run,
-        rows=len(results),
-        created=counts[Outcome.CREATED],
-        updated=counts[Outcome.UPDATED],
-        unchanged=counts[Outcome.UNCHANGED],
-        failed=counts[Outcome.FAILED],
-        warnings=prepared.warnings,
-        results=results,
-        results_format=prepared.table.format,
-    )
-    result.results_file = render_results(prepared.table, prepared.column_map, results)
-    result.duration_s = time.perf_counter() - started
-    return result
+    return counts
+
+
+#: Failed rows and rows with remarks a big import's summary lists (the results file has
+#: every row).
+LISTED_ROWS = 1000
+
+
+def chunk_summary(results: Sequence[RowResult]) -> dict[str, Any]:
+    """The counts of a chunk's rows, and its failures and remarks (at most LISTED_ROWS
+    of each), as the job's summary lists them."""
+    counts = count_outcomes(results)
+    return {
+        "rows": len(results),
+        "created": counts[Outcome.CREATED],
+        "updated": counts[Outcome.UPDATED],
+        "unchanged": counts[Outcome.UNCHANGED],
+        "failed": counts[Outcome.FAILED],
+        "failures": [
+            {"row": r.number, "errors": [str(e) for e in r.errors]}
+            for r in results
+            if r.outcome is Outcome.FAILED
+        ][:LISTED_ROWS],
+        "row_warnings": [{"row": r.number, "warnings": r.warnings} for r in results if r.warnings][
+            :LISTED_ROWS
+        ],
+    }
+
+
+def merged_summary(
+    chunks: Iterable[dict[str, Any]],
+    *,
+    dry_run: bool,
+    warnings: list[str],
+    duration_s: float,
+) -> dict[str, Any]:
+    """The job summary of a file imported in chunks (the keys of `ImportResult.summary`);
+    at most LISTED_ROWS failures and remarks are listed."""
+    summary: dict[str, Any] = {
+        "status": "completed",
+        "dry_run": dry_run,
+        "rows": 0,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "duration_s": round(duration_s, 4),
+        "errors": [],
+        "warnings": warnings,
+        "failures": [],
+        "row_warnings": [],
+    }
+    for chunk in chunks:
+        for key in ("rows", "created", "updated", "unchanged", "failed"):
+            summary[key] += int(chunk.get(key, 0))
+        for key in ("failures", "row_warnings"):
+            room = LISTED_ROWS - len(summary[key])
+            if room > 0:
+                summary[key].extend(chunk.get(key, [])[:room])
+    return summary

@@ -5,29 +5,51 @@ caller hands the id to the queue (or runs it at once, as the CLI does).
 `run_job` processes a job at most once: its data changes, results file and final
 status are written in one transaction, so a worker that dies mid-way leaves the
 job as it was, and the re-run cannot create anything twice.
+
+A file of more than `import_chunk_rows` rows is imported a chunk at a time, read from
+its stored parts as a stream: one pass checks the whole file (`imports.check_file`),
+then each chunk's changes, history and outcomes are committed together, only while
+the worker still holds the job, and the results file is written from the stored
+outcomes at the end. A worker that dies goes on, on its next attempt, after the last
+committed chunk: no row is applied twice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import logging
+import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from itertools import islice
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
-from cosell.errors import ConcurrentChange, FileRejected, NotFound, UsageError
+from cosell.domain.headers import header_score
+from cosell.domain.rows import RowParser, RowRecord
+from cosell.errors import ConcurrentChange, Conflict, FileRejected, NotFound, UsageError
 from cosell.files.reader import check_size
+from cosell.files.stream import TableStream, WholeTable, open_table
+from cosell.files.table import SheetRow
 from cosell.services import imports
 from cosell.services.actor import Actor, require_user
 from cosell.services.clock import utcnow
 from cosell.services.exports import CONTENT_TYPES, ExportOptions, export_referrals
 from cosell.services.gc import gc_paused
 from cosell.services.imports import ImportOptions
+from cosell.services.results import (
+    RowResult,
+    convert,
+    convert_to,
+    decode_results,
+    encode_results,
+    write_results,
+)
 from cosell.settings import Settings
 from cosell.store import accounts
 from cosell.store import jobs as store
@@ -47,19 +69,43 @@ def submit_import(
     options: ImportOptions,
     settings: Settings,
 ) -> str:
-    check_size(len(data), settings.max_upload_bytes)
+    return submit_import_file(
+        db, actor, file_name, io.BytesIO(data), options, settings, size=len(data)
+    )
+
+
+def submit_import_file(
+    db: Database,
+    actor: Actor,
+    file_name: str,
+    source: IO[bytes],
+    options: ImportOptions,
+    settings: Settings,
+    *,
+    size: int | None = None,
+) -> str:
+    """Store an upload read from the binary file `source` (a part at a time, never whole
+    in memory) and its job; returns the job's id. FileRejected, with nothing stored, for
+    a file over the upload limit (`size`, when known, is checked before reading)."""
+    if size is not None:
+        check_size(size, settings.max_upload_bytes)
     name = stored_file_name(file_name)
     user_id = require_user(actor, "import files")
     now = utcnow()
     with db.write() as conn:
-        blob = store.put_blob(
-            conn,
-            org_id=actor.org_id,
-            name=name,
-            content_type="application/octet-stream",
-            data=data,
-            now=now,
-        )
+        try:
+            blob = store.put_blob_stream(
+                conn,
+                org_id=actor.org_id,
+                name=name,
+                content_type="application/octet-stream",
+                source=source,
+                now=now,
+                max_bytes=settings.max_upload_bytes,
+            )
+        except store.TooLarge as exc:
+            check_size(exc.size, settings.max_upload_bytes)
+            raise
         return store.add_job(
             conn,
             org_id=actor.org_id,
@@ -179,6 +225,52 @@ def _beat(db: Database, job_id: str, progress: Progress | None) -> Progress:
     return beat
 
 
+class _Beat:
+    """The job's heartbeat during the long passes of a big import: written at most every
+    quarter of `job_stale_seconds` (so upkeep never takes the job for abandoned), and
+    the point where a stopping worker hands the job back."""
+
+    def __init__(
+        self,
+        db: Database,
+        job_id: str,
+        settings: Settings,
+        progress: Progress | None,
+        stop: threading.Event | None,
+    ) -> None:
+        self.write = _beat(db, job_id, progress)
+        self.progress = progress
+        self.every = min(5.0, max(0.1, settings.job_stale_seconds / 4))
+        self.stop = stop
+        self.last = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise _HandBack
+        if time.monotonic() - self.last >= self.every:
+            self.write(done, total)
+            self.last = time.monotonic()
+
+
+#: Files up to this size are read whole (as every file was before big imports).
+WHOLE_FILE_BYTES = 2 * 1024 * 1024
+
+
+class _StoredFile:
+    """A stored upload as a `files.stream.Source`: read from its parts as a stream."""
+
+    def __init__(self, db: Database, info: store.BlobInfo) -> None:
+        self.db = db
+        self.info = info
+
+    @property
+    def size(self) -> int:
+        return self.info.size
+
+    def open(self) -> IO[bytes]:
+        return io.BufferedReader(store.BlobReader(self.db, self.info), store.PART_SIZE)
+
+
 def _run_import(
     db: Database,
     job: store.JobRecord,
@@ -190,12 +282,32 @@ def _run_import(
     started = time.perf_counter()
     options = import_options_from_json(job.options)
     with db.read() as conn:
-        blob = store.get_blob(conn, job.org_id, job.input_blob_id or "")
-    if blob is None:
+        info = store.blob_info(conn, job.org_id, job.input_blob_id or "")
+        done = store.chunks_done(conn, job.id)
+    if info is None:
         raise NotFound(f"the file of job {job.id} is missing")
+    beat = _Beat(db, job.id, settings, progress, stop)
+    prepared: imports.Prepared | None = None
     try:
         with gc_paused():
-            prepared = imports.prepare(blob[2], options, settings, _beat(db, job.id, progress))
+            table = open_table(
+                _StoredFile(db, info),
+                header_score=header_score,
+                max_bytes=settings.max_upload_bytes,
+                whole_below=WHOLE_FILE_BYTES,
+            )
+            whole = table.table if isinstance(table, WholeTable) else None
+            if whole is not None and not done and len(whole.rows) <= settings.import_chunk_rows:
+                prepared = imports.prepare_table(
+                    whole, options, settings, _beat(db, job.id, progress)
+                )
+            else:
+                checks = imports.check_file(table, options, settings, lambda n: beat(0, 0))
+                log.info(
+                    "job %s: %d rows checked in %.1f s; importing %d rows at a time",
+                    job.id, checks.rows, time.perf_counter() - started,
+                    settings.import_chunk_rows,
+                )  # fmt: skip
     except FileRejected as exc:
         refused = imports.rejected(exc.message, options.dry_run, started)
         with db.write() as conn:
@@ -213,6 +325,9 @@ def _run_import(
         return
     if stop is not None and stop.is_set():
         raise _HandBack
+    if prepared is None:
+        _run_chunks(db, job, actor, settings, table, checks, options, done, beat, started)
+        return
     result = None
     for attempt in range(1, _APPLY_ATTEMPTS + 1):
         try:
@@ -226,6 +341,205 @@ def _run_import(
             log.info("job %s: a deal changed meanwhile, deciding again (%d)", job.id, attempt)
     if result is not None and progress is not None:
         progress(result.rows, result.rows)
+
+
+def _run_chunks(
+    db: Database,
+    job: store.JobRecord,
+    actor: Actor,
+    settings: Settings,
+    table: TableStream,
+    checks: imports.FileChecks,
+    options: ImportOptions,
+    done: list[store.ChunkRecord],
+    beat: _Beat,
+    started: float,
+) -> None:
+    """Import a big file a chunk at a time, going on after the chunks already committed
+    (`done`, by an earlier attempt), then write its results file and finish the job."""
+    total = checks.rows
+    first = 0
+    for chunk in done:
+        if chunk.first_row != first:
+            raise RuntimeError(f"job {job.id}: chunk {chunk.position} does not follow on")
+        first += chunk.rows
+    position = len(done)
+    if done:
+        log.info("job %s: going on after row %d of %d", job.id, first, total)
+    parser = imports.row_parser(table.head(), checks.column_map, options)
+    rows = islice(table.rows(), first, None)
+    size = max(1, settings.import_chunk_rows)
+    beat.write(first, total)
+    while chunk_rows := list(islice(rows, size)):
+        if beat.stop is not None and beat.stop.is_set():
+            raise _HandBack
+        with gc_paused():
+            records = imports.parse_rows(parser, chunk_rows, checks.contradicting)
+            applied = _apply_chunk(
+                db, job, actor, settings, options, parser, checks, chunk_rows, records,
+                position, first, beat,
+            )  # fmt: skip
+        if not applied:
+            return
+        del records
+        position += 1
+        first += len(chunk_rows)
+        beat.last = time.monotonic()  # the chunk's transaction wrote the heartbeat
+        if beat.progress is not None:
+            beat.progress(first, total)
+        after_chunk(job.id, position)
+    log.info("job %s: %d rows imported after %.1f s", job.id, total, time.perf_counter() - started)
+    if _finish_chunks(db, job, table, checks, options, beat, started) and beat.progress:
+        beat.progress(total, total)
+    log.info("job %s: results file written after %.1f s", job.id, time.perf_counter() - started)
+
+
+def after_chunk(job_id: str, chunks: int) -> None:
+    """Called after each committed chunk of a big import (`chunks` committed so far): a
+    point for tests to stop a worker at."""
+
+
+def _apply_chunk(
+    db: Database,
+    job: store.JobRecord,
+    actor: Actor,
+    settings: Settings,
+    options: ImportOptions,
+    parser: RowParser,
+    checks: imports.FileChecks,
+    rows: list[SheetRow],
+    records: list[RowRecord],
+    position: int,
+    first: int,
+    beat: _Beat,
+) -> bool:
+    """Decide and write one chunk (its `rows`, parsed as `records`), record its outcomes
+    and the job's progress, in one transaction, only while this attempt holds the job;
+    False when it no longer does."""
+    for attempt in range(1, _APPLY_ATTEMPTS + 1):
+        if attempt > 1:  # deciding changed the records: parse them again
+            records = imports.parse_rows(parser, rows, checks.contradicting)
+        try:
+            with db.write() as conn, store.unmapped(conn):
+                if not store.owns(conn, job.id, job.attempts):
+                    log.warning(
+                        "job %s: attempt %d no longer holds it; chunk %d not applied",
+                        job.id,
+                        job.attempts,
+                        position,
+                    )
+                    return False
+                now = utcnow()
+                results = imports.apply_records(
+                    conn,
+                    actor,
+                    records,
+                    options,
+                    now=now,
+                    job_id=job.id,
+                    date_order=checks.date_order,
+                    duplicates=checks.duplicates,
+                    not_of_job=job.id if position and not options.dry_run else None,
+                )
+                store.add_chunk(
+                    conn,
+                    job.id,
+                    position=position,
+                    first_row=first,
+                    rows=len(rows),
+                    summary=imports.chunk_summary(results),
+                    results=encode_results(results),
+                )
+                store.heartbeat(conn, job.id, now, first + len(rows), checks.rows)
+                if settings.job_test_delay_seconds > 0:
+                    _test_delay(job.id, settings.job_test_delay_seconds, beat.stop, position)
+            return True
+        except ConcurrentChange:
+            if attempt == _APPLY_ATTEMPTS:
+                raise
+            log.info(
+                "job %s: a deal of chunk %d changed meanwhile, deciding again (%d)",
+                job.id,
+                position,
+                attempt,
+            )
+    return False  # pragma: no cover - the loop returns or raises
+
+
+def _finish_chunks(
+    db: Database,
+    job: store.JobRecord,
+    table: TableStream,
+    checks: imports.FileChecks,
+    options: ImportOptions,
+    beat: _Beat,
+    started: float,
+) -> bool:
+    """Write the results file from every chunk's stored outcomes (to a temporary file,
+    no transaction open meanwhile), then store it and finish the job in one transaction,
+    only while this attempt holds the job (False when it no longer does)."""
+    with db.read() as conn:
+        done = store.chunks_done(conn, job.id)
+    head = table.head()
+    with tempfile.TemporaryFile(prefix="cosell-results-") as out:
+        with gc_paused():
+            rows = _with_results(db, job.id, table, done, beat)
+            write_results(out, head, checks.column_map, rows)
+        out.seek(0)
+        with db.write() as conn:
+            if not store.owns(conn, job.id, job.attempts):
+                log.warning("job %s: attempt %d no longer holds it", job.id, job.attempts)
+                return False
+            now = utcnow()
+            stem = PurePath(job.file_name or "upload").stem
+            results_blob = store.put_blob_stream(
+                conn,
+                org_id=job.org_id,
+                name=f"{stem}-results.{head.format}",
+                content_type=CONTENT_TYPES[head.format],
+                source=out,
+                now=now,
+            )
+            summary = imports.merged_summary(
+                (c.summary for c in done),
+                dry_run=options.dry_run,
+                warnings=checks.warnings,
+                duration_s=time.perf_counter() - started,
+            )
+            store.finish(
+                conn,
+                job.id,
+                status=store.COMPLETED,
+                summary=summary,
+                result_blob_id=results_blob,
+                now=now,
+            )
+            store.delete_chunks(conn, job.id)
+    return True
+
+
+def _with_results(
+    db: Database,
+    job_id: str,
+    table: TableStream,
+    chunks: list[store.ChunkRecord],
+    beat: _Beat,
+) -> Iterator[tuple[SheetRow, RowResult]]:
+    """Each row of the file with its stored outcome, in the file's order."""
+    rows = table.rows()
+    total = sum(c.rows for c in chunks)
+    for chunk in chunks:
+        with db.read() as conn:
+            results = decode_results(store.chunk_results(conn, job_id, chunk.position))
+        for result in results:
+            row = next(rows)
+            if row.number != result.number:
+                raise RuntimeError(
+                    f"job {job_id}: row {row.number} of the file has the outcome of row "
+                    f"{result.number}"
+                )
+            yield row, result
+        beat(total, total)
 
 
 #: Tries of an import's write transaction when deals change under it.
@@ -281,11 +595,15 @@ def _apply(
     return result
 
 
-def _test_delay(job_id: str, seconds: float, stop: threading.Event | None) -> None:
+def _test_delay(
+    job_id: str, seconds: float, stop: threading.Event | None, chunk: int | None = None
+) -> None:
     """The JOB_TEST_DELAY_SECONDS testing aid: hold the import's write transaction
     open, everything written but not committed, so a fault test can kill the worker
-    at exactly this point. A worker told to stop meanwhile hands the job back."""
-    log.warning("testing aid: job %s waits %.1f s before its commit", job_id, seconds)
+    at exactly this point (in a big import: before each chunk's commit). A worker told
+    to stop meanwhile hands the job back."""
+    at = "" if chunk is None else f" of chunk {chunk}"
+    log.warning("testing aid: job %s waits %.1f s before its commit%s", job_id, seconds, at)
     if stop is None:
         time.sleep(seconds)
     elif stop.wait(seconds):
@@ -394,3 +712,51 @@ def options_problem(job: store.JobRecord) -> str | None:
             f"Nothing was changed; start the {job.kind} again."
         )
     return None
+
+
+def open_results(
+    db: Database, org_id: int, job: store.JobRecord, fmt: str | None = None
+) -> tuple[str, bytes | Iterator[bytes], str]:
+    """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or the
+    format it was stored in: for downloads and the command line. A big file's bytes come
+    a part at a time, never read whole; in the other format it is converted row by row
+    into a temporary file first. NotFound when there is none, Conflict when it cannot be
+    converted (more rows than a workbook holds)."""
+    if not job.finished:
+        raise Conflict(f"The {job.kind} is still {job.status}; the results file is not ready yet")
+    with db.read() as conn:
+        info = store.blob_info(conn, org_id, job.result_blob_id or "")
+    if info is None:
+        raise NotFound(f"The {job.kind} job {job.id} has no results file (it is {job.status})")
+    stored = "xlsx" if info.name.lower().endswith(".xlsx") else "csv"
+    wanted = fmt or stored
+    name = str(PurePath(info.name).with_suffix(f".{wanted}"))
+    if info.size <= WHOLE_FILE_BYTES:
+        with db.read() as conn:
+            found = store.get_blob(conn, org_id, info.id)
+        assert found is not None
+        return name, found[2] if wanted == stored else convert(found[2], wanted), wanted
+    if wanted == stored:
+        return info.name, store.iter_blob(db, info), wanted
+    out = tempfile.TemporaryFile(prefix="cosell-convert-")  # noqa: SIM115 - closed by the reader
+    try:
+        table = open_table(
+            _StoredFile(db, info),
+            header_score=lambda cells: max(header_score(cells), 1),
+            max_bytes=info.size,
+        )
+        convert_to(out, table, wanted)
+    except ValueError as exc:
+        out.close()
+        raise Conflict(f"The results file cannot be converted: {exc}") from None
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return name, _parts_of_file(out), wanted
+
+
+def _parts_of_file(out: IO[bytes]) -> Iterator[bytes]:
+    with out:
+        while part := out.read(store.PART_SIZE):
+            yield part

@@ -14,20 +14,35 @@ from cosell.services.actor import Actor, require_user
 from cosell.store import accounts
 from cosell.store.db import Database
 from cosell.store.filters import ReferralFilters
+from cosell.store.referral_query import decode_cursor
 from cosell.store.referrals import ReferralRepository
 
 MAX_PAGE_SIZE = 200
+#: A list counts the deals that match exactly up to this many, and says "more than"
+#: beyond: counting every one of a million deals would cost more than the page.
+COUNT_BOUND = 10_000
+#: The same for a list with a search. A common text (one deal in ten) needs about ten
+#: rows read per match counted, and PostgreSQL's trigram index cannot stop early: an
+#: exact count up to 10,000 would cost hundreds of milliseconds at a million deals.
+SEARCH_COUNT_BOUND = 1_000
 
 
 @dataclass(slots=True)
 class Page:
     items: list[Referral]
+    #: deals that match: exact when `total_exact`, else at least this many (the bound)
     total: int
     page: int
     size: int
+    total_exact: bool = True
+    #: whether a page follows this one
+    has_next: bool = False
+    #: where the next page starts (keyset paging); None on the last page
+    next_cursor: str | None = None
 
     @property
     def pages(self) -> int:
+        """Pages of `total` (at least this many when the total is not exact)."""
         return max(1, -(-self.total // self.size))
 
 
@@ -39,19 +54,46 @@ class StageTotal:
     value_cents: int
 
 
+def count_bound(filters: ReferralFilters) -> int:
+    """Up to how many deals a list with these filters counts exactly."""
+    return SEARCH_COUNT_BOUND if filters.search else COUNT_BOUND
+
+
 def list_referrals(
-    db: Database, actor: Actor, filters: ReferralFilters, *, page: int = 1, size: int = 50
+    db: Database,
+    actor: Actor,
+    filters: ReferralFilters,
+    *,
+    page: int = 1,
+    size: int = 50,
+    cursor: str | None = None,
 ) -> Page:
+    """One page of the list: by page number, or after a `cursor` of an earlier page
+    (keyset paging: the deals before it are not read again). The total is exact up to
+    `count_bound`; whether another page follows is known either way."""
     if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
         raise UsageError(f"page must be ≥ 1 and size between 1 and {MAX_PAGE_SIZE}")
+    after = decode_cursor(cursor, filters.sort) if cursor else None
+    if after is not None and page != 1:
+        raise UsageError("give a cursor or a page number, not both")
     with db.read() as conn:
         repo = ReferralRepository(conn, actor)
-        items = repo.search(filters, limit=size, offset=(page - 1) * size)
-        total = repo.count(filters)
+        offset = (page - 1) * size if after is None else 0
+        items, following = repo.search_page(filters, limit=size, offset=offset, cursor=after)
+        if after is None and following is None and (items or page == 1):
+            total, exact = offset + len(items), True  # the last page: nothing to count
+        else:
+            total, exact = repo.count_upto(filters, count_bound(filters))
         favorites = repo.is_favorite([r.id for r in items])
     for item in items:
         item.favorite = item.id in favorites
-    return Page(items, total, page, size)
+    return Page(items, total, page, size, exact, following is not None, following)
+
+
+def count(db: Database, actor: Actor, filters: ReferralFilters, bound: int) -> tuple[int, bool]:
+    """(deals that match, exact), counted up to `bound` (`ReferralRepository.count_upto`)."""
+    with db.read() as conn:
+        return ReferralRepository(conn, actor).count_upto(filters, bound)
 
 
 def pipeline(db: Database, actor: Actor, filters: ReferralFilters) -> list[StageTotal]:

@@ -11,9 +11,12 @@ creating anything twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import IO
 
 from cosell.domain.decide import Outcome
 from cosell.domain.fields import Field
@@ -21,8 +24,9 @@ from cosell.domain.formula import unneutralize
 from cosell.domain.headers import ROW_VERSION, ColumnMap, header_score
 from cosell.domain.rows import RowError
 from cosell.files.reader import read_table
-from cosell.files.table import Cell, OutCell, Table
-from cosell.files.writer import write_csv, write_xlsx
+from cosell.files.stream import TableStream
+from cosell.files.table import Cell, OutCell, SheetRow, Table
+from cosell.files.writer import write_csv, write_csv_to, write_xlsx, write_xlsx_to
 
 RESULT_HEADER = "Import Result"
 
@@ -45,57 +49,97 @@ def _is_result_column(header: str) -> bool:
     return " ".join(header.split()).casefold() == RESULT_HEADER.casefold()
 
 
-def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowResult]) -> bytes:
-    errors_idx = column_map.fields.get(Field.ERRORS)
-    version_idx = column_map.row_version
-    keep = [
-        i
-        for i, h in enumerate(table.headers)
-        if i not in (errors_idx, version_idx) and not _is_result_column(h)
-    ]
-    errors_header = table.headers[errors_idx] if errors_idx is not None else "Errors"
-    headers = [errors_header] + [table.headers[i] for i in keep]
-    rid_idx = column_map.fields.get(Field.REFERRAL_ID)
-    eid_idx = column_map.fields.get(Field.ENGAGEMENT_ID)
-    add_rid, add_eid = rid_idx is None, eid_idx is None
-    if add_eid:
-        headers.append(Field.ENGAGEMENT_ID.value)
-    if add_rid:
-        headers.append(Field.REFERRAL_ID.value)
-    headers += [ROW_VERSION, RESULT_HEADER]
-    position = {src: dst for dst, src in enumerate(keep, start=1)}
+class ResultsLayout:
+    """The columns of a results file for a file's header row, and each row's line."""
 
-    out: list[list[OutCell]] = []
-    width = max([*keep, -1 if version_idx is None else version_idx]) + 1
-    take = itemgetter(*keep) if len(keep) > 1 else lambda cells: tuple(cells[i] for i in keep)
-    for row, result in zip(table.rows, results, strict=True):
+    def __init__(self, headers: Sequence[str], column_map: ColumnMap) -> None:
+        errors_idx = column_map.fields.get(Field.ERRORS)
+        version_idx = column_map.row_version
+        keep = [
+            i
+            for i, h in enumerate(headers)
+            if i not in (errors_idx, version_idx) and not _is_result_column(h)
+        ]
+        errors_header = headers[errors_idx] if errors_idx is not None else "Errors"
+        out = [errors_header] + [headers[i] for i in keep]
+        self.rid_idx = column_map.fields.get(Field.REFERRAL_ID)
+        self.eid_idx = column_map.fields.get(Field.ENGAGEMENT_ID)
+        self.add_rid, self.add_eid = self.rid_idx is None, self.eid_idx is None
+        if self.add_eid:
+            out.append(Field.ENGAGEMENT_ID.value)
+        if self.add_rid:
+            out.append(Field.REFERRAL_ID.value)
+        out += [ROW_VERSION, RESULT_HEADER]
+        self.headers = out
+        self.version_idx = version_idx
+        self.position = {src: dst for dst, src in enumerate(keep, start=1)}
+        self.width = max([*keep, -1 if version_idx is None else version_idx]) + 1
+        self.take = (
+            itemgetter(*keep) if len(keep) > 1 else lambda cells: tuple(cells[i] for i in keep)
+        )
+        self.text_columns = {i for i, h in enumerate(out) if h in _ID_HEADERS}
+
+    def line(self, row: SheetRow, result: RowResult) -> list[OutCell]:
         cells: list[Cell] = row.cells
-        if len(cells) < width:  # the reader pads rows to the headers; be safe anyway
-            cells = cells + [""] * (width - len(cells))
+        if len(cells) < self.width:  # the reader pads rows to the headers; be safe anyway
+            cells = cells + [""] * (self.width - len(cells))
         # Each cell as import read it (trimmed, without the formula guard of the file
         # it came from): the writer guards it again for the file it goes to, once.
-        line: list[OutCell] = [_messages(result), *map(_as_read, take(cells))]
+        line: list[OutCell] = [_messages(result), *map(_as_read, self.take(cells))]
         if result.referral_id:
-            if add_eid:
+            if self.add_eid:
                 line.append(result.engagement_id)
-            elif eid_idx is not None:
-                line[position[eid_idx]] = result.engagement_id
-            if add_rid:
+            elif self.eid_idx is not None:
+                line[self.position[self.eid_idx]] = result.engagement_id
+            if self.add_rid:
                 line.append(result.referral_id)
-            elif rid_idx is not None:
-                line[position[rid_idx]] = result.referral_id
+            elif self.rid_idx is not None:
+                line[self.position[self.rid_idx]] = result.referral_id
         else:
-            line.extend([""] * (add_eid + add_rid))
+            line.extend([""] * (self.add_eid + self.add_rid))
         if result.version is not None:
             line.append(result.version)
         else:
-            line.append(cells[version_idx] if version_idx is not None else "")
+            line.append(cells[self.version_idx] if self.version_idx is not None else "")
         line.append(result.outcome.value)
-        out.append(line)
+        return line
+
+
+def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowResult]) -> bytes:
+    layout = ResultsLayout(table.headers, column_map)
+    out = list(map(layout.line, table.rows, results))
+    if len(out) != len(table.rows) or len(out) != len(results):
+        raise ValueError("every row needs exactly one result")
     if table.format == "xlsx":
-        id_columns = {i for i, h in enumerate(headers) if h in _ID_HEADERS}
-        return write_xlsx(headers, out, text_columns=id_columns, sheet_name="Results")
-    return write_csv(headers, out, delimiter=table.delimiter or ",")
+        return write_xlsx(
+            layout.headers, out, text_columns=layout.text_columns, sheet_name="Results"
+        )
+    return write_csv(layout.headers, out, delimiter=table.delimiter or ",")
+
+
+def write_results(
+    out: IO[bytes],
+    head: Table,
+    column_map: ColumnMap,
+    rows: Iterable[tuple[SheetRow, RowResult]],
+) -> int:
+    """The results file of `head`'s file, written to `out` row by row (any number of
+    rows, memory flat); the same bytes `render_results` gives. Returns the rows."""
+    layout = ResultsLayout(head.headers, column_map)
+    lines = (layout.line(row, result) for row, result in rows)
+    if head.format == "xlsx":
+        count = 0
+
+        def counted() -> Iterator[list[OutCell]]:
+            nonlocal count
+            for count, line in enumerate(lines, start=1):  # noqa: B007
+                yield line
+
+        write_xlsx_to(
+            out, layout.headers, counted(), text_columns=layout.text_columns, sheet_name="Results"
+        )
+        return count
+    return write_csv_to(out, layout.headers, lines, delimiter=head.delimiter or ",")
 
 
 def _as_read(cell: Cell) -> Cell:
@@ -113,6 +157,44 @@ def _messages(result: RowResult) -> str:
 _ID_HEADERS = {Field.REFERRAL_ID.value, Field.ENGAGEMENT_ID.value}
 
 
+# ------------------------------------------------------------------ stored outcomes
+def encode_results(results: Sequence[RowResult]) -> bytes:
+    """The outcomes of a chunk of rows, compact (zlib-compressed JSON), to be stored
+    until the results file is written."""
+    items = [
+        [
+            r.number,
+            _OUTCOME_CODES[r.outcome],
+            [[e.column, e.message] for e in r.errors],
+            r.referral_id,
+            r.engagement_id,
+            r.version,
+            r.warnings,
+        ]
+        for r in results
+    ]
+    return zlib.compress(json.dumps(items, separators=(",", ":")).encode(), 1)
+
+
+def decode_results(data: bytes) -> list[RowResult]:
+    return [
+        RowResult(
+            number,
+            _OUTCOMES[code],
+            [RowError(column, message) for column, message in errors],
+            rid,
+            eid,
+            version,
+            warnings,
+        )
+        for number, code, errors, rid, eid, version, warnings in json.loads(zlib.decompress(data))
+    ]
+
+
+_OUTCOMES = list(Outcome)
+_OUTCOME_CODES = {o: i for i, o in enumerate(_OUTCOMES)}
+
+
 def convert(data: bytes, to_format: str) -> bytes:
     """A results (or export) file in the other format: CSV ↔ XLSX. The formula guard `'`
     belongs to CSV cells only: it is removed going to XLSX and added going to CSV."""
@@ -123,3 +205,32 @@ def convert(data: bytes, to_format: str) -> bytes:
     if to_format == "xlsx":
         return write_xlsx(table.headers, rows, text_columns=range(len(table.headers)))
     return write_csv(table.headers, rows, delimiter=table.delimiter or ",")
+
+
+#: Rows a workbook can hold below its header row.
+XLSX_MAX_ROWS = 1_048_575
+
+
+def convert_to(out: IO[bytes], stream: TableStream, to_format: str) -> int:
+    """`convert`, row by row, of a file of any size read as a stream, into `out`;
+    returns the rows written. A workbook holds at most XLSX_MAX_ROWS rows: a longer
+    file raises ValueError (and is best downloaded as CSV)."""
+    rows: Iterator[list[OutCell]] = (
+        [unneutralize(c) if isinstance(c, str) else c for c in r.cells] for r in stream.rows()
+    )
+    if to_format == "xlsx":
+        count = 0
+
+        def counted() -> Iterator[list[OutCell]]:
+            nonlocal count
+            for count, line in enumerate(rows, start=1):
+                if count > XLSX_MAX_ROWS:
+                    raise ValueError(
+                        f"the file has more than {XLSX_MAX_ROWS:,} rows, more than a workbook "
+                        "holds; download it as CSV"
+                    )
+                yield line
+
+        write_xlsx_to(out, stream.headers, counted(), text_columns=range(len(stream.headers)))
+        return count
+    return write_csv_to(out, stream.headers, rows, delimiter=stream.delimiter or ",")

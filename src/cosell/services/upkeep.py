@@ -121,6 +121,7 @@ def check(
         if db.is_sqlite:
             problems += integrity.sqlite_problems(conn)
         problems += integrity.orphan_blobs(conn)
+        problems += integrity.broken_files(conn)
         problems += integrity.orphan_children(conn)
         problems += integrity.cells_out_of_step(conn)
         problems += integrity.stuck_jobs(

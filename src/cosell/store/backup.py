@@ -37,7 +37,11 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _PG_MAGIC = b"PGDMP"
 #: Tables whose rows are not the operator's data: a database holding only these is
 #: "empty" (a database just made by `cosell init`, or one a server has started on).
-_NOT_DATA = frozenset({"alembic_version", "app_settings", "login_attempts"})
+_NOT_DATA = frozenset({"alembic_version", "app_settings", "login_attempts"}) | {
+    # SQLite's search index (migration 0006): derived from `referrals`, never empty
+    f"referrals_fts{part}"
+    for part in ("", "_data", "_idx", "_config", "_docsize", "_content")
+}
 
 
 def is_sqlite(url: str) -> bool:

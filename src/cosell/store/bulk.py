@@ -1,5 +1,7 @@
 """Bulk statements at driver speed.
 
+On PostgreSQL plain INSERTs of many rows go through COPY (`_copy`).
+
 SQLAlchemy builds a parameter dictionary per row and runs type processing in
 Python for each; for the thousands of rows of an import that is most of the
 time spent. Here a statement is compiled once for the connection's dialect and
@@ -13,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Insert, Table, func, select, text
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -29,6 +31,8 @@ def executemany(
     changed, summed over all runs."""
     if not rows:
         return 0
+    if conn.dialect.name == "postgresql" and _plain_insert(stmt, table):
+        return _copy(conn, table, rows)
     keys = list(rows[0])
     compiled: Compiled = stmt.compile(dialect=conn.dialect, column_keys=keys)
     names: Sequence[str] = compiled.positiontup or []  # type: ignore[attr-defined]
@@ -56,6 +60,47 @@ def executemany(
             for row in rows
         ]
     return int(conn.exec_driver_sql(sql, params).rowcount)
+
+
+def _plain_insert(stmt: ClauseElement, table: Table) -> bool:
+    """An `insert(table)` of the rows' values alone (no RETURNING, no ON CONFLICT)."""
+    return (
+        isinstance(stmt, Insert)
+        and stmt.table is table
+        and not stmt._returning
+        and stmt._values is None
+        and stmt.select is None
+        and stmt._post_values_clause is None
+        and not stmt._multi_values
+    )
+
+
+def _copy(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """PostgreSQL: the rows through one `COPY … FROM STDIN` instead of one INSERT each
+    (a big import writes tens of thousands of rows per chunk: an order of magnitude
+    faster). Same transaction, same constraints; returns the rows written."""
+    keys = list(rows[0])
+    processors = _processors(conn, table, keys)
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(k) for k in keys)
+    sql = f"COPY {conn.dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
+    take = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+    converted = [(i, processors[k]) for i, k in enumerate(keys) if k in processors]
+    cursor: Any = conn.connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                values = take(row)
+                if converted:
+                    items = list(values)
+                    for i, convert in converted:
+                        if items[i] is not None:
+                            items[i] = convert(items[i])
+                    values = items
+                copy.write_row(values)
+    finally:
+        cursor.close()
+    return len(rows)
 
 
 def _processors(

@@ -24,6 +24,7 @@ from cosell.domain.model import SolutionLine, TeamMember
 from cosell.store import jobs as job_store
 from cosell.store.models import (
     Blob,
+    BlobPart,
     Favorite,
     HistoryRow,
     Job,
@@ -38,6 +39,7 @@ S = cast(Table, ReferralSolutionRow.__table__)
 T = cast(Table, ReferralTeamMemberRow.__table__)
 J = cast(Table, Job.__table__)
 B = cast(Table, Blob.__table__)
+P = cast(Table, BlobPart.__table__)
 #: Rows that belong to a referral and go with it (ON DELETE CASCADE).
 CHILDREN = [
     S,
@@ -138,6 +140,66 @@ def orphan_blobs(conn: Connection) -> list[Problem]:
             tuple(ids),
         )
     ]
+
+
+def broken_files(conn: Connection) -> list[Problem]:
+    """Parts whose file is gone, and files stored in parts whose parts are missing or do
+    not add up to the file's size (a copy taken mid-write, a hand-made fix)."""
+    problems = []
+    gone = ~select(B.c.id).where(B.c.id == P.c.blob_id).exists()
+    rows = conn.execute(
+        select(P.c.blob_id, func.count()).where(gone).group_by(P.c.blob_id).order_by(P.c.blob_id)
+    ).all()
+    if rows:
+        total = sum(int(n) for _, n in rows)
+        ids = [str(blob_id) for blob_id, _ in rows]
+        problems.append(
+            Problem(
+                "orphan blob_parts",
+                f"{_plural(total, 'part')} belong to {_plural(len(ids), 'missing file')}: "
+                f"{_named(ids)}",
+                total,
+                tuple(ids),
+            )
+        )
+    stored = (
+        select(
+            P.c.blob_id,
+            func.count().label("parts"),
+            func.coalesce(func.sum(func.length(P.c.data)), 0).label("size"),
+            func.max(P.c.position).label("last"),
+        )
+        .group_by(P.c.blob_id)
+        .subquery()
+    )
+    bad = [
+        str(r[0])
+        for r in conn.execute(
+            select(B.c.id)
+            .select_from(B.outerjoin(stored, stored.c.blob_id == B.c.id))
+            .where(
+                B.c.parts > 0,
+                or_(
+                    stored.c.parts.is_(None),
+                    stored.c.parts != B.c.parts,
+                    stored.c.last != B.c.parts - 1,
+                    stored.c.size != B.c.size,
+                ),
+            )
+            .order_by(B.c.id)
+        )
+    ]
+    if bad:
+        problems.append(
+            Problem(
+                "incomplete files",
+                f"{_plural(len(bad), 'file')} whose stored parts are missing or do not add up "
+                f"to its size: {_named(bad)}",
+                len(bad),
+                tuple(bad),
+            )
+        )
+    return problems
 
 
 def orphan_children(conn: Connection) -> list[Problem]:

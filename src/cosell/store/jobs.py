@@ -2,24 +2,45 @@
 
 Files live in the database so a web process and a worker on another machine
 need no shared disk. Job state lives here too; the queue carries only job ids.
+
+A file is stored in parts of at most `PART_SIZE` bytes (`blob_parts`), written from a
+stream and read back as one, a part at a time: a file of hundreds of megabytes never
+sits whole in a process's memory. Files stored before parts existed keep their bytes
+in `blobs.data` (`parts` = 0) and read the same way.
+
+A big import commits its work in chunks (`import_chunks`): each chunk's outcomes are
+written in the chunk's transaction, so a re-run goes on after the last one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cosell.store.models import Blob, Job, Setting
+from cosell.store.models import Blob, BlobPart, ImportChunk, Job, Setting
+
+if TYPE_CHECKING:
+    from cosell.store.db import Database
 
 J = cast(Table, Job.__table__)
 B = cast(Table, Blob.__table__)
+P = cast(Table, BlobPart.__table__)
+C = cast(Table, ImportChunk.__table__)
 S = cast(Table, Setting.__table__)
+
+#: The bytes of one stored part of a file.
+PART_SIZE = 1024 * 1024
+#: Bytes of files one retention round deletes at most (at least one file a round).
+DELETE_BYTES_PER_ROUND = 256 * 1024 * 1024
 
 QUEUED, RUNNING, COMPLETED, REJECTED, FAILED = (
     "queued",
@@ -87,6 +108,38 @@ def _json(text: str) -> Any:
 def put_blob(
     conn: Connection, *, org_id: int, name: str, content_type: str, data: bytes, now: dt.datetime
 ) -> str:
+    return put_blob_stream(
+        conn,
+        org_id=org_id,
+        name=name,
+        content_type=content_type,
+        source=io.BytesIO(data),
+        now=now,
+    )
+
+
+class TooLarge(Exception):
+    """A streamed file went past the size it was allowed (`put_blob_stream`)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def put_blob_stream(
+    conn: Connection,
+    *,
+    org_id: int,
+    name: str,
+    content_type: str,
+    source: IO[bytes] | Iterable[bytes],
+    now: dt.datetime,
+    max_bytes: int | None = None,
+) -> str:
+    """Store a file read from `source` (a binary file, or an iterable of byte strings) in
+    parts of `PART_SIZE`, holding at most one part in memory; returns its id. Raises
+    `TooLarge` (nothing is kept once the caller's transaction rolls back) when it holds
+    more than `max_bytes`."""
     blob_id = str(uuid.uuid4())
     conn.execute(
         insert(B).values(
@@ -94,20 +147,183 @@ def put_blob(
             org_id=org_id,
             name=name,
             content_type=content_type,
-            size=len(data),
-            data=data,
+            size=0,
+            data=b"",
+            parts=0,
             created_at=now,
         )
     )
+    size = parts = 0
+    for part in _parts_of(source):
+        size += len(part)
+        if max_bytes is not None and size > max_bytes:
+            raise TooLarge(size)
+        conn.execute(insert(P).values(blob_id=blob_id, position=parts, data=part))
+        parts += 1
+    conn.execute(update(B).where(B.c.id == blob_id).values(size=size, parts=parts))
     return blob_id
 
 
-def get_blob(conn: Connection, org_id: int, blob_id: str) -> tuple[str, str, bytes] | None:
-    """(name, content type, bytes) of a blob of the organization."""
+def _parts_of(source: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
+    """`source` cut (or joined) into pieces of exactly PART_SIZE bytes, the last shorter."""
+    read = getattr(source, "read", None)
+    if read is not None:
+        while True:
+            piece = _read_full(read, PART_SIZE)
+            if piece:
+                yield piece
+            if len(piece) < PART_SIZE:
+                return
+    buffer = bytearray()
+    for data in source:
+        buffer += data
+        while len(buffer) >= PART_SIZE:
+            yield bytes(buffer[:PART_SIZE])
+            del buffer[:PART_SIZE]
+    if buffer:
+        yield bytes(buffer)
+
+
+def _read_full(read: Any, size: int) -> bytes:
+    """`size` bytes from `read`, fewer only at the end (a raw stream may return less)."""
+    first = read(size) or b""
+    if len(first) == size or not first:
+        return bytes(first)
+    pieces = [first]
+    got = len(first)
+    while got < size:
+        more = read(size - got)
+        if not more:
+            break
+        pieces.append(more)
+        got += len(more)
+    return b"".join(pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    id: str
+    name: str
+    content_type: str
+    size: int
+    #: 0: a file stored before parts existed (its bytes in `blobs.data`)
+    parts: int
+
+
+def blob_info(conn: Connection, org_id: int, blob_id: str) -> BlobInfo | None:
+    """A blob of the organization, without its bytes."""
     row = conn.execute(
-        select(B.c.name, B.c.content_type, B.c.data).where(B.c.id == blob_id, B.c.org_id == org_id)
+        select(B.c.id, B.c.name, B.c.content_type, B.c.size, B.c.parts).where(
+            B.c.id == blob_id, B.c.org_id == org_id
+        )
     ).first()
-    return (row[0], row[1], bytes(row[2])) if row else None
+    return BlobInfo(*row) if row else None
+
+
+@contextmanager
+def unmapped(conn: Connection, *, cache_kib: int | None = None) -> Iterator[None]:
+    """SQLite: within the block the connection reads the database file with read() calls
+    instead of through its memory map (and, with `cache_kib`, keeps at most that many
+    KiB of pages). Every page of a memory-mapped file a process has touched counts in
+    its resident memory: a big import reads its upload (hundreds of MB) several times
+    and touches indexes all over a file of gigabytes, and would otherwise look, and be
+    measured, that big. PostgreSQL: nothing to do."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    mapped = int(conn.exec_driver_sql("PRAGMA mmap_size").scalar() or 0)
+    cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0) if cache_kib else None
+    conn.exec_driver_sql("PRAGMA mmap_size=0")
+    if cache_kib:
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{int(cache_kib)}")
+    try:
+        yield
+    finally:
+        with suppress(Exception):  # a connection that cannot be set back is no harm
+            conn.exec_driver_sql(f"PRAGMA mmap_size={mapped}")
+            if cache is not None:
+                conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
+
+
+#: KiB of pages a connection keeps while it reads a part of a stored file (SQLite).
+_PART_CACHE_KIB = 2048
+
+
+def blob_part(conn: Connection, info: BlobInfo, position: int) -> bytes:
+    """Part `position` of a blob (a file stored before parts existed is its one part)."""
+    if info.parts == 0:
+        if position != 0:
+            return b""
+        data = conn.execute(select(B.c.data).where(B.c.id == info.id)).scalar()
+        return bytes(data or b"")
+    data = conn.execute(
+        select(P.c.data).where(P.c.blob_id == info.id, P.c.position == position)
+    ).scalar()
+    if data is None:
+        raise LookupError(f"part {position} of file {info.id} is missing")
+    return bytes(data)
+
+
+def get_blob(conn: Connection, org_id: int, blob_id: str) -> tuple[str, str, bytes] | None:
+    """(name, content type, bytes) of a blob of the organization, read whole: for files
+    known to be small (use `open_blob` for one that may be big)."""
+    info = blob_info(conn, org_id, blob_id)
+    if info is None:
+        return None
+    count = max(info.parts, 1)
+    return info.name, info.content_type, b"".join(blob_part(conn, info, i) for i in range(count))
+
+
+class BlobReader(io.RawIOBase):
+    """A stored file as a readable binary stream that fetches one part at a time, each in
+    a short read transaction of its own (so a long reader holds no snapshot open)."""
+
+    def __init__(self, db: Database, info: BlobInfo) -> None:
+        super().__init__()
+        self.db = db
+        self.info = info
+        self._next = 0
+        self._buffer = b""
+        self._offset = 0
+
+    @property
+    def size(self) -> int:
+        return self.info.size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        view = memoryview(target).cast("B")
+        if self._offset >= len(self._buffer):
+            if self._next >= max(self.info.parts, 1):
+                return 0
+            with self.db.read() as conn, unmapped(conn, cache_kib=_PART_CACHE_KIB):
+                self._buffer = blob_part(conn, self.info, self._next)
+            self._next += 1
+            self._offset = 0
+            if not self._buffer:
+                return 0
+        n = min(len(view), len(self._buffer) - self._offset)
+        view[:n] = self._buffer[self._offset : self._offset + n]
+        self._offset += n
+        return n
+
+
+def open_blob(db: Database, org_id: int, blob_id: str) -> BlobReader | None:
+    """A blob of the organization as a stream (None when there is no such blob)."""
+    with db.read() as conn:
+        info = blob_info(conn, org_id, blob_id)
+    return BlobReader(db, info) if info is not None else None
+
+
+def iter_blob(db: Database, info: BlobInfo) -> Iterator[bytes]:
+    """The parts of a blob in order, each read in a short transaction (for downloads)."""
+    for position in range(max(info.parts, 1)):
+        with db.read() as conn, unmapped(conn, cache_kib=_PART_CACHE_KIB):
+            part = blob_part(conn, info, position)
+        if part:
+            yield part
 
 
 def add_job(
@@ -181,11 +397,14 @@ def claim(conn: Connection, job_id: str, now: dt.datetime, max_attempts: int) ->
     ).first()
     if row is not None:
         return _job(row)
-    conn.execute(
+    error = "the job failed after several attempts"
+    failed = conn.execute(
         update(J)
         .where(J.c.id == job_id, J.c.status == QUEUED, J.c.attempts >= max_attempts)
-        .values(status=FAILED, error="the job failed after several attempts", finished_at=now)
+        .values(status=FAILED, error=error, finished_at=now)
     )
+    if failed.rowcount:
+        mark_failed(conn, job_id, error, now)
     return None
 
 
@@ -252,8 +471,21 @@ def finish(
 
 def mark_failed(conn: Connection, job_id: str, error: str, now: dt.datetime) -> None:
     conn.execute(
-        update(J).where(J.c.id == job_id).values(status=FAILED, error=error, finished_at=now)
+        update(J)
+        .where(J.c.id == job_id)
+        .values(status=FAILED, error=error + _partly_done(conn, job_id), finished_at=now)
     )
+
+
+def _partly_done(conn: Connection, job_id: str) -> str:
+    """A big import that fails after some of its chunks were committed keeps them: say
+    so in its error, and drop the chunks' bookkeeping."""
+    done = conn.execute(select(func.sum(C.c.rows)).where(C.c.job_id == job_id)).scalar()
+    if not done:
+        return ""
+    delete_chunks(conn, job_id)
+    rows = "row was" if done == 1 else "rows were"
+    return f" ({done:,} of its {rows} imported before it failed, and stay)"
 
 
 def _stale(older_than: dt.datetime) -> Any:
@@ -338,24 +570,88 @@ def forget_workers_before(conn: Connection, cutoff: dt.datetime) -> None:
 
 def delete_files_before(conn: Connection, cutoff: dt.datetime, limit: int) -> int:
     """Delete up to `limit` stored files created before `cutoff`, except the upload of a
-    job not yet finished; the jobs that named them keep their summary, not the file."""
+    job not yet finished; the jobs that named them keep their summary, not the file.
+    A round stops early once it has deleted `DELETE_BYTES_PER_ROUND` bytes (big files
+    are deleted a few per transaction; the next round goes on)."""
     busy = select(J.c.input_blob_id).where(
         J.c.status.in_([QUEUED, RUNNING]), J.c.input_blob_id.is_not(None)
     )
-    ids = list(
-        conn.execute(
-            select(B.c.id)
-            .where(B.c.created_at < cutoff, B.c.id.not_in(busy))
-            .order_by(B.c.created_at)
-            .limit(limit)
-        ).scalars()
-    )
+    rows = conn.execute(
+        select(B.c.id, B.c.size)
+        .where(B.c.created_at < cutoff, B.c.id.not_in(busy))
+        .order_by(B.c.created_at)
+        .limit(limit)
+    ).all()
+    ids: list[str] = []
+    total = 0
+    for blob_id, size in rows:
+        if ids and total + int(size or 0) > DELETE_BYTES_PER_ROUND:
+            break
+        ids.append(blob_id)
+        total += int(size or 0)
     if not ids:
         return 0
     conn.execute(update(J).where(J.c.input_blob_id.in_(ids)).values(input_blob_id=None))
     conn.execute(update(J).where(J.c.result_blob_id.in_(ids)).values(result_blob_id=None))
+    conn.execute(delete(P).where(P.c.blob_id.in_(ids)))
     conn.execute(B.delete().where(B.c.id.in_(ids)))
     return len(ids)
+
+
+# ------------------------------------------------------------------ import chunks
+@dataclass(frozen=True, slots=True)
+class ChunkRecord:
+    position: int
+    first_row: int
+    rows: int
+    summary: dict[str, Any]
+
+
+def add_chunk(
+    conn: Connection,
+    job_id: str,
+    *,
+    position: int,
+    first_row: int,
+    rows: int,
+    summary: dict[str, Any],
+    results: bytes,
+) -> None:
+    """Record a chunk of an import as done (inside the transaction that wrote its data).
+    A chunk recorded twice fails on the primary key: never applied twice."""
+    conn.execute(
+        insert(C).values(
+            job_id=job_id,
+            position=position,
+            first_row=first_row,
+            rows=rows,
+            summary=json.dumps(summary, default=str),
+            results=results,
+        )
+    )
+
+
+def chunks_done(conn: Connection, job_id: str) -> list[ChunkRecord]:
+    """The committed chunks of an import, in order (without their outcomes)."""
+    rows = conn.execute(
+        select(C.c.position, C.c.first_row, C.c.rows, C.c.summary)
+        .where(C.c.job_id == job_id)
+        .order_by(C.c.position)
+    )
+    return [ChunkRecord(p, f, n, json.loads(s)) for p, f, n, s in rows]
+
+
+def chunk_results(conn: Connection, job_id: str, position: int) -> bytes:
+    data = conn.execute(
+        select(C.c.results).where(C.c.job_id == job_id, C.c.position == position)
+    ).scalar()
+    if data is None:
+        raise LookupError(f"chunk {position} of job {job_id} is missing")
+    return bytes(data)
+
+
+def delete_chunks(conn: Connection, job_id: str) -> None:
+    conn.execute(delete(C).where(C.c.job_id == job_id))
 
 
 _UPKEEP = "upkeep:last_run"

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -36,6 +37,13 @@ NAMING = {
 
 #: the rows of `ix_referrals_unanswered`: incoming referrals nobody has answered yet
 UNANSWERED = "direction = 'Incoming' AND status = 'New'"
+#: What search looks in on PostgreSQL, as `ix_referrals_search` indexes it (a query must
+#: use this very expression for the planner to use the index): the columns joined by
+#: U+001F, which no stored value holds, so a match never spans two columns.
+SEARCH_TEXT = (
+    "(deal_name || E'\\x1f' || referral_id || E'\\x1f' || customer_name || E'\\x1f' "
+    "|| coalesce(notes, '') || E'\\x1f' || coalesce(crm_id, ''))"
+)
 
 
 class Base(DeclarativeBase):
@@ -93,11 +101,35 @@ class ReferralRow(Base):
     __table_args__ = (
         Index("ix_referrals_org_direction_created", "org_id", "direction", "created_at"),
         Index("ix_referrals_org_created", "org_id", "created_at"),
-        Index("ix_referrals_org_referral_id", "org_id", "referral_id"),
         Index("ix_referrals_org_crm_id", "org_id", "crm_id"),
         Index("ix_referrals_org_engagement_id", "org_id", "engagement_id"),
         Index("ix_referrals_org_deal_name", "org_id", "deal_name"),
-        Index("ix_referrals_org_status", "org_id", "status", "substatus"),
+        # The list's filters within a tab, in the default order, then the other filters
+        # (a count of any mix of them reads the index alone; migration 0006).
+        Index(
+            "ix_referrals_org_dir_status_created",
+            *("org_id", "direction", "status", "created_at", "country", "sales_stage"),
+        ),
+        Index(
+            "ix_referrals_org_dir_country_created",
+            *("org_id", "direction", "country", "created_at", "status", "sales_stage"),
+        ),
+        Index(
+            "ix_referrals_org_dir_stage_created",
+            *("org_id", "direction", "sales_stage", "created_at", "status", "country"),
+        ),
+        Index(
+            "ix_referrals_org_dir_close",
+            *("org_id", "direction", "close_date", "status", "country", "sales_stage"),
+        ),
+        # Search on PostgreSQL: trigrams of the searched columns (migration 0006). SQLite
+        # searches the FTS5 table `referrals_fts` instead, kept in step by triggers.
+        Index(
+            "ix_referrals_search",
+            literal_column(SEARCH_TEXT).label("search_text"),
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         # Covers the pipeline chart's aggregate of a tab (value per stage and currency):
         # read from the index alone instead of fetching every deal's row.
         Index(
@@ -238,8 +270,23 @@ class Blob(Base):
     name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
+    #: the whole file in a blob stored before migration 0007 (`parts` = 0); empty for
+    #: one stored in `parts` rows of `blob_parts` (migration 0007)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    parts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class BlobPart(Base):
+    """One piece of a stored file (at most `store.jobs.PART_SIZE` bytes): files are
+    written and read a part at a time, so a big one never sits whole in memory."""
+
+    __tablename__ = "blob_parts"
+    blob_id: Mapped[str] = mapped_column(
+        ForeignKey("blobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Job(Base):
@@ -265,6 +312,23 @@ class Job(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     #: the job that undid this import
     undone_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class ImportChunk(Base):
+    """A committed chunk of a big import (migration 0007): its rows' outcomes, written in
+    the chunk's own transaction, so a re-run goes on after the last one and the results
+    file is put together from all of them at the end. Deleted when the job finishes."""
+
+    __tablename__ = "import_chunks"
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the index (0-based, among the file's data rows) of its first row, and how many
+    first_row: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    #: counts and the failures / warnings it lists (JSON)
+    summary: Mapped[str] = mapped_column(Text)
+    #: every row's outcome, zlib-compressed JSON
+    results: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LoginAttempt(Base):

@@ -13,14 +13,40 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services.actor import Actor
+from cosell.store import referral_query
 from cosell.store.bulk import allocate_ids, executemany, fetch_all
 from cosell.store.filters import ReferralFilters
 from cosell.store.models import User, table_of
-from cosell.store.referral_query import filtered, order_by, visible
+from cosell.store.referral_query import (
+    FTS,
+    Cursor,
+    Hints,
+    SearchPlan,
+    after,
+    encode_cursor,
+    filtered,
+    fts_match,
+    order_by,
+    search_text,
+    sort_column,
+    team_emails,
+    visible,
+)
 from cosell.store.referral_rows import (
     COLUMNS,
     F,
@@ -41,6 +67,8 @@ __all__ = ["Change", "ReferralRepository", "history_entry", "to_date"]
 
 CHUNK = 500
 U = table_of(User)
+#: position of each column in a row of `COLUMNS` (the keyset cursor reads the sort value)
+_POSITION = {column.name: i for i, column in enumerate(COLUMNS)}
 #: The first key of the PostgreSQL advisory lock `lock_creates` takes (the second is the
 #: organization). Two-key advisory locks never collide with one-key ones.
 CREATES_LOCK_SPACE = 0x636F7365  # "cose"
@@ -59,6 +87,8 @@ class ReferralRepository:
     def __init__(self, conn: Connection, actor: Actor) -> None:
         self.conn = conn
         self.actor = actor
+        self._plans: dict[str, SearchPlan] = {}
+        self._team_sizes: dict[str, int] = {}
 
     # ----------------------------------------------------------------- reads
     def by_referral_ids(self, ids: Iterable[str]) -> dict[str, Referral]:
@@ -122,21 +152,146 @@ class ReferralRepository:
             select(R.c.pk).where(visible(self.actor), R.c.referral_id == referral_id)
         ).scalar()
 
+    def search_plan(self, filters: ReferralFilters) -> SearchPlan | None:
+        """How this transaction answers the filters' search (None: no search). On SQLite
+        the FTS index is asked once for the deals that match, when they are few."""
+        text = search_text(filters)
+        if text is None:
+            return None
+        plan = self._plans.get(text)
+        if plan is None:
+            dialect = self.conn.dialect.name
+            plan = SearchPlan(text, dialect)
+            if dialect == "sqlite":
+                sparse = referral_query.SPARSE_MATCHES
+                found = self.conn.execute(
+                    select(FTS.c.rowid).where(fts_match(text)).limit(max(sparse, 0) + 1)
+                ).scalars()
+                pks = tuple(int(pk) for pk in found)
+                if len(pks) <= sparse:
+                    plan = SearchPlan(text, dialect, pks)
+            self._plans[text] = plan
+        return plan
+
+    def _filtered(
+        self, query: Select[Any], filters: ReferralFilters, purpose: str = "rows"
+    ) -> Select[Any]:
+        dialect = self.conn.dialect.name
+        few = frozenset(
+            email
+            for email in team_emails(self.actor, filters)
+            if dialect == "sqlite" and self._few_on_team(email)
+        )
+        hints = Hints(dialect, self.search_plan(filters), purpose, few)
+        return filtered(query, self.actor, filters, hints=hints)
+
+    def _common_team_email(self, filters: ReferralFilters) -> str | None:
+        """SQLite: a team email of the query that is on many deals (None: none is)."""
+        if self.conn.dialect.name != "sqlite":
+            return None
+        emails = [e for e in team_emails(self.actor, filters) if not self._few_on_team(e)]
+        return emails[0] if emails else None
+
+    def _few_on_team(self, email_key: str) -> bool:
+        """Whether the email is on the team of few deals (SQLite then reads those first)."""
+        found = self._team_sizes.get(email_key)
+        if found is None:
+            first = (
+                select(T.c.referral_pk)
+                .where(T.c.org_id == self.actor.org_id, T.c.email_key == email_key)
+                .limit(referral_query.SPARSE_MATCHES + 1)
+                .subquery()
+            )
+            found = int(self.conn.execute(select(func.count()).select_from(first)).scalar_one())
+            self._team_sizes[email_key] = found
+        return found <= referral_query.SPARSE_MATCHES
+
     def count(self, filters: ReferralFilters) -> int:
-        query = filtered(select(func.count()).select_from(R), self.actor, filters)
+        """How many deals match, all of them counted (see `count_upto` for lists)."""
+        query = self._filtered(select(func.count()).select_from(R), filters, "count")
         return int(self.conn.execute(query).scalar_one())
 
-    def search(self, filters: ReferralFilters, *, limit: int, offset: int = 0) -> list[Referral]:
-        query = filtered(select(*COLUMNS), self.actor, filters)
-        query = query.order_by(*order_by(filters.sort)).limit(limit).offset(offset)
-        return self._hydrate(self.conn.execute(query).all())
+    def count_upto(self, filters: ReferralFilters, bound: int) -> tuple[int, bool]:
+        """(deals that match, exact): counted up to `bound`, beyond it (bound, False). The
+        count reads at most `bound` + 1 rows, however many match."""
+        plan = self.search_plan(filters)
+        if plan is not None and plan.pks is None and plan.dialect == "sqlite":
+            # a common text: walk its matches in key order, stop at the bound
+            joined = select(literal(1)).select_from(FTS.join(R, R.c.pk == FTS.c.rowid))
+            hints = Hints("sqlite", plan, "count", search_joined=True)
+            query = filtered(joined.where(fts_match(plan.text)), self.actor, filters, hints=hints)
+        elif (email := self._common_team_email(filters)) is not None:
+            # the deals of a team member on many of them: walk the team index in key
+            # order joined to the deals, stop at the bound
+            joined = select(literal(1)).select_from(T.join(R, R.c.pk == T.c.referral_pk))
+            hints = Hints("sqlite", plan, "count", team_joined=email)
+            query = filtered(
+                joined.where(T.c.org_id == self.actor.org_id, T.c.email_key == email),
+                self.actor,
+                filters,
+                hints=hints,
+            )
+        else:
+            query = self._filtered(select(literal(1)), filters, "count")
+        first = query.limit(bound + 1).subquery()
+        found = int(self.conn.execute(select(func.count()).select_from(first)).scalar_one())
+        return min(found, bound), found <= bound
+
+    def search(
+        self,
+        filters: ReferralFilters,
+        *,
+        limit: int,
+        offset: int = 0,
+        cursor: Cursor | None = None,
+    ) -> list[Referral]:
+        """A page of the list: `limit` deals after `offset` deals, or after `cursor`."""
+        return self._hydrate(self.page_rows(filters, limit=limit, offset=offset, cursor=cursor))
+
+    def search_page(
+        self,
+        filters: ReferralFilters,
+        *,
+        limit: int,
+        offset: int = 0,
+        cursor: Cursor | None = None,
+    ) -> tuple[list[Referral], str | None]:
+        """Up to `limit` deals after `offset` deals or after `cursor`, and the cursor of
+        the page after them (None when there is none): one query of `limit` + 1 rows."""
+        rows = self.page_rows(filters, limit=limit + 1, offset=offset, cursor=cursor)
+        following = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            following = self.cursor_after(filters.sort, rows[-1])
+        return self._hydrate(rows), following
+
+    def cursor_after(self, sort: str, row: Any) -> str:
+        """The cursor after a row of `page_rows`."""
+        col, _ = sort_column(sort)
+        return encode_cursor(sort, row[_POSITION[col.name]], int(row[0]))
+
+    def page_rows(
+        self,
+        filters: ReferralFilters,
+        *,
+        limit: int,
+        offset: int = 0,
+        cursor: Cursor | None = None,
+    ) -> list[Any]:
+        query = self._filtered(select(*COLUMNS), filters)
+        if cursor is not None:
+            query = query.where(after(cursor))
+        query = query.order_by(*order_by(filters.sort)).limit(limit)
+        if offset:
+            query = query.offset(offset)
+        return list(self.conn.execute(query).all())
 
     def stage_totals(self, filters: ReferralFilters) -> list[tuple[int, str, int, int]]:
         """(sales stage, currency, deals, value in cents) for the filtered deals."""
-        query = filtered(
+        query = self._filtered(
             select(R.c.sales_stage, R.c.currency, func.count(), func.sum(R.c.value_cents)),
-            self.actor,
             filters,
+            "count",
         ).group_by(R.c.sales_stage, R.c.currency)
         return [(int(a), str(b), int(c), int(d or 0)) for a, b, c, d in self.conn.execute(query)]
 
@@ -340,7 +495,7 @@ class ReferralRepository:
     def raw_search(self, filters: ReferralFilters, *, limit: int) -> list[Any]:
         """Like `search`, as plain rows (`pk`, then the columns of `SCALARS`), for export,
         which formats thousands of rows and needs no objects."""
-        query = filtered(select(*COLUMNS), self.actor, filters)
+        query = self._filtered(select(*COLUMNS), filters)
         return fetch_all(self.conn, query.order_by(*order_by(filters.sort)).limit(limit))
 
 

@@ -17,7 +17,7 @@ from cosell.errors import FileRejected
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
-from cosell.services.job_access import find_job, job_file, list_jobs, results_file
+from cosell.services.job_access import find_job, job_file, list_jobs
 from cosell.services.undo import undo_import
 from cosell.web.api.common import errors, file_responses
 from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job
@@ -78,7 +78,6 @@ def upload(
     refused = too_many_files(files)
     if refused is not None:
         return problem(400, "One file per upload", refused)
-    data = file.file.read()
     options = ImportOptions(
         dry_run=dry_run,
         match=match,
@@ -87,9 +86,12 @@ def upload(
         allow_duplicates=allow_duplicates,
     )
     try:
-        job_id = job_service.submit_import(
-            ctx.db, actor, file.filename or "upload", data, options, ctx.settings
-        )
+        # The upload waits in a temporary file (on disk past 1 MiB): it is copied into
+        # the database a part at a time, never read whole.
+        job_id = job_service.submit_import_file(
+            ctx.db, actor, file.filename or "upload", file.file, options, ctx.settings,
+            size=file.size,
+        )  # fmt: skip
     except FileRejected as exc:  # only the size is judged before the job exists
         return problem(413, "File too large", exc.message)
     ctx.queue.enqueue(job_id)
@@ -134,7 +136,7 @@ def import_results(
     """The results file: every row in its original order with `Errors` first and
     `Import Result` last; created rows carry their new Referral ID."""
     job = find_job(ctx.db, actor, job_id, "import")
-    return download(*results_file(ctx.db, actor, job, fmt))
+    return download(*job_service.open_results(ctx.db, actor.org_id, job, fmt))
 
 
 _UNDO_RESPONSES = errors(403, 404, 409, 422)

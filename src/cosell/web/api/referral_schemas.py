@@ -19,6 +19,7 @@ from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 from cosell.domain.model import Referral
 from cosell.services.referral_input import MemberInput, ReferralInput, SolutionInput
 from cosell.web.api.common import utc
+from cosell.web.api.job_schemas import ListQuery
 
 Text = str | None
 YesNo = bool | str | None
@@ -210,10 +211,30 @@ class ReferralOut(BaseModel):
 
 class ReferralPage(BaseModel):
     items: list[ReferralOut]
-    total: int = Field(description="referrals matching the filters")
+    total: int = Field(
+        description="referrals matching the filters, counted exactly up to 10,000 (1,000 "
+        "with a search); beyond that the bound, and `total_exact` is false"
+    )
+    total_exact: bool = Field(
+        description="whether `total` is the exact number; false: more than `total` match"
+    )
     page: int
     size: int
-    pages: int
+    pages: int = Field(description="pages of `total` (at least this many when not exact)")
+    has_next: bool = Field(description="whether a page follows this one")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` (same filters and sort) for the page after this one, "
+        "read without counting the rows before it; null on the last page"
+    )
+
+
+class ReferralListQuery(ListQuery):
+    cursor: str | None = Field(
+        None,
+        max_length=2000,
+        description="`next_cursor` of the previous page: the next page in the same sort "
+        "order (keyset paging: as fast on page 10,000 as on page 1); leave `page` at 1",
+    )
 
 
 class HistoryEntry(BaseModel):

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from cosell.services import referrals as reading
 from cosell.services.referral_changes import create_referral, update_referral
 from cosell.web.api.common import errors, etag, if_match_version
-from cosell.web.api.job_schemas import ListQuery
 from cosell.web.api.referral_schemas import (
     HistoryEntry,
     ReferralCreate,
+    ReferralListQuery,
     ReferralOut,
     ReferralPage,
     ReferralPatch,
@@ -31,20 +31,24 @@ _LOCATION = {"Location": {"description": "the new referral", "schema": {"type": 
 
 @router.get("", response_model=ReferralPage, responses=errors(400, 422))
 def list_referrals(
-    actor: CurrentActor, ctx: Ctx, query: Annotated[ListQuery, Query()]
+    actor: CurrentActor, ctx: Ctx, query: Annotated[ReferralListQuery, Query()]
 ) -> ReferralPage:
     """The referrals you can see, filtered, sorted and paged like the list page.
 
-    List filters repeat the parameter: `?status=New&status=Active`."""
+    List filters repeat the parameter: `?status=New&status=Active`. Page through a long
+    list with `cursor=` and each answer's `next_cursor` rather than page numbers."""
     page = reading.list_referrals(
-        ctx.db, actor, query.to_filters(), page=query.page, size=query.size
+        ctx.db, actor, query.to_filters(), page=query.page, size=query.size, cursor=query.cursor
     )
     return ReferralPage(
         items=[referral_out(r) for r in page.items],
         total=page.total,
+        total_exact=page.total_exact,
         page=page.page,
         size=page.size,
         pages=page.pages,
+        has_next=page.has_next,
+        next_cursor=page.next_cursor,
     )
 
 

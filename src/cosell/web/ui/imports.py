@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.headers import LANGUAGES
 from cosell.errors import Conflict, FileRejected, UsageError
-from cosell.services import job_access, jobs
+from cosell.services import jobs
 from cosell.services.actor import Actor
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
@@ -102,7 +102,6 @@ def upload(
     refused = too_many_files(files)
     if refused is not None:
         return _page(request, ctx, actor, error=refused, status=422, form=form)
-    data = file.file.read()
     try:
         options = ImportOptions(
             dry_run=_checked(dry_run),
@@ -111,7 +110,10 @@ def upload(
             overwrite_newer=_checked(overwrite_newer),
             allow_duplicates=_checked(allow_duplicates),
         )
-        job_id = jobs.submit_import(ctx.db, actor, file.filename, data, options, ctx.settings)
+        # Copied from the upload's temporary file into the database a part at a time.
+        job_id = jobs.submit_import_file(
+            ctx.db, actor, file.filename, file.file, options, ctx.settings, size=file.size
+        )
     except (FileRejected, UsageError) as exc:
         return _page(request, ctx, actor, error=exc.message, status=422, form=form)
     ctx.queue.enqueue(job_id)
@@ -136,7 +138,7 @@ def import_card(request: Request, actor: CurrentActor, ctx: Ctx, was: str = "") 
 @router.get("/imports/{job_id}/results")
 def results_file(actor: CurrentActor, ctx: Ctx, job_id: str, format: Format = "csv") -> Response:
     job = own_job(ctx.db, actor, job_id, IMPORT)
-    return download(*job_access.results_file(ctx.db, actor, job.job, format))
+    return download(*jobs.open_results(ctx.db, actor.org_id, job.job, format))
 
 
 @router.post("/imports/{job_id}/undo")

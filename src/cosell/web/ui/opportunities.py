@@ -24,6 +24,10 @@ from cosell.web.ui.listing import (
 )
 from cosell.web.ui.render import html
 
+#: The list page draws the chart itself when at most this many deals match (adding them
+#: up takes a few milliseconds); above, the chart is loaded by a request of its own.
+CHART_INLINE = 2_000
+
 #: Sortable columns of the table: (sort key, header).
 COLUMNS = (
     ("deal_name", "Deal name"),
@@ -44,9 +48,14 @@ def opportunities(request: Request, actor: CurrentActor, ctx: Ctx) -> Response:
     parsed = parse(items)
     query = parsed.query
     page = referrals.list_referrals(ctx.db, actor, parsed.filters, page=query.page, size=query.size)
-    if query.page > page.pages:
-        return RedirectResponse(query.url(page=page.pages), status_code=303)
-    totals = referrals.pipeline(ctx.db, actor, parsed.filters)
+    if not page.items and query.page > 1:  # past the end: the last page (the first, if
+        # the total is not exact)
+        last = page.pages if page.total_exact else 1
+        return RedirectResponse(query.url(page=last), status_code=303)
+    # The chart adds up every deal that matches: at once when they are few, else in a
+    # request of its own (`/chart`), so the list does not wait for it.
+    inline = page.total_exact and page.total <= CHART_INLINE
+    totals = referrals.pipeline(ctx.db, actor, parsed.filters) if inline else []
     return html(
         request,
         "opportunities.html",
@@ -55,6 +64,7 @@ def opportunities(request: Request, actor: CurrentActor, ctx: Ctx) -> Response:
         problems=parsed.problems,
         page=page,
         chart=chart.build(totals, query.chart),
+        chart_url=None if inline else "/chart?" + urlencode(query.params()),
         last_file=latest(ctx.db, actor, IMPORT),
         tabs=TABS,
         columns=COLUMNS,
@@ -64,6 +74,31 @@ def opportunities(request: Request, actor: CurrentActor, ctx: Ctx) -> Response:
         page_sizes=PAGE_SIZES,
         languages=LANGUAGES,
         here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+    )
+
+
+@router.get("/chart")
+def pipeline_chart(request: Request, actor: CurrentActor, ctx: Ctx) -> Response:
+    """The chart of the list with these parameters, as a fragment the list page loads.
+
+    A tab's deals are added up from the covering index ix_referrals_org_pipeline; with
+    filters or a search, only when the list's count is exact (adding up more would read
+    every one of them): else the chart asks to narrow the filters."""
+    parsed = parse(request.query_params.multi_items())
+    query = parsed.query
+    too_many = 0
+    if query.active_filters or parsed.filters.search:
+        bound = referrals.count_bound(parsed.filters)
+        total, exact = referrals.count(ctx.db, actor, parsed.filters, bound)
+        too_many = 0 if exact else total
+    totals = [] if too_many else referrals.pipeline(ctx.db, actor, parsed.filters)
+    return html(
+        request,
+        "_chart.html",
+        actor=actor,
+        query=query,
+        chart=chart.build(totals, query.chart),
+        too_many=too_many,
     )
 
 
