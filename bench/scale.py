@@ -59,6 +59,7 @@ from cosell.services import accounts, demo
 from cosell.services.clock import utcnow
 from cosell.services.exports import ExportOptions, export_referrals
 from cosell.settings import Settings
+from cosell.store import referral_query
 from cosell.store.db import Database
 from cosell.store.filters import ReferralFilters, Tab
 from cosell.store.referral_rows import row_params
@@ -77,6 +78,7 @@ PG_SETTINGS = (
     "-c maintenance_work_mem=1GB -c max_wal_size=16GB -c checkpoint_timeout=30min "
     "-c max_connections=200"
 )
+SEARCHED = ", ".join(col.name for col in referral_query.SEARCHED)
 FILTERED = ReferralFilters(tab=Tab.OUTBOUND, statuses=["Active"], countries=["NL"])
 SEARCHED = ReferralFilters(search="Tailspin")
 
@@ -286,6 +288,12 @@ class Loader:
             con.executemany(insert_r, self.rows(org_id, pk, serial, n))
             con.executemany(insert_s, self.items(2, org_id, pk, serial, n))
             con.executemany(insert_t, self.items(3, org_id, pk, serial, n))
+            # the search index, as the repository's inserts add to it (no trigger does)
+            con.execute(
+                f"INSERT INTO referrals_fts (rowid, {SEARCHED}) "
+                f"SELECT pk, {SEARCHED} FROM referrals WHERE pk BETWEEN ? AND ?",
+                (pk, pk + n - 1),
+            )
             con.execute("COMMIT")
         con.execute("PRAGMA optimize")
         con.close()

@@ -101,6 +101,7 @@ class ReferralRow(Base):
     __table_args__ = (
         Index("ix_referrals_org_direction_created", "org_id", "direction", "created_at"),
         Index("ix_referrals_org_created", "org_id", "created_at"),
+        Index("ix_referrals_org_referral_id", "org_id", "referral_id"),
         Index("ix_referrals_org_crm_id", "org_id", "crm_id"),
         Index("ix_referrals_org_engagement_id", "org_id", "engagement_id"),
         Index("ix_referrals_org_deal_name", "org_id", "deal_name"),
@@ -123,7 +124,7 @@ class ReferralRow(Base):
             *("org_id", "direction", "close_date", "status", "country", "sales_stage"),
         ),
         # Search on PostgreSQL: trigrams of the searched columns (migration 0006). SQLite
-        # searches the FTS5 table `referrals_fts` instead, kept in step by triggers.
+        # searches the FTS5 table `referrals_fts` instead (kept by the repository; see 0006).
         Index(
             "ix_referrals_search",
             literal_column(SEARCH_TEXT).label("search_text"),

@@ -67,7 +67,8 @@ FTS = Table(
     Column("rowid", Integer),
     Column("referrals_fts", String),
 )
-_SEARCHED = (R.c.deal_name, R.c.referral_id, R.c.customer_name, R.c.notes, R.c.crm_id)
+#: the columns search covers, in the order of the SQLite FTS5 table's columns
+SEARCHED = (R.c.deal_name, R.c.referral_id, R.c.customer_name, R.c.notes, R.c.crm_id)
 #: joins the columns in PostgreSQL's searched text (`models.SEARCH_TEXT`)
 SEPARATOR = "\x1f"
 #: characters the trigram index folds into an ASCII letter (SQLite's LIKE does not)
@@ -122,7 +123,7 @@ def _row_matches(plan: SearchPlan) -> ColumnElement[bool]:
             literal(pattern, String, literal_execute=True), escape="\\"
         )
     if plan.text.isascii():
-        return or_(*(_ascii_folded(col).like(pattern, escape="\\") for col in _SEARCHED))
+        return or_(*(_ascii_folded(col).like(pattern, escape="\\") for col in SEARCHED))
     return exists().where(FTS.c.rowid == R.c.pk, fts_match(plan.text))
 
 
