@@ -78,7 +78,7 @@ PG_SETTINGS = (
     "-c maintenance_work_mem=1GB -c max_wal_size=16GB -c checkpoint_timeout=30min "
     "-c max_connections=200"
 )
-SEARCHED = ", ".join(col.name for col in referral_query.SEARCHED)
+SEARCH_COLUMNS = ", ".join(col.name for col in referral_query.SEARCHED)
 FILTERED = ReferralFilters(tab=Tab.OUTBOUND, statuses=["Active"], countries=["NL"])
 SEARCHED = ReferralFilters(search="Tailspin")
 
@@ -290,8 +290,8 @@ class Loader:
             con.executemany(insert_t, self.items(3, org_id, pk, serial, n))
             # the search index, as the repository's inserts add to it (no trigger does)
             con.execute(
-                f"INSERT INTO referrals_fts (rowid, {SEARCHED}) "
-                f"SELECT pk, {SEARCHED} FROM referrals WHERE pk BETWEEN ? AND ?",
+                f"INSERT INTO referrals_fts (rowid, {SEARCH_COLUMNS}) "
+                f"SELECT pk, {SEARCH_COLUMNS} FROM referrals WHERE pk BETWEEN ? AND ?",
                 (pk, pk + n - 1),
             )
             con.execute("COMMIT")

@@ -144,9 +144,7 @@ class Hints:
       from the tab's index and the query stops when the page is full;
     - `purpose` "count" (a bounded count): the deals of a team member are read from the
       team index (ascending keys), not found by probing every deal of the tab;
-    - `few_on_team`: team emails on few deals, read first for pages too;
-    - `search_joined`: a count of a common text walks the FTS matches joined to their
-      deals (ascending keys: the rows are read in file order) and stops at the bound.
+    - `few_on_team`: team emails on few deals, read first for pages too.
 
     PostgreSQL plans from its statistics: the hints change nothing there."""
 
@@ -154,9 +152,8 @@ class Hints:
     search: SearchPlan | None = None
     purpose: str = "rows"
     few_on_team: frozenset[str] = frozenset()
-    #: the query already joins the FTS matches (`ReferralRepository.count_upto`)
-    search_joined: bool = False
-    #: the query already joins this email's rows of the team index (same)
+    #: the query already joins this email's rows of the team index
+    #: (`ReferralRepository.count_upto`)
     team_joined: str | None = None
 
     @property
@@ -231,7 +228,6 @@ def filtered(
     # team's deals), not from the organization's index
     by_pk = hints.sqlite and (
         (search is not None and search.pks is not None)
-        or hints.search_joined
         or hints.team_joined is not None
         or f.tab is Tab.FAVORITES
         or own_first
@@ -287,7 +283,7 @@ def filtered(
         if on_team is not None:
             conds.append(on_team)
     text = search_text(f)
-    if text is not None and not hints.search_joined:
+    if text is not None:
         if search is None or search.text != text:
             raise ValueError("a search needs its plan")
         if search.pks is None:

@@ -214,13 +214,13 @@ class ReferralRepository:
     def count_upto(self, filters: ReferralFilters, bound: int) -> tuple[int, bool]:
         """(deals that match, exact): counted up to `bound`, beyond it (bound, False). The
         count reads at most `bound` + 1 rows, however many match."""
+        # A common text on SQLite is counted like the list finds it: the organization's
+        # deals walked in index order, each checked, until the bound. Walking the text's
+        # matches in the search index instead reads every organization's matches (the
+        # index holds them all, in key order): 0.4-0.7 s for a text in 125,000 deals of
+        # a 1,000-organization database, whatever the organization's own share.
         plan = self.search_plan(filters)
-        if plan is not None and plan.pks is None and plan.dialect == "sqlite":
-            # a common text: walk its matches in key order, stop at the bound
-            joined = select(literal(1)).select_from(FTS.join(R, R.c.pk == FTS.c.rowid))
-            hints = Hints("sqlite", plan, "count", search_joined=True)
-            query = filtered(joined.where(fts_match(plan.text)), self.actor, filters, hints=hints)
-        elif (email := self._common_team_email(filters)) is not None:
+        if (email := self._common_team_email(filters)) is not None:
             # the deals of a team member on many of them: walk the team index in key
             # order joined to the deals, stop at the bound
             joined = select(literal(1)).select_from(T.join(R, R.c.pk == T.c.referral_pk))
