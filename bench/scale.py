@@ -51,7 +51,7 @@ from typing import Any
 import httpx
 import psycopg
 from run import ADMIN, make_file
-from web import COSELL, answers, free_port, get_timed, sign_in, wait_until
+from web import COSELL, answers, free_port, get_timed, sign_in, upload_and_wait, wait_until
 
 from cosell.domain.enums import Role
 from cosell.domain.model import TeamMember
@@ -435,22 +435,10 @@ class Row:
     values: dict[str, float] = field(default_factory=dict)  # size label -> median
 
 
-def import_once(api: httpx.Client, data: bytes) -> tuple[float, float, str]:
-    start = time.perf_counter()
-    posted = api.post("/api/v1/imports", files={"file": ("bench.csv", data, "text/csv")})
-    if posted.status_code != 202:
-        raise SystemExit(f"upload failed: {posted.status_code} {posted.text[:300]}")
-    job_id = posted.json()["id"]
-    while True:
-        job = api.get(f"/api/v1/imports/{job_id}").json()
-        if job["status"] in ("completed", "rejected", "failed"):
-            break
-        time.sleep(0.02)
-    elapsed = time.perf_counter() - start
-    summary = job["summary"] or {}
-    if job["status"] != "completed" or summary.get("failed"):
-        raise SystemExit(f"the import did not go as planned: {str(job)[:600]}")
-    return elapsed, float(summary["duration_s"]), job_id
+def import_once(api: httpx.Client, data: bytes) -> tuple[float, float]:
+    """(upload → completed, the worker's processing) of one import."""
+    elapsed, job = upload_and_wait(api, data)
+    return elapsed, float(job["summary"]["duration_s"])
 
 
 def exported(world: World, email: str, filters: ReferralFilters, runs: int) -> list[float]:

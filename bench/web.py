@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from run import ADMIN, build, make_file
@@ -78,25 +79,33 @@ def sign_in(client: httpx.Client, email: str = ADMIN, password: str = PASSWORD) 
         raise SystemExit(f"sign-in failed: {done.status_code} {done.text[:200]}")
 
 
-def import_once(api: httpx.Client, data: bytes, idle: float) -> tuple[float, float]:
-    """(upload → completed, the worker's processing) of one import, started after the
-    worker has idled `idle` seconds (its queue polling then at its slowest)."""
-    time.sleep(idle)
+def upload_and_wait(api: httpx.Client, data: bytes) -> tuple[float, dict[str, Any]]:
+    """Upload `data` as an import and poll until the job ends: (seconds from the upload
+    to the end, the job as the API reads it). Exits when the job did not complete."""
     start = time.perf_counter()
     posted = api.post("/api/v1/imports", files={"file": ("bench.csv", data, "text/csv")})
     if posted.status_code != 202:
         raise SystemExit(f"upload failed: {posted.status_code} {posted.text[:300]}")
     job_id = posted.json()["id"]
     while True:
-        job = api.get(f"/api/v1/imports/{job_id}").json()
+        job: dict[str, Any] = api.get(f"/api/v1/imports/{job_id}").json()
         if job["status"] in ("completed", "rejected", "failed"):
             break
         time.sleep(POLL_SECONDS)
     elapsed = time.perf_counter() - start
-    summary = job["summary"] or {}
-    if job["status"] != "completed" or summary.get("failed") or summary.get("created") != 700:
+    if job["status"] != "completed" or (job["summary"] or {}).get("failed"):
+        raise SystemExit(f"the import did not go as planned: {str(job)[:600]}")
+    return elapsed, job
+
+
+def import_once(api: httpx.Client, data: bytes, idle: float) -> tuple[float, float]:
+    """(upload → completed, the worker's processing) of one import, started after the
+    worker has idled `idle` seconds (its queue polling then at its slowest)."""
+    time.sleep(idle)
+    elapsed, job = upload_and_wait(api, data)
+    if job["summary"].get("created") != 700:
         raise SystemExit(f"the import did not go as planned: {job}")
-    return elapsed, float(summary["duration_s"])
+    return elapsed, float(job["summary"]["duration_s"])
 
 
 def get_timed(client: httpx.Client, path: str, runs: int) -> list[float]:
