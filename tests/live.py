@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from cosell.services import accounts
-from tests.ops.procs import Procs, Server, free_port, wait_for
+from tests.ops.procs import Procs, Server
 from tests.support import World, copy_world
 
 
@@ -46,22 +46,12 @@ def live_server(
 ) -> Iterator[Live]:
     world = copy_world(template, folder / "cosell.db")
     procs = Procs(folder, world.settings.database_url)
-    port = free_port()
-    proc = procs.start("serve", "--port", str(port), *args, name="serve", **settings)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        if proc.popen.poll() is not None:
-            raise AssertionError(f"the server ended:\n{proc.output()}")
-        try:
-            return httpx.get(f"{base}/api/openapi.json", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        wait_for("the server to answer", answers)
-        yield Live(Server(proc.popen, proc.log, base), world, procs)
+        server = procs.server(*args, **settings)
+        try:
+            yield Live(server, world, procs)
+        finally:
+            server.stop()  # SIGTERM: the server stops its worker itself
     finally:
-        proc.stop()  # SIGTERM: the server stops its worker itself
         procs.cleanup()
         world.db.dispose()

@@ -21,7 +21,7 @@ import pytest
 
 from tests import postgres
 from tests.backends import PG_TEMPLATE
-from tests.ops.procs import Procs, Server, free_port, wait_for
+from tests.ops.procs import Procs, Server, wait_for
 from tests.support import ADMIN, SELLER, World, make_world, open_world
 
 pytestmark = pytest.mark.slow
@@ -70,21 +70,7 @@ def start_postgres(socket_dir: str) -> None:
 
 def serve(procs: Procs) -> Server:
     """`cosell serve --no-worker` on a free port, its queue on the same PostgreSQL."""
-    port = free_port()
-    url = procs.database_url
-    proc = procs.start("serve", "--port", str(port), "--no-worker", name="serve", queue_url=url)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        if proc.popen.poll() is not None:
-            raise AssertionError(f"the server ended:\n{proc.output()}")
-        try:
-            return httpx.get(f"{base}/api/openapi.json", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    wait_for("the server to answer", answers)
-    return Server(proc.popen, proc.log, base)
+    return procs.server("--no-worker", queue_url=procs.database_url)
 
 
 @pytest.fixture
