@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import glob
 import os
 import random
 import shutil
@@ -60,6 +59,7 @@ from cosell.services.clock import utcnow
 from cosell.services.exports import ExportOptions, export_referrals
 from cosell.settings import Settings
 from cosell.store import referral_query
+from cosell.store.backup import pg_program
 from cosell.store.db import Database
 from cosell.store.filters import ReferralFilters, Tab
 from cosell.store.referral_rows import row_params
@@ -84,11 +84,6 @@ SEARCHED = ReferralFilters(search="Tailspin")
 
 
 # ------------------------------------------------------------------ servers
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        raise SystemExit("PostgreSQL's server binaries are missing: make system-deps")
-    return found[-1]
 
 
 def _as_postgres(*args: str) -> None:
@@ -104,17 +99,19 @@ def postgres_server(root: Path) -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     data = root / "data"
-    _as_postgres(_pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+    _as_postgres(
+        pg_program("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"
+    )
     options = f"-c listen_addresses='' -k {root} {PG_SETTINGS}"
     _as_postgres(
-        _pg_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o", options, "start"
+        pg_program("pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o", options, "start"
     )
     try:
         with psycopg.connect(f"host={root} user=postgres dbname=postgres", autocommit=True) as c:
             c.execute("CREATE DATABASE cosell")
         yield f"postgresql://postgres@/cosell?host={root}"
     finally:
-        _as_postgres(_pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop")
+        _as_postgres(pg_program("pg_ctl"), "-D", str(data), "-m", "fast", "stop")
 
 
 @contextmanager

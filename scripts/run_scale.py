@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import glob
 import json
 import os
 import re
@@ -37,6 +36,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cosell.errors import UsageError
+from cosell.store.backup import pg_program
 
 COSELL = Path(sys.executable).with_name("cosell")
 DB_NAME = "cosell"
@@ -91,15 +93,10 @@ def _free(port: int) -> bool:
 
 
 def _pg_bin(name: str) -> str:
-    def version(path: str) -> int:
-        found = re.search(r"/postgresql/(\d+)/bin/", path)
-        return int(found.group(1)) if found else 0
-
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=version)
-    binary = found[-1] if found else shutil.which(name)
-    if binary is None:
-        raise Failed(f"PostgreSQL's {name} was not found: install postgresql (make system-deps)")
-    return binary
+    try:
+        return pg_program(name)
+    except UsageError as exc:
+        raise Failed(exc.message) from None
 
 
 class Stack:

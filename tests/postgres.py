@@ -8,7 +8,6 @@ Each test gets a database of its own on it.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -20,15 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-
-def _bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        raise RuntimeError(
-            f"PostgreSQL's {name} was not found: install the Debian package postgresql "
-            "(make test does)"
-        )
-    return found[-1]
+from cosell.store.backup import pg_program
 
 
 def _as_postgres(*args: str) -> subprocess.CompletedProcess[str]:
@@ -45,9 +36,11 @@ def server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     try:
-        _as_postgres(_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
         _as_postgres(
-            _bin("pg_ctl"),
+            pg_program("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"
+        )
+        _as_postgres(
+            pg_program("pg_ctl"),
             "-D",
             str(data),
             "-w",
@@ -60,7 +53,7 @@ def server() -> Iterator[str]:
         try:
             yield str(root)
         finally:
-            _as_postgres(_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+            _as_postgres(pg_program("pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -135,8 +135,10 @@ def restore_sqlite(backup: Path, database: Path) -> None:
 # --- PostgreSQL ---------------------------------------------------------------------
 
 
-def _pg_tool(name: str) -> str:
-    """The newest installed PostgreSQL client (it reads any older server), else PATH's."""
+def pg_program(name: str) -> str:
+    """The newest installed PostgreSQL program `name` (a newer client reads any older
+    server), else PATH's. Also what the scale-out script, the benchmark and the tests
+    start a PostgreSQL server with."""
 
     def version(path: str) -> int:
         found = re.search(r"/postgresql/(\d+)/bin/", path)
@@ -145,7 +147,9 @@ def _pg_tool(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=version)
     tool = found[-1] if found else shutil.which(name)
     if tool is None:
-        raise UsageError(f"{name} was not found: install the PostgreSQL client programs")
+        raise UsageError(
+            f"PostgreSQL's {name} was not found: install postgresql (make system-deps)"
+        )
     return tool
 
 
@@ -171,7 +175,7 @@ def _pg_target(url: str) -> tuple[str, dict[str, str]]:
 
 
 def _run(tool: str, args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run([_pg_tool(tool), *args], env=env, capture_output=True, text=True)
+    done = subprocess.run([pg_program(tool), *args], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         message = done.stderr.strip().splitlines()
         raise CosellError(f"{tool} failed: {' / '.join(message[-3:]) or done.returncode}")
