@@ -11,10 +11,11 @@ import signal
 import time
 from pathlib import Path
 
+import loadtest
 import pytest
 from sqlalchemy import func, select
 
-from cosell.services import loadtest, upkeep
+from cosell.services import upkeep
 from cosell.services.clock import utcnow
 from cosell.store import jobs as job_store
 from cosell.store.db import Database
@@ -74,7 +75,7 @@ def test_a_worker_killed_between_chunks_is_followed_by_one_that_goes_on(
 def test_a_big_import_stays_within_its_memory_bound(tmp_path: Path) -> None:
     """20,000 rows (8 MB, read as a stream) in a `cosell import` process: the old
     whole-file import needed ~230 MB for 10,000. The 100k and 1M figures are measured
-    with `python -m cosell.services.loadtest` (see the report)."""
+    with `python bench/loadtest.py` (see the report)."""
     url = f"sqlite:///{tmp_path / 'load.db'}"
     loadtest.prepare_database(url)
     path = loadtest.write_import_file(tmp_path / "load.csv", 20_000)

@@ -2,13 +2,13 @@
 
 For operators and benchmarks, not for everyday use:
 
-    from cosell.services import loadtest
+    import loadtest  # bench/ on the path, as `python bench/loadtest.py` has it
     loadtest.prepare_database(url)             # an organization, its admin, a catalog
     loadtest.write_import_file(path, 100_000)  # 100k creating rows, 3 solutions and
                                                # 3 team members each (CSV or .xlsx)
     loadtest.measure_import(url, path)         # `cosell import`: rows/s, peak RSS
 
-or from a shell: `python -m cosell.services.loadtest URL ROWS [--keep FILE]`.
+or from a shell: `python bench/loadtest.py URL ROWS [--keep FILE]`.
 
 The file is written row by row (memory stays flat at any size); the import runs in a
 new process whose peak resident memory (Linux `VmHWM`) is what `measure_import` reports.
