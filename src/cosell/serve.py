@@ -194,15 +194,7 @@ def run_server(
             supervisor = Supervisor(settings)
             supervisor.start()
         if processes > 1:
-            from cosell.store.db import Database
-            from cosell.web.security import secret_key
-
-            # Made once here, so processes starting together never race to create it.
-            db = Database(settings.database_url)
-            try:
-                secret_key(db, settings.secret_key)
-            finally:
-                db.dispose()
+            # (processes starting together share one generated secret key: `secret_key`)
             os.environ[_SETTINGS_ENV] = settings.model_dump_json()
             uvicorn.run(
                 f"{__name__}:app_from_env",
