@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cosell.store.backup import pg_program
 from tests import postgres
 from tests.backends import PG_TEMPLATE
 from tests.ops.procs import Procs, Server, wait_for
@@ -56,7 +57,7 @@ def signed_in(base: str, email: str) -> str:
 
 
 def pg_ctl(socket_dir: str, *args: str) -> None:
-    postgres._as_postgres(postgres._bin("pg_ctl"), "-D", f"{socket_dir}/data", "-w", *args)
+    postgres._as_postgres(pg_program("pg_ctl"), "-D", f"{socket_dir}/data", "-w", *args)
 
 
 def stop_postgres(socket_dir: str) -> None:
