@@ -30,7 +30,7 @@ def run_worker(settings: Settings, workers: int = 1) -> None:
     SIGTERM (what systemd, Docker and Kubernetes send) stops gently, as SIGINT does:
     no new job is taken; a job not yet committed is handed back to the queue for the
     other workers, one being committed finishes. A second signal stops at once."""
-    from cosell.jobs.queue import JobQueue
+    from cosell.queue.job_queue import JobQueue
     from cosell.store.db import Database
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")

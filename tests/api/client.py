@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from starlette.exceptions import StarletteDeprecationWarning
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services import accounts
 from cosell.settings import Settings
 from cosell.web.app import create_app

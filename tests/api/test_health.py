@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services import health
 from cosell.services.clock import utcnow
 from cosell.store.db import Database

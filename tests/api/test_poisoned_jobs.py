@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services.clock import utcnow
 from cosell.store import jobs as job_store
 from cosell.store.models import Job, table_of

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cosell.cli import app
 from cosell.errors import NotFound
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services import accounts
 from tests.support import ADMIN, OTHER_ADMIN, SELLER, World
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy import func, select
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services import accounts
 from cosell.services import jobs as job_service
 from cosell.services.imports import ImportOptions

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from huey import PostgresHuey, RedisHuey, SqliteHuey
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.store import jobs as job_store
 from tests import backends
 from tests.ops.procs import Procs, crm_ids, deals_file, finished, job, submit, wait_for

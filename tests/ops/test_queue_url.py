@@ -8,7 +8,7 @@ import pytest
 from huey import RedisHuey, SqliteHuey
 
 from cosell.errors import UsageError
-from cosell.jobs.queue import JobQueue, queue_url
+from cosell.queue.job_queue import JobQueue, queue_url
 from cosell.settings import Settings
 from tests.support import World
 

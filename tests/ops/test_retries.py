@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services import imports
 from cosell.settings import Settings
 from cosell.store import jobs as job_store

@@ -18,7 +18,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services import jobs as job_service
 from cosell.services.imports import ImportOptions
 from cosell.store import jobs as job_store

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.settings import Settings
 from tests.support import World
 

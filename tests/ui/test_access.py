@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.services import accounts
 from cosell.web.security import COOKIE
 from tests.support import ADMIN, OTHER_ADMIN, SELLER, World

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from cosell.jobs.queue import JobQueue
+from cosell.queue.job_queue import JobQueue
 from cosell.settings import Settings
 from cosell.store.db import Database
 

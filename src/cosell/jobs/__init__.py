@@ -1,1 +1,0 @@
-"""The job queue adapter (huey) and the task functions: thin, they call the services."""
