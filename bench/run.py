@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cosell.domain.enums import Role
+from cosell.domain.filters import ReferralFilters
 from cosell.domain.model import TeamMember
 from cosell.services import accounts, demo
 from cosell.services.clock import utcnow
@@ -38,7 +39,6 @@ from cosell.services.gc import gc_paused
 from cosell.services.imports import ImportOptions, apply, prepare
 from cosell.settings import Settings
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 
 ADMIN = "admin@bench.example"

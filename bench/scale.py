@@ -53,6 +53,7 @@ from run import ADMIN, make_file
 from web import COSELL, answers, free_port, get_timed, sign_in, upload_and_wait, wait_until
 
 from cosell.domain.enums import Role
+from cosell.domain.filters import ReferralFilters, Tab
 from cosell.domain.model import TeamMember
 from cosell.services import accounts, demo
 from cosell.services.clock import utcnow
@@ -61,7 +62,6 @@ from cosell.settings import Settings
 from cosell.store import referral_query
 from cosell.store.backup import pg_program
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters, Tab
 from cosell.store.referral_rows import row_params
 
 PASSWORD = "bench-password"

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.services import accounts
-from cosell.services.actor import Actor
 from cosell.settings import Settings
 from cosell.store.db import Database
 

@@ -29,13 +29,13 @@ from cosell.cli_output import errors, fail, progress, report_import, report_reje
 from cosell.domain import cells
 from cosell.domain.cells import CellError
 from cosell.domain.enums import Role, Status, Substatus
+from cosell.domain.filters import ReferralFilters, Tab
 from cosell.errors import FileRejected
 from cosell.services import accounts, demo, job_access
 from cosell.services import jobs as job_service
 from cosell.services.exports import ExportOptions, render_template
 from cosell.services.imports import ImportOptions
 from cosell.store import jobs as job_store
-from cosell.store.filters import ReferralFilters, Tab
 
 
 @app.command()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cosell.cli import app
-from cosell.store.filters import ReferralFilters
+from cosell.domain.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, SELLER, World, csv_bytes, read_csv, row
 

@@ -7,9 +7,9 @@ import json
 from typer.testing import CliRunner
 
 from cosell.cli import app
+from cosell.domain.filters import ReferralFilters
 from cosell.services import jobs
 from cosell.services.exports import ExportOptions
-from cosell.store.filters import ReferralFilters
 from tests.support import ADMIN, OTHER_ADMIN, SELLER, World, csv_bytes, row, run_import
 
 runner = CliRunner()

@@ -9,11 +9,11 @@ import random
 
 from sqlalchemy import select
 
+from cosell.domain.actor import Actor
 from cosell.domain.enums import Direction, Status, Substatus
 from cosell.domain.model import Referral, TeamMember
 from cosell.services import demo, maintenance
 from cosell.services import referrals as referral_service
-from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.store import jobs as store
 from cosell.store.models import ReferralRow, table_of

@@ -14,13 +14,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from cosell.domain.filters import ReferralFilters
 from cosell.services import jobs
 from cosell.services.exports import ExportOptions, export_referrals
 from cosell.services.imports import ImportOptions
 from cosell.services.referral_changes import StaleVersion, update_referral
 from cosell.services.referral_input import ReferralInput
 from cosell.store import jobs as job_store
-from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, World, csv_bytes, read_csv, row, run_import
 

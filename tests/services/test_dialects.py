@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 import xlsxwriter
 
+from cosell.domain.filters import ReferralFilters
 from cosell.domain.headers import resolve_header
-from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.domain.test_headers import seed_headers
 from tests.support import VALID_ROW, csv_bytes, run_import

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from cosell.domain.filters import ReferralFilters
 from cosell.files.writer import write_xlsx
-from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.support import World, csv_bytes, row, run_import
 

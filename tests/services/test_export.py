@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from python_calamine import CalamineWorkbook
 
+from cosell.domain.filters import ReferralFilters, Tab
 from cosell.domain.headers import resolve_header
 from cosell.errors import UsageError
 from cosell.services.exports import ExportOptions, export_referrals, render_template
 from cosell.services.referrals import set_favorite
 from cosell.settings import Settings
-from cosell.store.filters import ReferralFilters, Tab
 from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, csv_bytes, read_csv, row, run_import
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from cosell.domain.enums import Status, Substatus
-from cosell.store.filters import ReferralFilters
+from cosell.domain.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.files.builders import zip_of
 from tests.support import ADMIN, SELLER, VALID_ROW, World, csv_bytes, row, run_import

@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import pytest
 
+from cosell.domain.filters import SORT_KEYS, ReferralFilters, Tab
 from cosell.domain.model import TeamMember
 from cosell.errors import UsageError
 from cosell.services import demo
 from cosell.services import referrals as reading
 from cosell.services.clock import utcnow
-from cosell.store.filters import SORT_KEYS, ReferralFilters, Tab
 from cosell.store.referrals import ReferralRepository
 from tests.support import World
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from cosell.domain.filters import ReferralFilters
 from cosell.services import referrals as reading
 from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import ReferralInput
 from cosell.services.undo import undo_import
 from cosell.store import backup, referral_query
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters
 from tests.support import World, csv_bytes, open_world, row, run_import
 
 

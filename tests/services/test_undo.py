@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from cosell.domain.filters import ReferralFilters
 from cosell.errors import Conflict, NotFound
 from cosell.services import job_access, jobs, undo
 from cosell.services.exports import ExportOptions
 from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import MemberInput, ReferralInput
 from cosell.store import jobs as job_store
-from cosell.store.filters import ReferralFilters
 from cosell.store.referral_rows import from_snapshot
 from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, SELLER, World, csv_bytes, row, run_import

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import text
 
+from cosell.domain.filters import ReferralFilters
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.support import csv_bytes, row, run_import
 

@@ -16,9 +16,9 @@ from sqlalchemy import Connection, and_, func, select, text
 from sqlalchemy.sql import Select
 
 from cosell.domain.enums import Direction, Status
+from cosell.domain.filters import ReferralFilters, Tab
 from cosell.store import referral_query
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters, Tab
 from cosell.store.models import ReferralRow, table_of
 from cosell.store.referral_query import FTS, SPARSE_MATCHES, fts_match, order_by
 from cosell.store.referral_rows import COLUMNS

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from cosell.domain.filters import SORT_KEYS
 from cosell.errors import UsageError
-from cosell.store.filters import SORT_KEYS
 from cosell.store.referral_query import decode_cursor, encode_cursor
 from cosell.store.referral_rows import R
 

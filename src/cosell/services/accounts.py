@@ -17,10 +17,10 @@ from typing import TypeVar
 from sqlalchemy import Connection
 
 from cosell.domain import cells
+from cosell.domain.actor import Actor
 from cosell.domain.cells import CellError
 from cosell.domain.enums import Role
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
-from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.services.passwords import hash_password, new_password, new_token, token_hash
 from cosell.store import accounts as store

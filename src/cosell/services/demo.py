@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cosell.domain.actor import Actor
 from cosell.domain.enums import Direction, MicrosoftStatus, Role, Status, Substatus
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services import accounts
-from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.store import accounts as store_accounts
 from cosell.store.db import Database

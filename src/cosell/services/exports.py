@@ -11,6 +11,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from cosell.domain import cells
+from cosell.domain.actor import Actor
 from cosell.domain.enums import (
     DECLINED_LOST_REASONS,
     ERROR_REASONS,
@@ -21,17 +22,16 @@ from cosell.domain.enums import (
     Substatus,
 )
 from cosell.domain.fields import FIELD_ORDER, REQUIRED_ON_CREATE, Field, Group
+from cosell.domain.filters import ReferralFilters
 from cosell.domain.header_names import headers_for
 from cosell.domain.headers import ROW_VERSION
 from cosell.domain.value_names import labels_for
 from cosell.errors import UsageError
 from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
-from cosell.services.actor import Actor
 from cosell.services.gc import gc_paused
 from cosell.services.referrals import count_bound
 from cosell.settings import Settings
-from cosell.store.filters import ReferralFilters
 from cosell.store.referral_rows import ITEM_SEPARATOR
 from cosell.store.referrals import ReferralRepository, to_date
 

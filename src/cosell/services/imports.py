@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from cosell.domain.actor import Actor
 from cosell.domain.cells import DateOrder
 from cosell.domain.date_order import file_date_order
 from cosell.domain.decide import Context, Decision, Outcome
@@ -33,7 +34,6 @@ from cosell.errors import ConcurrentChange, FileRejected, UsageError
 from cosell.files.reader import read_table
 from cosell.files.stream import TableStream
 from cosell.files.table import Cell, SheetRow, Table
-from cosell.services.actor import Actor
 from cosell.services.import_matching import (
     KEY_FIELDS,
     Duplicates,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import PurePath
 
+from cosell.domain.actor import Actor
 from cosell.errors import Conflict, NotFound
-from cosell.services.actor import Actor, require_user
+from cosell.services.actor import require_user
 from cosell.services.jobs import options_problem
 from cosell.services.results import convert
 from cosell.store import jobs as store

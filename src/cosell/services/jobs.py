@@ -30,6 +30,8 @@ from itertools import islice
 from pathlib import PurePath
 from typing import IO, Any
 
+from cosell.domain.actor import Actor
+from cosell.domain.filters import ReferralFilters, Tab
 from cosell.domain.headers import header_score
 from cosell.domain.rows import RowParser, RowRecord
 from cosell.errors import ConcurrentChange, Conflict, FileRejected, NotFound, UsageError
@@ -37,7 +39,7 @@ from cosell.files.reader import check_size
 from cosell.files.stream import TableStream, WholeTable, open_table
 from cosell.files.table import SheetRow
 from cosell.services import imports
-from cosell.services.actor import Actor, require_user
+from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
 from cosell.services.exports import CONTENT_TYPES, ExportOptions, export_referrals
 from cosell.services.gc import gc_paused
@@ -54,7 +56,6 @@ from cosell.settings import Settings
 from cosell.store import accounts
 from cosell.store import jobs as store
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters, Tab
 
 log = logging.getLogger("cosell.jobs")
 Progress = Callable[[int, int], None]

@@ -42,6 +42,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from cosell.domain import rules
+from cosell.domain.actor import Actor
 from cosell.domain.decide import (
     SOLUTIONS,
     TEAM,
@@ -57,7 +58,6 @@ from cosell.domain.fields import Field
 from cosell.domain.model import Referral, TeamMember
 from cosell.domain.rows import RowError, RowRecord
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
-from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.services.referral_input import (
     FIELDS,

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cosell.domain.actor import Actor
+from cosell.domain.filters import ReferralFilters
 from cosell.domain.model import Referral
 from cosell.errors import NotFound, UsageError
-from cosell.services.actor import Actor, require_user
+from cosell.services.actor import require_user
 from cosell.store import accounts
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters
 from cosell.store.referral_query import decode_cursor
 from cosell.store.referrals import ReferralRepository
 

@@ -25,11 +25,12 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from cosell.domain.actor import Actor
 from cosell.domain.decide import ATTR, SOLUTIONS, TEAM, show, show_pair
 from cosell.domain.fields import Field
 from cosell.domain.model import Referral
 from cosell.errors import ConcurrentChange, Conflict, NotFound
-from cosell.services.actor import Actor, require_user
+from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
 from cosell.store import history
 from cosell.store import jobs as store

@@ -9,8 +9,8 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Table, func, insert, or_, select, update
 
+from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
-from cosell.services.actor import Actor
 from cosell.store.models import ApiToken, Organization, Solution, User
 
 ORGS = cast(Table, Organization.__table__)

@@ -49,10 +49,10 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from cosell.domain.actor import Actor
 from cosell.domain.enums import Direction, Role
+from cosell.domain.filters import MIN_SEARCH, SORT_KEYS, ReferralFilters, Tab
 from cosell.errors import UsageError
-from cosell.services.actor import Actor
-from cosell.store.filters import MIN_SEARCH, SORT_KEYS, ReferralFilters, Tab
 from cosell.store.models import SEARCH_TEXT
 from cosell.store.referral_rows import F, R, S, T, cents
 

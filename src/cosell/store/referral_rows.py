@@ -13,10 +13,10 @@ from typing import Any, cast
 
 from sqlalchemy import String, Table, type_coerce
 
+from cosell.domain.actor import Actor
 from cosell.domain.cells import format_solution, format_team_member
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 from cosell.domain.model import Referral, SolutionLine, TeamMember
-from cosell.services.actor import Actor
 from cosell.store.models import Favorite, HistoryRow, ReferralRow, ReferralSolutionRow
 from cosell.store.models import ReferralTeamMemberRow as TeamRow
 

@@ -26,11 +26,11 @@ from sqlalchemy import (
     update,
 )
 
+from cosell.domain.actor import Actor
+from cosell.domain.filters import ReferralFilters
 from cosell.domain.model import Referral, SolutionLine, TeamMember
-from cosell.services.actor import Actor
 from cosell.store import referral_query
 from cosell.store.bulk import allocate_ids, executemany, fetch_all
-from cosell.store.filters import ReferralFilters
 from cosell.store.models import User, table_of
 from cosell.store.referral_query import (
     FTS,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cosell.domain.actor import Actor
 from cosell.errors import PermissionDenied
-from cosell.services.actor import Actor
 from cosell.web.context import AppContext, get_ctx
 from cosell.web.security import actor_from_request
 

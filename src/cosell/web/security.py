@@ -34,9 +34,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.errors import CosellError, PermissionDenied
-from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.services.passwords import token_hash, verify_password
 from cosell.store import accounts

@@ -10,12 +10,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from cosell.domain.enums import MicrosoftStatus, Status, Substatus
+from cosell.domain.filters import SORT_KEYS, ReferralFilters, Tab
 from cosell.errors import UsageError
 from cosell.services.exports import ExportOptions
 from cosell.services.jobs import export_options_from_json
 from cosell.services.referrals import MAX_PAGE_SIZE
 from cosell.store import jobs as store
-from cosell.store.filters import SORT_KEYS, ReferralFilters, Tab
 from cosell.web.api.common import utc
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.errors import Conflict, UsageError
 from cosell.services import accounts
-from cosell.services.actor import Actor
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.ui import router

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
+from cosell.domain.actor import Actor
 from cosell.errors import PermissionDenied
-from cosell.services.actor import Actor
 from cosell.web.security import check_csrf, read_session, session_actor
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

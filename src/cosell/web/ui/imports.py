@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from cosell.domain.actor import Actor
 from cosell.domain.headers import LANGUAGES
 from cosell.errors import Conflict, FileRejected, UsageError
 from cosell.services import jobs
-from cosell.services.actor import Actor
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
 from cosell.services.undo import undo_import

@@ -9,8 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from cosell.domain.actor import Actor
 from cosell.services import job_access
-from cosell.services.actor import Actor
 from cosell.store import jobs as store
 from cosell.store.db import Database
 

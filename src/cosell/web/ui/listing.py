@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from cosell.domain import cells
 from cosell.domain.cells import CellError
 from cosell.domain.enums import SALES_STAGES, MicrosoftStatus, Status, Substatus
-from cosell.store.filters import SORT_KEYS, ReferralFilters, Tab
+from cosell.domain.filters import SORT_KEYS, ReferralFilters, Tab
 
 TABS: tuple[tuple[Tab, str], ...] = (
     (Tab.INBOUND, "Inbound"),

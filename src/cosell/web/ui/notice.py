@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from fastapi import Request, Response
 
+from cosell.domain.actor import Actor
 from cosell.services import health
-from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.web.context import get_ctx
 from cosell.web.ui.job_views import EXPORT, JobView, latest

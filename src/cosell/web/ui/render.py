@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from cosell import __version__
-from cosell.services.actor import Actor
+from cosell.domain.actor import Actor
 from cosell.web.headers import PAGE_POLICY
 from cosell.web.security import read_session
 from cosell.web.ui import notice

@@ -1,4 +1,5 @@
-"""Filters and sort orders of the referral list, shared by the list, the API and export."""
+"""Filters and sort orders of the referral list, shared by the list, the API and export
+(plain values: the store turns them into a query)."""
 
 from __future__ import annotations
 
