@@ -15,7 +15,7 @@ from cosell.domain.model import Referral, TeamMember
 from cosell.services import demo, maintenance
 from cosell.services import referrals as referral_service
 from cosell.services.clock import utcnow
-from cosell.store import jobs as store
+from cosell.store import jobs as job_store
 from cosell.store.models import ReferralRow, table_of
 from cosell.store.referrals import ReferralRepository
 from tests.support import World
@@ -30,7 +30,7 @@ def ago(**delta: float) -> dt.datetime:
 def add_job(world: World, *, created: dt.datetime) -> str:
     assert world.admin.user_id is not None
     with world.db.write() as conn:
-        return store.add_job(
+        return job_store.add_job(
             conn,
             org_id=world.admin.org_id,
             user_id=world.admin.user_id,
@@ -45,13 +45,13 @@ def add_job(world: World, *, created: dt.datetime) -> str:
 def running(world: World, *, since: dt.datetime) -> str:
     job_id = add_job(world, created=since)
     with world.db.write() as conn:
-        assert store.claim(conn, job_id, since, max_attempts=3) is not None
+        assert job_store.claim(conn, job_id, since, max_attempts=3) is not None
     return job_id
 
 
-def status_of(world: World, job_id: str) -> store.JobRecord:
+def status_of(world: World, job_id: str) -> job_store.JobRecord:
     with world.db.read() as conn:
-        found = store.get_job(conn, job_id)
+        found = job_store.get_job(conn, job_id)
     assert found is not None
     return found
 
@@ -65,27 +65,27 @@ def test_requeue_picks_stale_running_and_long_queued_jobs_only(world: World) -> 
     failed = running(world, since=ago(hours=1))
     with world.db.write() as conn:
         summary = {"rows": 1}
-        store.finish(
+        job_store.finish(
             conn,
             completed,
-            status=store.COMPLETED,
+            status=job_store.COMPLETED,
             summary=summary,
             result_blob_id=None,
             now=ago(hours=1),
         )
-        store.mark_failed(conn, failed, "broken", ago(hours=1))
+        job_store.mark_failed(conn, failed, "broken", ago(hours=1))
     settings = world.settings.model_copy(update={"job_stale_seconds": 60})
 
     requeued = maintenance.requeue_stale_jobs(world.db, settings, NOW)
 
     assert sorted(requeued) == sorted([dead_worker, lost_message])
     again = status_of(world, dead_worker)
-    assert (again.status, again.attempts, again.heartbeat_at) == (store.QUEUED, 1, NOW)
-    assert status_of(world, lost_message).status == store.QUEUED
-    assert status_of(world, busy_worker).status == store.RUNNING
-    assert status_of(world, just_queued).status == store.QUEUED
-    assert status_of(world, completed).status == store.COMPLETED
-    assert status_of(world, failed).status == store.FAILED
+    assert (again.status, again.attempts, again.heartbeat_at) == (job_store.QUEUED, 1, NOW)
+    assert status_of(world, lost_message).status == job_store.QUEUED
+    assert status_of(world, busy_worker).status == job_store.RUNNING
+    assert status_of(world, just_queued).status == job_store.QUEUED
+    assert status_of(world, completed).status == job_store.COMPLETED
+    assert status_of(world, failed).status == job_store.FAILED
     # Re-queueing restarts the clock: the next round leaves them alone.
     assert maintenance.requeue_stale_jobs(world.db, settings, NOW + dt.timedelta(seconds=30)) == []
     later = NOW + dt.timedelta(seconds=61)

@@ -14,7 +14,7 @@ from sqlalchemy import select, text, update
 
 from cosell.services import maintenance
 from cosell.services.clock import utcnow
-from cosell.store import jobs as store
+from cosell.store import jobs as job_store
 from cosell.store.db import Database
 from cosell.store.models import Blob, Job, table_of
 from tests.ops.procs import Procs, deals_file, free_port, submit, wait_for
@@ -68,7 +68,7 @@ def _stale_running_job(world: World) -> str:
     job_id = submit(world, deals_file("LOCKED", 2), enqueue=False)
     long_ago = utcnow() - dt.timedelta(minutes=5)
     with world.db.write() as conn:
-        assert store.claim(conn, job_id, long_ago, max_attempts=3) is not None
+        assert job_store.claim(conn, job_id, long_ago, max_attempts=3) is not None
     return job_id
 
 
@@ -118,7 +118,7 @@ def test_stored_files_are_deleted_after_the_retention_period(world: World) -> No
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id)
-                .values(status=store.COMPLETED, finished_at=now - dt.timedelta(days=age))
+                .values(status=job_store.COMPLETED, finished_at=now - dt.timedelta(days=age))
             )
     assert world.settings.file_retention_days == 90
     assert maintenance.delete_old_files(world.db, world.settings, now) == 1

@@ -19,17 +19,17 @@ from cosell.services import jobs, upkeep
 from cosell.services.clock import utcnow
 from cosell.services.imports import ImportOptions
 from cosell.store import integrity
-from cosell.store import jobs as store
+from cosell.store import jobs as job_store
 from cosell.store.models import Blob, BlobPart, ImportChunk, table_of
 from tests.support import World, csv_bytes, read_csv, row
 
 B, P = table_of(Blob), table_of(BlobPart)
-MIB = store.PART_SIZE
+MIB = job_store.PART_SIZE
 
 
 def put(world: World, data: bytes) -> str:
     with world.db.write() as conn:
-        return store.put_blob(
+        return job_store.put_blob(
             conn,
             org_id=world.admin.org_id,
             name="f.bin",
@@ -50,13 +50,13 @@ def part_sizes(world: World, blob_id: str) -> list[int]:
 def read_all(world: World, blob_id: str) -> tuple[bytes, bytes, bytes]:
     org = world.admin.org_id
     with world.db.read() as conn:
-        whole = store.get_blob(conn, org, blob_id)
-        info = store.blob_info(conn, org, blob_id)
+        whole = job_store.get_blob(conn, org, blob_id)
+        info = job_store.blob_info(conn, org, blob_id)
     assert whole is not None and info is not None
-    reader = store.open_blob(world.db, org, blob_id)
+    reader = job_store.open_blob(world.db, org, blob_id)
     assert reader is not None
     streamed = io.BufferedReader(reader, 4096).read()
-    parts = b"".join(store.iter_blob(world.db, info))
+    parts = b"".join(job_store.iter_blob(world.db, info))
     return whole[2], streamed, parts
 
 
@@ -65,7 +65,7 @@ def test_a_file_is_stored_in_parts_and_reads_back_whole(world: World) -> None:
     blob_id = put(world, data)
     assert part_sizes(world, blob_id) == [MIB, MIB, MIB, 12345]
     with world.db.read() as conn:
-        info = store.blob_info(conn, world.admin.org_id, blob_id)
+        info = job_store.blob_info(conn, world.admin.org_id, blob_id)
     assert info is not None and (info.size, info.parts) == (len(data), 4)
     assert read_all(world, blob_id) == (data, data, data)
 
@@ -74,7 +74,7 @@ def test_a_stream_of_small_pieces_is_stored_in_whole_parts(world: World) -> None
     data = os.urandom(2 * MIB + 1)
     pieces = [data[i : i + 70_001] for i in range(0, len(data), 70_001)]
     with world.db.write() as conn:
-        blob_id = store.put_blob_stream(
+        blob_id = job_store.put_blob_stream(
             conn,
             org_id=world.admin.org_id,
             name="f.bin",
@@ -107,7 +107,7 @@ def test_a_file_stored_before_parts_existed_still_reads(world: World) -> None:
                 created_at=utcnow(),
             )
         )
-        job_id = store.add_job(
+        job_id = job_store.add_job(
             conn,
             org_id=world.admin.org_id,
             user_id=world.admin.user_id or 0,
@@ -142,15 +142,15 @@ def test_retention_deletes_the_parts_a_few_big_files_a_round(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = [put(world, os.urandom(MIB + 1)) for _ in range(3)]
-    monkeypatch.setattr(store, "DELETE_BYTES_PER_ROUND", 2 * MIB)
+    monkeypatch.setattr(job_store, "DELETE_BYTES_PER_ROUND", 2 * MIB)
     later = utcnow() + dt.timedelta(days=1)
     with world.db.write() as conn:
-        assert store.delete_files_before(conn, later, 200) == 1  # 2 would pass the cap
+        assert job_store.delete_files_before(conn, later, 200) == 1  # 2 would pass the cap
     with world.db.write() as conn:
-        assert store.delete_files_before(conn, later, 200) == 1
+        assert job_store.delete_files_before(conn, later, 200) == 1
     with world.db.write() as conn:
-        assert store.delete_files_before(conn, later, 200) == 1
-        assert store.delete_files_before(conn, later, 200) == 0
+        assert job_store.delete_files_before(conn, later, 200) == 1
+        assert job_store.delete_files_before(conn, later, 200) == 0
     with world.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(P)).scalar_one() == 0
         assert conn.execute(select(B.c.id).where(B.c.id.in_(ids))).first() is None
@@ -202,10 +202,10 @@ def test_a_big_import_that_fails_for_good_says_how_many_rows_stay(
     with pytest.raises(OSError):
         jobs.run_job(world.db, job_id, settings)
     with world.db.read() as conn:
-        failed = store.get_job(conn, job_id)
+        failed = job_store.get_job(conn, job_id)
         chunks = conn.execute(select(func.count()).select_from(table_of(ImportChunk)))
         assert chunks.scalar_one() == 0
-    assert failed is not None and failed.status == store.FAILED
+    assert failed is not None and failed.status == job_store.FAILED
     assert failed.error == (
         "the job failed: OSError: disk full (10 of its rows were imported before it failed, "
         "and stay)"

@@ -10,12 +10,12 @@ import pytest
 from cosell.domain.filters import SORT_KEYS
 from cosell.errors import UsageError
 from cosell.store.referral_query import decode_cursor, encode_cursor
-from cosell.store.referral_rows import R
+from cosell.store.referral_rows import referrals_t
 
 
 @pytest.mark.parametrize("column", sorted(SORT_KEYS.values()))
 def test_sort_columns_are_not_null(column: str) -> None:
-    assert not R.c[column].nullable
+    assert not referrals_t.c[column].nullable
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from cosell.domain.fields import Field
 from cosell.domain.headers import ROW_VERSION
 from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowRecord
-from cosell.store.referral_rows import H
+from cosell.store.referral_rows import history_t
 from cosell.store.referrals import Change, ReferralRepository
 
 Match = Literal["referral-id", "crm-id"]
@@ -178,11 +178,11 @@ def created_by_job(repo: ReferralRepository, pks: Iterable[int], job_id: str) ->
     for start in range(0, len(wanted), 500):
         own.update(
             repo.conn.execute(
-                select(H.c.referral_pk).where(
-                    H.c.org_id == repo.actor.org_id,
-                    H.c.job_id == job_id,
-                    H.c.action == "created",
-                    H.c.referral_pk.in_(wanted[start : start + 500]),
+                select(history_t.c.referral_pk).where(
+                    history_t.c.org_id == repo.actor.org_id,
+                    history_t.c.job_id == job_id,
+                    history_t.c.action == "created",
+                    history_t.c.referral_pk.in_(wanted[start : start + 500]),
                 )
             ).scalars()
         )

@@ -13,10 +13,10 @@ from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.store.models import ApiToken, Organization, Solution, User
 
-ORGS = cast(Table, Organization.__table__)
-U = cast(Table, User.__table__)
-K = cast(Table, ApiToken.__table__)
-C = cast(Table, Solution.__table__)
+orgs_t = cast(Table, Organization.__table__)
+users_t = cast(Table, User.__table__)
+tokens_t = cast(Table, ApiToken.__table__)
+catalog_t = cast(Table, Solution.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,35 +42,37 @@ class UserRecord:
         return Actor(self.id, self.org_id, self.role, self.email, self.display_name)
 
 
-_ORG_QUERY = select(ORGS.c.id, ORGS.c.name, ORGS.c.partner_id)
+_ORG_QUERY = select(orgs_t.c.id, orgs_t.c.name, orgs_t.c.partner_id)
 
 
 def org_by_name(conn: Connection, name: str) -> OrgRecord | None:
-    row = conn.execute(_ORG_QUERY.where(ORGS.c.name == name)).first()
+    row = conn.execute(_ORG_QUERY.where(orgs_t.c.name == name)).first()
     return OrgRecord(*row) if row else None
 
 
 def org_by_id(conn: Connection, org_id: int) -> OrgRecord | None:
-    row = conn.execute(_ORG_QUERY.where(ORGS.c.id == org_id)).first()
+    row = conn.execute(_ORG_QUERY.where(orgs_t.c.id == org_id)).first()
     return OrgRecord(*row) if row else None
 
 
 def add_org(conn: Connection, name: str, partner_id: str | None, now: dt.datetime) -> OrgRecord:
     pk = conn.execute(
-        insert(ORGS).values(name=name, partner_id=partner_id, created_at=now).returning(ORGS.c.id)
+        insert(orgs_t)
+        .values(name=name, partner_id=partner_id, created_at=now)
+        .returning(orgs_t.c.id)
     ).scalar_one()
     return OrgRecord(pk, name, partner_id)
 
 
 _USER_COLS = (
-    U.c.id,
-    U.c.org_id,
-    U.c.email,
-    U.c.display_name,
-    U.c.role,
-    U.c.password_hash,
-    U.c.is_active,
-    U.c.session_version,
+    users_t.c.id,
+    users_t.c.org_id,
+    users_t.c.email,
+    users_t.c.display_name,
+    users_t.c.role,
+    users_t.c.password_hash,
+    users_t.c.is_active,
+    users_t.c.session_version,
 )
 
 
@@ -89,17 +91,21 @@ def _user(row: Any) -> UserRecord:
 
 
 def user_by_email(conn: Connection, email: str) -> UserRecord | None:
-    row = conn.execute(select(*_USER_COLS).where(U.c.email_key == email.strip().casefold())).first()
+    row = conn.execute(
+        select(*_USER_COLS).where(users_t.c.email_key == email.strip().casefold())
+    ).first()
     return _user(row) if row else None
 
 
 def user_by_id(conn: Connection, user_id: int) -> UserRecord | None:
-    row = conn.execute(select(*_USER_COLS).where(U.c.id == user_id)).first()
+    row = conn.execute(select(*_USER_COLS).where(users_t.c.id == user_id)).first()
     return _user(row) if row else None
 
 
 def users_of(conn: Connection, org_id: int) -> list[UserRecord]:
-    rows = conn.execute(select(*_USER_COLS).where(U.c.org_id == org_id).order_by(U.c.email_key))
+    rows = conn.execute(
+        select(*_USER_COLS).where(users_t.c.org_id == org_id).order_by(users_t.c.email_key)
+    )
     return [_user(r) for r in rows]
 
 
@@ -114,7 +120,7 @@ def add_user(
     now: dt.datetime,
 ) -> UserRecord:
     pk = conn.execute(
-        insert(U)
+        insert(users_t)
         .values(
             org_id=org_id,
             email=email,
@@ -125,20 +131,24 @@ def add_user(
             is_active=True,
             created_at=now,
         )
-        .returning(U.c.id)
+        .returning(users_t.c.id)
     ).scalar_one()
     return UserRecord(pk, org_id, email, name, role, password_hash, True)
 
 
 def set_user(conn: Connection, org_id: int, user_id: int, **values: object) -> bool:
-    result = conn.execute(update(U).where(U.c.id == user_id, U.c.org_id == org_id).values(**values))
+    result = conn.execute(
+        update(users_t).where(users_t.c.id == user_id, users_t.c.org_id == org_id).values(**values)
+    )
     return bool(result.rowcount)
 
 
 def end_sessions(conn: Connection, user_id: int, **values: object) -> None:
     """Raises the user's session version (every session of theirs ends) and sets `values`."""
     conn.execute(
-        update(U).where(U.c.id == user_id).values(session_version=U.c.session_version + 1, **values)
+        update(users_t)
+        .where(users_t.c.id == user_id)
+        .values(session_version=users_t.c.session_version + 1, **values)
     )
 
 
@@ -146,8 +156,10 @@ def active_admins(conn: Connection, org_id: int) -> list[int]:
     """The ids of the organization's active Referrals admins."""
     return list(
         conn.execute(
-            select(U.c.id).where(
-                U.c.org_id == org_id, U.c.role == Role.ADMIN.value, U.c.is_active.is_(True)
+            select(users_t.c.id).where(
+                users_t.c.org_id == org_id,
+                users_t.c.role == Role.ADMIN.value,
+                users_t.c.is_active.is_(True),
             )
         ).scalars()
     )
@@ -164,8 +176,9 @@ def known_solutions(conn: Connection, org_id: int, ids: Iterable[str]) -> dict[s
         found.update(
             (sid.upper(), sid)
             for sid in conn.execute(
-                select(C.c.solution_id).where(
-                    C.c.org_id == org_id, func.upper(C.c.solution_id).in_(wanted[i : i + 500])
+                select(catalog_t.c.solution_id).where(
+                    catalog_t.c.org_id == org_id,
+                    func.upper(catalog_t.c.solution_id).in_(wanted[i : i + 500]),
                 )
             ).scalars()
         )
@@ -174,7 +187,9 @@ def known_solutions(conn: Connection, org_id: int, ids: Iterable[str]) -> dict[s
 
 def catalog(conn: Connection, org_id: int) -> list[tuple[str, str | None]]:
     rows = conn.execute(
-        select(C.c.solution_id, C.c.name).where(C.c.org_id == org_id).order_by(C.c.solution_id)
+        select(catalog_t.c.solution_id, catalog_t.c.name)
+        .where(catalog_t.c.org_id == org_id)
+        .order_by(catalog_t.c.solution_id)
     )
     return [(r[0], r[1]) for r in rows]
 
@@ -184,20 +199,22 @@ def add_solution(
 ) -> bool:
     """Adds or renames a catalog entry; returns True when it was new."""
     existing = conn.execute(
-        select(C.c.id).where(C.c.org_id == org_id, C.c.solution_id == solution_id)
+        select(catalog_t.c.id).where(
+            catalog_t.c.org_id == org_id, catalog_t.c.solution_id == solution_id
+        )
     ).scalar()
     if existing is not None:
         if name is not None:
-            conn.execute(update(C).where(C.c.id == existing).values(name=name))
+            conn.execute(update(catalog_t).where(catalog_t.c.id == existing).values(name=name))
         return False
     conn.execute(
-        insert(C).values(org_id=org_id, solution_id=solution_id, name=name, created_at=now)
+        insert(catalog_t).values(org_id=org_id, solution_id=solution_id, name=name, created_at=now)
     )
     return True
 
 
 def count_users(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(U)).scalar_one())
+    return int(conn.execute(select(func.count()).select_from(users_t)).scalar_one())
 
 
 def add_token(
@@ -212,7 +229,7 @@ def add_token(
 ) -> int:
     return int(
         conn.execute(
-            insert(K)
+            insert(tokens_t)
             .values(
                 org_id=org_id,
                 user_id=user_id,
@@ -221,7 +238,7 @@ def add_token(
                 name=name,
                 created_at=now,
             )
-            .returning(K.c.id)
+            .returning(tokens_t.c.id)
         ).scalar_one()
     )
 
@@ -249,9 +266,13 @@ class TokenListing:
 
 def token_by_hash(conn: Connection, token_hash: str) -> TokenRecord | None:
     row = conn.execute(
-        select(K.c.id, K.c.org_id, K.c.user_id, K.c.kind, K.c.revoked_at).where(
-            K.c.token_hash == token_hash
-        )
+        select(
+            tokens_t.c.id,
+            tokens_t.c.org_id,
+            tokens_t.c.user_id,
+            tokens_t.c.kind,
+            tokens_t.c.revoked_at,
+        ).where(tokens_t.c.token_hash == token_hash)
     ).first()
     if row is None:
         return None
@@ -262,21 +283,21 @@ def tokens(conn: Connection, org_id: int | None = None) -> list[TokenListing]:
     """Every token (of one organization), oldest first, with its user's email."""
     query = (
         select(
-            K.c.id,
-            K.c.kind,
-            ORGS.c.name.label("org"),
-            U.c.email,
-            K.c.name,
-            K.c.created_at,
-            K.c.last_used_at,
-            K.c.revoked_at,
+            tokens_t.c.id,
+            tokens_t.c.kind,
+            orgs_t.c.name.label("org"),
+            users_t.c.email,
+            tokens_t.c.name,
+            tokens_t.c.created_at,
+            tokens_t.c.last_used_at,
+            tokens_t.c.revoked_at,
         )
-        .join(ORGS, ORGS.c.id == K.c.org_id)
-        .outerjoin(U, U.c.id == K.c.user_id)
-        .order_by(K.c.id)
+        .join(orgs_t, orgs_t.c.id == tokens_t.c.org_id)
+        .outerjoin(users_t, users_t.c.id == tokens_t.c.user_id)
+        .order_by(tokens_t.c.id)
     )
     if org_id is not None:
-        query = query.where(K.c.org_id == org_id)
+        query = query.where(tokens_t.c.org_id == org_id)
     return [TokenListing(*row) for row in conn.execute(query)]
 
 
@@ -285,7 +306,7 @@ def token_ids(conn: Connection, ids: Iterable[int]) -> set[int]:
     wanted = list(ids)
     if not wanted:
         return set()
-    return set(conn.execute(select(K.c.id).where(K.c.id.in_(wanted))).scalars())
+    return set(conn.execute(select(tokens_t.c.id).where(tokens_t.c.id.in_(wanted))).scalars())
 
 
 def revoke_tokens(
@@ -299,14 +320,14 @@ def revoke_tokens(
     """Revokes the tokens named by any of the arguments; returns how many were not revoked yet."""
     which: list[ColumnElement[bool]] = []
     if ids:
-        which.append(K.c.id.in_(list(ids)))
+        which.append(tokens_t.c.id.in_(list(ids)))
     if user_id is not None:
-        which.append(K.c.user_id == user_id)
+        which.append(tokens_t.c.user_id == user_id)
     if token_hash is not None:
-        which.append(K.c.token_hash == token_hash)
+        which.append(tokens_t.c.token_hash == token_hash)
     if not which:
         return 0
     result = conn.execute(
-        update(K).where(or_(*which), K.c.revoked_at.is_(None)).values(revoked_at=now)
+        update(tokens_t).where(or_(*which), tokens_t.c.revoked_at.is_(None)).values(revoked_at=now)
     )
     return int(result.rowcount or 0)

@@ -23,9 +23,9 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from cosell.store.bulk import executemany
 from cosell.store.models import Job
-from cosell.store.referral_rows import F, H, R, S, T
+from cosell.store.referral_rows import favorites_t, history_t, referrals_t, solutions_t, team_t
 
-J = cast(Table, Job.__table__)
+jobs_t = cast(Table, Job.__table__)
 CHUNK = 500
 
 
@@ -47,11 +47,22 @@ def job_changes(conn: Connection, org_id: int, job_id: str) -> list[JobChange]:
     """The referrals `job_id` created or updated that still exist, in the order it wrote
     them (deals deleted since take their history with them)."""
     rows = conn.execute(
-        select(H.c.id, H.c.referral_pk, R.c.referral_id, H.c.action, H.c.version, H.c.before)
-        .join(R, R.c.pk == H.c.referral_pk)
-        .where(H.c.org_id == org_id, R.c.org_id == org_id, H.c.job_id == job_id)
-        .where(H.c.action.in_(("created", "updated")))
-        .order_by(H.c.id)
+        select(
+            history_t.c.id,
+            history_t.c.referral_pk,
+            referrals_t.c.referral_id,
+            history_t.c.action,
+            history_t.c.version,
+            history_t.c.before,
+        )
+        .join(referrals_t, referrals_t.c.pk == history_t.c.referral_pk)
+        .where(
+            history_t.c.org_id == org_id,
+            referrals_t.c.org_id == org_id,
+            history_t.c.job_id == job_id,
+        )
+        .where(history_t.c.action.in_(("created", "updated")))
+        .order_by(history_t.c.id)
     ).all()
     return [JobChange(*r) for r in rows]
 
@@ -67,24 +78,36 @@ def delete_referrals(conn: Connection, org_id: int, expected: Sequence[tuple[int
         return 0
     pks = [pk for pk, _ in expected]
     for chunk in _chunks(pks):
-        owned = select(R.c.pk).where(R.c.org_id == org_id, R.c.pk.in_(chunk))
-        conn.execute(delete(S).where(S.c.org_id == org_id, S.c.referral_pk.in_(chunk)))
-        conn.execute(delete(T).where(T.c.org_id == org_id, T.c.referral_pk.in_(chunk)))
-        conn.execute(delete(H).where(H.c.org_id == org_id, H.c.referral_pk.in_(chunk)))
-        conn.execute(delete(F).where(F.c.referral_pk.in_(owned)))
-    stmt = delete(R).where(
-        R.c.pk == bindparam("b_pk"),
-        R.c.org_id == bindparam("b_org"),
-        R.c.version == bindparam("b_version"),
+        owned = select(referrals_t.c.pk).where(
+            referrals_t.c.org_id == org_id, referrals_t.c.pk.in_(chunk)
+        )
+        conn.execute(
+            delete(solutions_t).where(
+                solutions_t.c.org_id == org_id, solutions_t.c.referral_pk.in_(chunk)
+            )
+        )
+        conn.execute(
+            delete(team_t).where(team_t.c.org_id == org_id, team_t.c.referral_pk.in_(chunk))
+        )
+        conn.execute(
+            delete(history_t).where(
+                history_t.c.org_id == org_id, history_t.c.referral_pk.in_(chunk)
+            )
+        )
+        conn.execute(delete(favorites_t).where(favorites_t.c.referral_pk.in_(owned)))
+    stmt = delete(referrals_t).where(
+        referrals_t.c.pk == bindparam("b_pk"),
+        referrals_t.c.org_id == bindparam("b_org"),
+        referrals_t.c.version == bindparam("b_version"),
     )
     params = [{"b_pk": pk, "b_org": org_id, "b_version": version} for pk, version in expected]
-    return executemany(conn, stmt, params, R)
+    return executemany(conn, stmt, params, referrals_t)
 
 
 def undone_by(conn: Connection, org_id: int, job_id: str) -> str | None:
     """The id of the job that undid `job_id`, if one did."""
     return conn.execute(
-        select(J.c.undone_by).where(J.c.id == job_id, J.c.org_id == org_id)
+        select(jobs_t.c.undone_by).where(jobs_t.c.id == job_id, jobs_t.c.org_id == org_id)
     ).scalar()
 
 
@@ -93,8 +116,8 @@ def mark_undone(conn: Connection, org_id: int, job_id: str, undo_job_id: str) ->
     False). On PostgreSQL the row stays locked to the end of the transaction, so a
     second undo of the same import waits here and then finds it done."""
     result = conn.execute(
-        update(J)
-        .where(J.c.id == job_id, J.c.org_id == org_id, J.c.undone_by.is_(None))
+        update(jobs_t)
+        .where(jobs_t.c.id == job_id, jobs_t.c.org_id == org_id, jobs_t.c.undone_by.is_(None))
         .values(undone_by=undo_job_id)
     )
     return result.rowcount == 1

@@ -34,16 +34,16 @@ from cosell.store.models import (
 )
 from cosell.store.referral_rows import ITEM_SEPARATOR, money
 
-R = cast(Table, ReferralRow.__table__)
-S = cast(Table, ReferralSolutionRow.__table__)
-T = cast(Table, ReferralTeamMemberRow.__table__)
-J = cast(Table, Job.__table__)
-B = cast(Table, Blob.__table__)
-P = cast(Table, BlobPart.__table__)
+referrals_t = cast(Table, ReferralRow.__table__)
+solutions_t = cast(Table, ReferralSolutionRow.__table__)
+team_t = cast(Table, ReferralTeamMemberRow.__table__)
+jobs_t = cast(Table, Job.__table__)
+blobs_t = cast(Table, Blob.__table__)
+blob_parts_t = cast(Table, BlobPart.__table__)
 #: Rows that belong to a referral and go with it (ON DELETE CASCADE).
 CHILDREN = [
-    S,
-    T,
+    solutions_t,
+    team_t,
     cast(Table, HistoryRow.__table__),
     cast(Table, Favorite.__table__),
 ]
@@ -88,7 +88,7 @@ def schema_head() -> str:
 
 
 def has_schema(conn: Connection) -> bool:
-    return inspect(conn).has_table(J.name)
+    return inspect(conn).has_table(jobs_t.name)
 
 
 def schema_problems(conn: Connection) -> tuple[str | None, list[Problem]]:
@@ -126,11 +126,18 @@ def schema_problems(conn: Connection) -> tuple[str | None, list[Problem]]:
 
 def orphan_blobs(conn: Connection) -> list[Problem]:
     """Files no job refers to: space nobody can reach or clean up."""
-    used = select(J.c.id).where(or_(J.c.input_blob_id == B.c.id, J.c.result_blob_id == B.c.id))
-    ids = [r[0] for r in conn.execute(select(B.c.id).where(~used.exists()).order_by(B.c.id))]
+    used = select(jobs_t.c.id).where(
+        or_(jobs_t.c.input_blob_id == blobs_t.c.id, jobs_t.c.result_blob_id == blobs_t.c.id)
+    )
+    ids = [
+        r[0]
+        for r in conn.execute(select(blobs_t.c.id).where(~used.exists()).order_by(blobs_t.c.id))
+    ]
     if not ids:
         return []
-    size = conn.execute(select(func.coalesce(func.sum(B.c.size), 0)).where(B.c.id.in_(ids)))
+    size = conn.execute(
+        select(func.coalesce(func.sum(blobs_t.c.size), 0)).where(blobs_t.c.id.in_(ids))
+    )
     return [
         Problem(
             "orphan blobs",
@@ -146,9 +153,12 @@ def broken_files(conn: Connection) -> list[Problem]:
     """Parts whose file is gone, and files stored in parts whose parts are missing or do
     not add up to the file's size (a copy taken mid-write, a hand-made fix)."""
     problems = []
-    gone = ~select(B.c.id).where(B.c.id == P.c.blob_id).exists()
+    gone = ~select(blobs_t.c.id).where(blobs_t.c.id == blob_parts_t.c.blob_id).exists()
     rows = conn.execute(
-        select(P.c.blob_id, func.count()).where(gone).group_by(P.c.blob_id).order_by(P.c.blob_id)
+        select(blob_parts_t.c.blob_id, func.count())
+        .where(gone)
+        .group_by(blob_parts_t.c.blob_id)
+        .order_by(blob_parts_t.c.blob_id)
     ).all()
     if rows:
         total = sum(int(n) for _, n in rows)
@@ -164,29 +174,29 @@ def broken_files(conn: Connection) -> list[Problem]:
         )
     stored = (
         select(
-            P.c.blob_id,
+            blob_parts_t.c.blob_id,
             func.count().label("parts"),
-            func.coalesce(func.sum(func.length(P.c.data)), 0).label("size"),
-            func.max(P.c.position).label("last"),
+            func.coalesce(func.sum(func.length(blob_parts_t.c.data)), 0).label("size"),
+            func.max(blob_parts_t.c.position).label("last"),
         )
-        .group_by(P.c.blob_id)
+        .group_by(blob_parts_t.c.blob_id)
         .subquery()
     )
     bad = [
         str(r[0])
         for r in conn.execute(
-            select(B.c.id)
-            .select_from(B.outerjoin(stored, stored.c.blob_id == B.c.id))
+            select(blobs_t.c.id)
+            .select_from(blobs_t.outerjoin(stored, stored.c.blob_id == blobs_t.c.id))
             .where(
-                B.c.parts > 0,
+                blobs_t.c.parts > 0,
                 or_(
                     stored.c.parts.is_(None),
-                    stored.c.parts != B.c.parts,
-                    stored.c.last != B.c.parts - 1,
-                    stored.c.size != B.c.size,
+                    stored.c.parts != blobs_t.c.parts,
+                    stored.c.last != blobs_t.c.parts - 1,
+                    stored.c.size != blobs_t.c.size,
                 ),
             )
-            .order_by(B.c.id)
+            .order_by(blobs_t.c.id)
         )
     ]
     if bad:
@@ -206,7 +216,7 @@ def orphan_children(conn: Connection) -> list[Problem]:
     """Items, history and favorites whose referral is gone."""
     problems = []
     for table in CHILDREN:
-        gone = ~select(R.c.pk).where(R.c.pk == table.c.referral_pk).exists()
+        gone = ~select(referrals_t.c.pk).where(referrals_t.c.pk == table.c.referral_pk).exists()
         rows = conn.execute(
             select(table.c.referral_pk, func.count()).where(gone).group_by(table.c.referral_pk)
         ).all()
@@ -231,10 +241,15 @@ def orphan_children(conn: Connection) -> list[Problem]:
 def _batches(conn: Connection) -> Iterator[list[tuple[int, str, str, str]]]:
     after = None
     while True:
-        query = select(R.c.pk, R.c.referral_id, R.c.solution_cells, R.c.team_cells)
+        query = select(
+            referrals_t.c.pk,
+            referrals_t.c.referral_id,
+            referrals_t.c.solution_cells,
+            referrals_t.c.team_cells,
+        )
         if after is not None:
-            query = query.where(R.c.pk > after)
-        rows = [tuple(r) for r in conn.execute(query.order_by(R.c.pk).limit(_BATCH))]
+            query = query.where(referrals_t.c.pk > after)
+        rows = [tuple(r) for r in conn.execute(query.order_by(referrals_t.c.pk).limit(_BATCH))]
         if not rows:
             return
         yield cast(list[tuple[int, str, str, str]], rows)
@@ -251,7 +266,7 @@ def _cells_of(
         .order_by(table.c.referral_pk, table.c.position)
     )
     for pk, *values in conn.execute(query):
-        if table is S:
+        if table is solutions_t:
             sid, currency, price, quantity = values
             price = None if price is None else money(price)
             cell = format_solution(SolutionLine(sid, currency, price, quantity))
@@ -268,9 +283,9 @@ def cells_out_of_step(conn: Connection) -> list[Problem]:
     for batch in _batches(conn):
         lo, hi = batch[0][0], batch[-1][0]
         solutions = _cells_of(
-            conn, S, lo, hi, ("solution_id", "currency", "price_cents", "quantity")
+            conn, solutions_t, lo, hi, ("solution_id", "currency", "price_cents", "quantity")
         )
-        team = _cells_of(conn, T, lo, hi, ("first_name", "last_name", "phone", "email"))
+        team = _cells_of(conn, team_t, lo, hi, ("first_name", "last_name", "phone", "email"))
         for pk, referral_id, solution_cells, team_cells in batch:
             if solution_cells != ITEM_SEPARATOR.join(solutions.get(pk, [])) or (
                 team_cells != ITEM_SEPARATOR.join(team.get(pk, []))
@@ -296,21 +311,21 @@ def stuck_jobs(
     conn: Connection, now: dt.datetime, stale_after: dt.timedelta, queued_after: dt.timedelta
 ) -> list[Problem]:
     """Running jobs whose worker stopped reporting, and jobs no worker picked up."""
-    silent = func.coalesce(J.c.heartbeat_at, J.c.started_at, J.c.created_at)
+    silent = func.coalesce(jobs_t.c.heartbeat_at, jobs_t.c.started_at, jobs_t.c.created_at)
     running = [
         r[0]
         for r in conn.execute(
-            select(J.c.id)
-            .where(J.c.status == job_store.RUNNING, silent < now - stale_after)
-            .order_by(J.c.created_at)
+            select(jobs_t.c.id)
+            .where(jobs_t.c.status == job_store.RUNNING, silent < now - stale_after)
+            .order_by(jobs_t.c.created_at)
         )
     ]
     queued = [
         r[0]
         for r in conn.execute(
-            select(J.c.id)
-            .where(J.c.status == job_store.QUEUED, J.c.created_at < now - queued_after)
-            .order_by(J.c.created_at)
+            select(jobs_t.c.id)
+            .where(jobs_t.c.status == job_store.QUEUED, jobs_t.c.created_at < now - queued_after)
+            .order_by(jobs_t.c.created_at)
         )
     ]
     problems = []
@@ -378,5 +393,5 @@ def counts(conn: Connection) -> dict[str, int]:
     """Rows checked, for the "healthy" line."""
     return {
         name: int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
-        for name, table in (("referrals", R), ("jobs", J), ("files", B))
+        for name, table in (("referrals", referrals_t), ("jobs", jobs_t), ("files", blobs_t))
     }

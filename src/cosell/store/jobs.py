@@ -31,11 +31,11 @@ from cosell.store.models import Blob, BlobPart, ImportChunk, Job, Setting
 if TYPE_CHECKING:
     from cosell.store.db import Database
 
-J = cast(Table, Job.__table__)
-B = cast(Table, Blob.__table__)
-P = cast(Table, BlobPart.__table__)
-C = cast(Table, ImportChunk.__table__)
-S = cast(Table, Setting.__table__)
+jobs_t = cast(Table, Job.__table__)
+blobs_t = cast(Table, Blob.__table__)
+blob_parts_t = cast(Table, BlobPart.__table__)
+chunks_t = cast(Table, ImportChunk.__table__)
+settings_t = cast(Table, Setting.__table__)
 
 #: The bytes of one stored part of a file.
 PART_SIZE = 1024 * 1024
@@ -80,7 +80,7 @@ class JobRecord:
         return self.status in FINISHED
 
 
-_COLS = [J.c[name] for name in JobRecord.__slots__]
+_COLS = [jobs_t.c[name] for name in JobRecord.__slots__]
 
 #: The key `options` holds instead when the stored text is not a JSON object: readers
 #: then see options that cannot be used (`services.jobs.options_problem`), never a crash.
@@ -142,7 +142,7 @@ def put_blob_stream(
     more than `max_bytes`."""
     blob_id = str(uuid.uuid4())
     conn.execute(
-        insert(B).values(
+        insert(blobs_t).values(
             id=blob_id,
             org_id=org_id,
             name=name,
@@ -158,9 +158,9 @@ def put_blob_stream(
         size += len(part)
         if max_bytes is not None and size > max_bytes:
             raise TooLarge(size)
-        conn.execute(insert(P).values(blob_id=blob_id, position=parts, data=part))
+        conn.execute(insert(blob_parts_t).values(blob_id=blob_id, position=parts, data=part))
         parts += 1
-    conn.execute(update(B).where(B.c.id == blob_id).values(size=size, parts=parts))
+    conn.execute(update(blobs_t).where(blobs_t.c.id == blob_id).values(size=size, parts=parts))
     return blob_id
 
 
@@ -213,9 +213,9 @@ class BlobInfo:
 def blob_info(conn: Connection, org_id: int, blob_id: str) -> BlobInfo | None:
     """A blob of the organization, without its bytes."""
     row = conn.execute(
-        select(B.c.id, B.c.name, B.c.content_type, B.c.size, B.c.parts).where(
-            B.c.id == blob_id, B.c.org_id == org_id
-        )
+        select(
+            blobs_t.c.id, blobs_t.c.name, blobs_t.c.content_type, blobs_t.c.size, blobs_t.c.parts
+        ).where(blobs_t.c.id == blob_id, blobs_t.c.org_id == org_id)
     ).first()
     return BlobInfo(*row) if row else None
 
@@ -254,10 +254,12 @@ def blob_part(conn: Connection, info: BlobInfo, position: int) -> bytes:
     if info.parts == 0:
         if position != 0:
             return b""
-        data = conn.execute(select(B.c.data).where(B.c.id == info.id)).scalar()
+        data = conn.execute(select(blobs_t.c.data).where(blobs_t.c.id == info.id)).scalar()
         return bytes(data or b"")
     data = conn.execute(
-        select(P.c.data).where(P.c.blob_id == info.id, P.c.position == position)
+        select(blob_parts_t.c.data).where(
+            blob_parts_t.c.blob_id == info.id, blob_parts_t.c.position == position
+        )
     ).scalar()
     if data is None:
         raise LookupError(f"part {position} of file {info.id} is missing")
@@ -339,7 +341,7 @@ def add_job(
 ) -> str:
     job_id = str(uuid.uuid4())
     conn.execute(
-        insert(J).values(
+        insert(jobs_t).values(
             id=job_id,
             org_id=org_id,
             user_id=user_id,
@@ -359,9 +361,9 @@ def add_job(
 
 def get_job(conn: Connection, job_id: str, org_id: int | None = None) -> JobRecord | None:
     """A job by id; with `org_id`, only if it belongs to that organization."""
-    query = select(*_COLS).where(J.c.id == job_id)
+    query = select(*_COLS).where(jobs_t.c.id == job_id)
     if org_id is not None:
-        query = query.where(J.c.org_id == org_id)
+        query = query.where(jobs_t.c.org_id == org_id)
     row = conn.execute(query).first()
     return _job(row) if row else None
 
@@ -369,10 +371,10 @@ def get_job(conn: Connection, job_id: str, org_id: int | None = None) -> JobReco
 def list_jobs(
     conn: Connection, org_id: int, kind: str, *, user_id: int | None = None, limit: int = 20
 ) -> list[JobRecord]:
-    query = select(*_COLS).where(J.c.org_id == org_id, J.c.kind == kind)
+    query = select(*_COLS).where(jobs_t.c.org_id == org_id, jobs_t.c.kind == kind)
     if user_id is not None:
-        query = query.where(J.c.user_id == user_id)
-    rows = conn.execute(query.order_by(J.c.created_at.desc()).limit(limit))
+        query = query.where(jobs_t.c.user_id == user_id)
+    rows = conn.execute(query.order_by(jobs_t.c.created_at.desc()).limit(limit))
     return [_job(r) for r in rows]
 
 
@@ -384,11 +386,11 @@ def claim(conn: Connection, job_id: str, now: dt.datetime, max_attempts: int) ->
     it: a second waits on the row lock, then finds the job no longer queued. The
     returned `attempts` is the attempt's token; `owns()` checks it before the commit."""
     row = conn.execute(
-        update(J)
-        .where(J.c.id == job_id, J.c.status == QUEUED, J.c.attempts < max_attempts)
+        update(jobs_t)
+        .where(jobs_t.c.id == job_id, jobs_t.c.status == QUEUED, jobs_t.c.attempts < max_attempts)
         .values(
             status=RUNNING,
-            attempts=J.c.attempts + 1,
+            attempts=jobs_t.c.attempts + 1,
             started_at=now,
             heartbeat_at=now,
             progress=0,
@@ -399,8 +401,8 @@ def claim(conn: Connection, job_id: str, now: dt.datetime, max_attempts: int) ->
         return _job(row)
     error = "the job failed after several attempts"
     failed = conn.execute(
-        update(J)
-        .where(J.c.id == job_id, J.c.status == QUEUED, J.c.attempts >= max_attempts)
+        update(jobs_t)
+        .where(jobs_t.c.id == job_id, jobs_t.c.status == QUEUED, jobs_t.c.attempts >= max_attempts)
         .values(status=FAILED, error=error, finished_at=now)
     )
     if failed.rowcount:
@@ -412,7 +414,7 @@ def owns(conn: Connection, job_id: str, attempt: int) -> bool:
     """Inside a write transaction: whether attempt `attempt` still holds the job (running,
     not re-queued and taken by another worker meanwhile). On PostgreSQL the job's row is
     locked until the commit, so the answer stays true until then."""
-    query = select(J.c.status, J.c.attempts).where(J.c.id == job_id)
+    query = select(jobs_t.c.status, jobs_t.c.attempts).where(jobs_t.c.id == job_id)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).first()
@@ -423,13 +425,13 @@ def release(conn: Connection, job_id: str, attempt: int, now: dt.datetime, *, us
     """Back to queued, if attempt `attempt` still holds the job: after a failed try
     (`used`: it counts), or handed back unrun by a worker that stops (it does not)."""
     done = conn.execute(
-        update(J)
-        .where(J.c.id == job_id, J.c.status == RUNNING, J.c.attempts == attempt)
+        update(jobs_t)
+        .where(jobs_t.c.id == job_id, jobs_t.c.status == RUNNING, jobs_t.c.attempts == attempt)
         .values(
             status=QUEUED,
             heartbeat_at=now,
             progress=0,
-            attempts=J.c.attempts if used else J.c.attempts - 1,
+            attempts=jobs_t.c.attempts if used else jobs_t.c.attempts - 1,
         )
     )
     return bool(done.rowcount)
@@ -437,8 +439,8 @@ def release(conn: Connection, job_id: str, attempt: int, now: dt.datetime, *, us
 
 def heartbeat(conn: Connection, job_id: str, now: dt.datetime, progress: int, total: int) -> None:
     conn.execute(
-        update(J)
-        .where(J.c.id == job_id, J.c.status == RUNNING)
+        update(jobs_t)
+        .where(jobs_t.c.id == job_id, jobs_t.c.status == RUNNING)
         .values(heartbeat_at=now, progress=progress, total=total)
     )
 
@@ -454,8 +456,8 @@ def finish(
     error: str | None = None,
 ) -> None:
     conn.execute(
-        update(J)
-        .where(J.c.id == job_id)
+        update(jobs_t)
+        .where(jobs_t.c.id == job_id)
         .values(
             status=status,
             summary=json.dumps(summary, default=str),
@@ -471,8 +473,8 @@ def finish(
 
 def mark_failed(conn: Connection, job_id: str, error: str, now: dt.datetime) -> None:
     conn.execute(
-        update(J)
-        .where(J.c.id == job_id)
+        update(jobs_t)
+        .where(jobs_t.c.id == job_id)
         .values(status=FAILED, error=error + _partly_done(conn, job_id), finished_at=now)
     )
 
@@ -480,7 +482,9 @@ def mark_failed(conn: Connection, job_id: str, error: str, now: dt.datetime) -> 
 def _partly_done(conn: Connection, job_id: str) -> str:
     """A big import that fails after some of its chunks were committed keeps them: say
     so in its error, and drop the chunks' bookkeeping."""
-    done = conn.execute(select(func.sum(C.c.rows)).where(C.c.job_id == job_id)).scalar()
+    done = conn.execute(
+        select(func.sum(chunks_t.c.rows)).where(chunks_t.c.job_id == job_id)
+    ).scalar()
     if not done:
         return ""
     delete_chunks(conn, job_id)
@@ -490,8 +494,11 @@ def _partly_done(conn: Connection, job_id: str) -> str:
 
 def _stale(older_than: dt.datetime) -> Any:
     return or_(
-        and_(J.c.status == RUNNING, J.c.heartbeat_at < older_than),
-        and_(J.c.status == QUEUED, func.coalesce(J.c.heartbeat_at, J.c.created_at) < older_than),
+        and_(jobs_t.c.status == RUNNING, jobs_t.c.heartbeat_at < older_than),
+        and_(
+            jobs_t.c.status == QUEUED,
+            func.coalesce(jobs_t.c.heartbeat_at, jobs_t.c.created_at) < older_than,
+        ),
     )
 
 
@@ -501,14 +508,14 @@ def requeue_stale(conn: Connection, older_than: dt.datetime, now: dt.datetime) -
     the ids this UPDATE changed. On PostgreSQL a job whose row is locked is skipped, not
     waited for: a live transaction holds it (a hung one loses it to the server's idle
     timeout, and the next round takes it)."""
-    candidates = select(J.c.id).where(_stale(older_than))
+    candidates = select(jobs_t.c.id).where(_stale(older_than))
     if conn.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     rows = conn.execute(
-        update(J)
-        .where(J.c.id.in_(candidates.scalar_subquery()), _stale(older_than))
+        update(jobs_t)
+        .where(jobs_t.c.id.in_(candidates.scalar_subquery()), _stale(older_than))
         .values(status=QUEUED, heartbeat_at=now)
-        .returning(J.c.id)
+        .returning(jobs_t.c.id)
     )
     return [r[0] for r in rows]
 
@@ -517,12 +524,12 @@ def queue_depth(conn: Connection, org_id: int | None = None) -> tuple[int, int, 
     """(queued, running, when the oldest queued job was created), of one organization or
     of all."""
     query = select(
-        func.count().filter(J.c.status == QUEUED),
-        func.count().filter(J.c.status == RUNNING),
-        func.min(J.c.created_at).filter(J.c.status == QUEUED),
-    ).where(J.c.status.in_([QUEUED, RUNNING]))
+        func.count().filter(jobs_t.c.status == QUEUED),
+        func.count().filter(jobs_t.c.status == RUNNING),
+        func.min(jobs_t.c.created_at).filter(jobs_t.c.status == QUEUED),
+    ).where(jobs_t.c.status.in_([QUEUED, RUNNING]))
     if org_id is not None:
-        query = query.where(J.c.org_id == org_id)
+        query = query.where(jobs_t.c.org_id == org_id)
     row = conn.execute(query).one()
     return int(row[0] or 0), int(row[1] or 0), row[2]
 
@@ -530,7 +537,9 @@ def queue_depth(conn: Connection, org_id: int | None = None) -> tuple[int, int, 
 def oldest_queued(conn: Connection, org_id: int) -> dt.datetime | None:
     """When the organization's oldest still queued job was created."""
     return conn.execute(
-        select(func.min(J.c.created_at)).where(J.c.org_id == org_id, J.c.status == QUEUED)
+        select(func.min(jobs_t.c.created_at)).where(
+            jobs_t.c.org_id == org_id, jobs_t.c.status == QUEUED
+        )
     ).scalar()
 
 
@@ -541,19 +550,23 @@ _BEAT = "worker:"
 
 def beat(conn: Connection, worker: str, now: dt.datetime) -> None:
     key = (_BEAT + worker)[:100]
-    done = conn.execute(update(S).where(S.c.key == key).values(value=now.isoformat()))
+    done = conn.execute(
+        update(settings_t).where(settings_t.c.key == key).values(value=now.isoformat())
+    )
     if not done.rowcount:
-        conn.execute(insert(S).values(key=key, value=now.isoformat()))
+        conn.execute(insert(settings_t).values(key=key, value=now.isoformat()))
 
 
 def forget_worker(conn: Connection, worker: str) -> None:
-    conn.execute(S.delete().where(S.c.key == (_BEAT + worker)[:100]))
+    conn.execute(settings_t.delete().where(settings_t.c.key == (_BEAT + worker)[:100]))
 
 
 def worker_beats(conn: Connection) -> dict[str, dt.datetime]:
     """Each worker's last heartbeat (a value that is not a timestamp is left out)."""
     beats = {}
-    for key, value in conn.execute(select(S.c.key, S.c.value).where(S.c.key.like(_BEAT + "%"))):
+    for key, value in conn.execute(
+        select(settings_t.c.key, settings_t.c.value).where(settings_t.c.key.like(_BEAT + "%"))
+    ):
         try:
             beats[key.removeprefix(_BEAT)] = dt.datetime.fromisoformat(value)
         except ValueError:
@@ -573,13 +586,13 @@ def delete_files_before(conn: Connection, cutoff: dt.datetime, limit: int) -> in
     job not yet finished; the jobs that named them keep their summary, not the file.
     A round stops early once it has deleted `DELETE_BYTES_PER_ROUND` bytes (big files
     are deleted a few per transaction; the next round goes on)."""
-    busy = select(J.c.input_blob_id).where(
-        J.c.status.in_([QUEUED, RUNNING]), J.c.input_blob_id.is_not(None)
+    busy = select(jobs_t.c.input_blob_id).where(
+        jobs_t.c.status.in_([QUEUED, RUNNING]), jobs_t.c.input_blob_id.is_not(None)
     )
     rows = conn.execute(
-        select(B.c.id, B.c.size)
-        .where(B.c.created_at < cutoff, B.c.id.not_in(busy))
-        .order_by(B.c.created_at)
+        select(blobs_t.c.id, blobs_t.c.size)
+        .where(blobs_t.c.created_at < cutoff, blobs_t.c.id.not_in(busy))
+        .order_by(blobs_t.c.created_at)
         .limit(limit)
     ).all()
     ids: list[str] = []
@@ -591,10 +604,10 @@ def delete_files_before(conn: Connection, cutoff: dt.datetime, limit: int) -> in
         total += int(size or 0)
     if not ids:
         return 0
-    conn.execute(update(J).where(J.c.input_blob_id.in_(ids)).values(input_blob_id=None))
-    conn.execute(update(J).where(J.c.result_blob_id.in_(ids)).values(result_blob_id=None))
-    conn.execute(delete(P).where(P.c.blob_id.in_(ids)))
-    conn.execute(B.delete().where(B.c.id.in_(ids)))
+    conn.execute(update(jobs_t).where(jobs_t.c.input_blob_id.in_(ids)).values(input_blob_id=None))
+    conn.execute(update(jobs_t).where(jobs_t.c.result_blob_id.in_(ids)).values(result_blob_id=None))
+    conn.execute(delete(blob_parts_t).where(blob_parts_t.c.blob_id.in_(ids)))
+    conn.execute(blobs_t.delete().where(blobs_t.c.id.in_(ids)))
     return len(ids)
 
 
@@ -620,7 +633,7 @@ def add_chunk(
     """Record a chunk of an import as done (inside the transaction that wrote its data).
     A chunk recorded twice fails on the primary key: never applied twice."""
     conn.execute(
-        insert(C).values(
+        insert(chunks_t).values(
             job_id=job_id,
             position=position,
             first_row=first_row,
@@ -634,16 +647,18 @@ def add_chunk(
 def chunks_done(conn: Connection, job_id: str) -> list[ChunkRecord]:
     """The committed chunks of an import, in order (without their outcomes)."""
     rows = conn.execute(
-        select(C.c.position, C.c.first_row, C.c.rows, C.c.summary)
-        .where(C.c.job_id == job_id)
-        .order_by(C.c.position)
+        select(chunks_t.c.position, chunks_t.c.first_row, chunks_t.c.rows, chunks_t.c.summary)
+        .where(chunks_t.c.job_id == job_id)
+        .order_by(chunks_t.c.position)
     )
     return [ChunkRecord(p, f, n, json.loads(s)) for p, f, n, s in rows]
 
 
 def chunk_results(conn: Connection, job_id: str, position: int) -> bytes:
     data = conn.execute(
-        select(C.c.results).where(C.c.job_id == job_id, C.c.position == position)
+        select(chunks_t.c.results).where(
+            chunks_t.c.job_id == job_id, chunks_t.c.position == position
+        )
     ).scalar()
     if data is None:
         raise LookupError(f"chunk {position} of job {job_id} is missing")
@@ -651,7 +666,7 @@ def chunk_results(conn: Connection, job_id: str, position: int) -> bytes:
 
 
 def delete_chunks(conn: Connection, job_id: str) -> None:
-    conn.execute(delete(C).where(C.c.job_id == job_id))
+    conn.execute(delete(chunks_t).where(chunks_t.c.job_id == job_id))
 
 
 _UPKEEP = "upkeep:last_run"
@@ -661,11 +676,11 @@ def take_upkeep_turn(conn: Connection, now: dt.datetime, every: dt.timedelta) ->
     """Whether this process runs the deployment's upkeep now: true for one caller per
     `every`, whichever of the workers (on any machine) asks first. A compare-and-set
     on one row of `app_settings`; a row that cannot be read counts as long ago."""
-    row = conn.execute(select(S.c.value).where(S.c.key == _UPKEEP)).first()
+    row = conn.execute(select(settings_t.c.value).where(settings_t.c.key == _UPKEEP)).first()
     if row is None:
         try:
             with conn.begin_nested():
-                conn.execute(insert(S).values(key=_UPKEEP, value=now.isoformat()))
+                conn.execute(insert(settings_t).values(key=_UPKEEP, value=now.isoformat()))
         except IntegrityError:
             return False  # another worker's first turn, at the same moment
         return True
@@ -676,6 +691,8 @@ def take_upkeep_turn(conn: Connection, now: dt.datetime, every: dt.timedelta) ->
     if abs(now - last) < every:  # abs: a clock ahead on another machine blocks no one
         return False
     done = conn.execute(
-        update(S).where(S.c.key == _UPKEEP, S.c.value == row[0]).values(value=now.isoformat())
+        update(settings_t)
+        .where(settings_t.c.key == _UPKEEP, settings_t.c.value == row[0])
+        .values(value=now.isoformat())
     )
     return bool(done.rowcount)

@@ -54,7 +54,7 @@ from cosell.domain.enums import Direction, Role
 from cosell.domain.filters import MIN_SEARCH, SORT_KEYS, ReferralFilters, Tab
 from cosell.errors import UsageError
 from cosell.store.models import SEARCH_TEXT
-from cosell.store.referral_rows import F, R, S, T, cents
+from cosell.store.referral_rows import cents, favorites_t, referrals_t, solutions_t, team_t
 
 #: SQLite: a text found in at most this many deals (of every organization) is searched
 #: by reading exactly those deals; a more common one by checking deals in list order.
@@ -68,7 +68,13 @@ FTS = Table(
     Column("referrals_fts", String),
 )
 #: the columns search covers, in the order of the SQLite FTS5 table's columns
-SEARCHED = (R.c.deal_name, R.c.referral_id, R.c.customer_name, R.c.notes, R.c.crm_id)
+SEARCHED = (
+    referrals_t.c.deal_name,
+    referrals_t.c.referral_id,
+    referrals_t.c.customer_name,
+    referrals_t.c.notes,
+    referrals_t.c.crm_id,
+)
 #: joins the columns in PostgreSQL's searched text (`models.SEARCH_TEXT`)
 SEPARATOR = "\x1f"
 #: characters the trigram index folds into an ASCII letter (SQLite's LIKE does not)
@@ -124,7 +130,7 @@ def _row_matches(plan: SearchPlan) -> ColumnElement[bool]:
         )
     if plan.text.isascii():
         return or_(*(_ascii_folded(col).like(pattern, escape="\\") for col in SEARCHED))
-    return exists().where(FTS.c.rowid == R.c.pk, fts_match(plan.text))
+    return exists().where(FTS.c.rowid == referrals_t.c.pk, fts_match(plan.text))
 
 
 def _ascii_folded(col: Any) -> Any:
@@ -176,7 +182,7 @@ def visible(
     """The WHERE clause of what the actor may see. `by_pk`: the query reads a short list
     of primary keys; SQLite, which keeps no statistics here, would otherwise walk the
     whole organization's index (it guesses an `org_id` matches a handful of rows)."""
-    org = (R.c.org_id + 0) if by_pk else R.c.org_id
+    org = (referrals_t.c.org_id + 0) if by_pk else referrals_t.c.org_id
     clause: ColumnElement[bool] = org == actor.org_id
     if _sees_own_deals_only(actor):
         team = (hints or Hints()).on_team(actor.org_id, actor.email_key)
@@ -193,11 +199,15 @@ def _on_team(org_id: int, email_key: str, *, first: bool = False) -> ColumnEleme
     """The deal's team lists this email: one probe of the team index per deal, or, with
     `first`, the email's deals read from the team index to start with."""
     if first:
-        return R.c.pk.in_(
-            select(T.c.referral_pk).where(T.c.org_id == org_id, T.c.email_key == email_key)
+        return referrals_t.c.pk.in_(
+            select(team_t.c.referral_pk).where(
+                team_t.c.org_id == org_id, team_t.c.email_key == email_key
+            )
         )
     return exists().where(
-        T.c.org_id == org_id, T.c.email_key == email_key, T.c.referral_pk == R.c.pk
+        team_t.c.org_id == org_id,
+        team_t.c.email_key == email_key,
+        team_t.c.referral_pk == referrals_t.c.pk,
     )
 
 
@@ -235,31 +245,35 @@ def filtered(
     )
     conds: list[ColumnElement[bool]] = [visible(actor, by_pk=by_pk, hints=hints)]
     if f.tab is Tab.INBOUND:
-        conds.append(R.c.direction == Direction.INCOMING.value)
+        conds.append(referrals_t.c.direction == Direction.INCOMING.value)
     elif f.tab is Tab.OUTBOUND:
-        conds.append(R.c.direction == Direction.OUTGOING.value)
+        conds.append(referrals_t.c.direction == Direction.OUTGOING.value)
     elif f.tab is Tab.FAVORITES:
         # a user's favorites are few: read them, not every deal of the tab
         conds.append(
-            R.c.pk.in_(select(F.c.referral_pk).where(F.c.user_id == (actor.user_id or -1)))
+            referrals_t.c.pk.in_(
+                select(favorites_t.c.referral_pk).where(
+                    favorites_t.c.user_id == (actor.user_id or -1)
+                )
+            )
         )
     for column, values in (
-        (R.c.status, f.statuses),
-        (R.c.substatus, f.substatuses),
-        (R.c.ms_status, f.ms_statuses),
-        (R.c.country, f.countries),
-        (R.c.currency, f.currencies),
-        (R.c.sales_stage, f.sales_stages),
+        (referrals_t.c.status, f.statuses),
+        (referrals_t.c.substatus, f.substatuses),
+        (referrals_t.c.ms_status, f.ms_statuses),
+        (referrals_t.c.country, f.countries),
+        (referrals_t.c.currency, f.currencies),
+        (referrals_t.c.sales_stage, f.sales_stages),
     ):
         if values:
             conds.append(column.in_(values))
     if f.help_required is not None:
-        conds.append(R.c.help_required == f.help_required)
+        conds.append(referrals_t.c.help_required == f.help_required)
     if f.created_from:
-        conds.append(R.c.created_at >= _day(f.created_from))
+        conds.append(referrals_t.c.created_at >= _day(f.created_from))
     if f.created_to:
-        conds.append(R.c.created_at < _day(f.created_to + dt.timedelta(days=1)))
-    close: Any = R.c.close_date
+        conds.append(referrals_t.c.created_at < _day(f.created_to + dt.timedelta(days=1)))
+    close: Any = referrals_t.c.close_date
     if hints.sqlite and hints.purpose == "rows" and not by_pk:  # the list's order drives
         close = type_coerce(literal_column("+referrals.close_date"), Date)  # no index
     if f.close_from:
@@ -267,14 +281,14 @@ def filtered(
     if f.close_to:
         conds.append(close <= f.close_to)
     if f.value_min is not None:
-        conds.append(R.c.value_cents >= cents(f.value_min))
+        conds.append(referrals_t.c.value_cents >= cents(f.value_min))
     if f.value_max is not None:
-        conds.append(R.c.value_cents <= cents(f.value_max))
+        conds.append(referrals_t.c.value_cents <= cents(f.value_max))
     if f.solution_id:
         conds.append(
-            R.c.pk.in_(
-                select(S.c.referral_pk).where(
-                    S.c.org_id == actor.org_id, S.c.solution_id == f.solution_id
+            referrals_t.c.pk.in_(
+                select(solutions_t.c.referral_pk).where(
+                    solutions_t.c.org_id == actor.org_id, solutions_t.c.solution_id == f.solution_id
                 )
             )
         )
@@ -289,7 +303,7 @@ def filtered(
         if search.pks is None:
             conds.append(_row_matches(search))
         else:
-            conds.append(R.c.pk.in_(search.pks) if search.pks else false())
+            conds.append(referrals_t.c.pk.in_(search.pks) if search.pks else false())
     return query.where(*conds)
 
 
@@ -299,12 +313,15 @@ def sort_column(sort: str) -> tuple[Any, bool]:
     key = sort.lstrip("-")
     if key not in SORT_KEYS:
         raise UsageError(f'cannot sort by "{key}"; expected one of {", ".join(SORT_KEYS)}')
-    return R.c[SORT_KEYS[key]], desc
+    return referrals_t.c[SORT_KEYS[key]], desc
 
 
 def order_by(sort: str) -> list[Any]:
     col, desc = sort_column(sort)
-    return [col.desc() if desc else col.asc(), R.c.pk.desc() if desc else R.c.pk.asc()]
+    return [
+        col.desc() if desc else col.asc(),
+        referrals_t.c.pk.desc() if desc else referrals_t.c.pk.asc(),
+    ]
 
 
 # ---------------------------------------------------------------------- keyset cursor
@@ -370,8 +387,8 @@ def after(cursor: Cursor) -> ColumnElement[bool]:
         else literal(cursor.value, col.type)
     )
     if desc:
-        return and_(col <= value, or_(col < value, R.c.pk < cursor.pk))
-    return and_(col >= value, or_(col > value, R.c.pk > cursor.pk))
+        return and_(col <= value, or_(col < value, referrals_t.c.pk < cursor.pk))
+    return and_(col >= value, or_(col > value, referrals_t.c.pk > cursor.pk))
 
 
 def _day(d: dt.date) -> dt.datetime:

@@ -20,11 +20,11 @@ from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.store.models import Favorite, HistoryRow, ReferralRow, ReferralSolutionRow
 from cosell.store.models import ReferralTeamMemberRow as TeamRow
 
-R = cast(Table, ReferralRow.__table__)
-S = cast(Table, ReferralSolutionRow.__table__)
-T = cast(Table, TeamRow.__table__)
-F = cast(Table, Favorite.__table__)
-H = cast(Table, HistoryRow.__table__)
+referrals_t = cast(Table, ReferralRow.__table__)
+solutions_t = cast(Table, ReferralSolutionRow.__table__)
+team_t = cast(Table, TeamRow.__table__)
+favorites_t = cast(Table, Favorite.__table__)
+history_t = cast(Table, HistoryRow.__table__)
 
 SCALARS = [
     "referral_id",
@@ -69,8 +69,11 @@ SCALARS = [
 #: than the generic result processing, which dominates reading thousands of rows.
 _DATES = frozenset({"close_date", "created_at", "updated_at"})
 COLUMNS = [
-    R.c.pk,
-    *(type_coerce(R.c[n], String).label(n) if n in _DATES else R.c[n] for n in SCALARS),
+    referrals_t.c.pk,
+    *(
+        type_coerce(referrals_t.c[n], String).label(n) if n in _DATES else referrals_t.c[n]
+        for n in SCALARS
+    ),
 ]
 
 

@@ -49,16 +49,16 @@ from cosell.store.referral_query import (
 )
 from cosell.store.referral_rows import (
     COLUMNS,
-    F,
-    H,
-    R,
-    S,
-    T,
     cents,
+    favorites_t,
     history_entry,
+    history_t,
     money,
     referral_from_row,
+    referrals_t,
     row_params,
+    solutions_t,
+    team_t,
     to_date,
     to_datetime,
 )
@@ -66,7 +66,7 @@ from cosell.store.referral_rows import (
 __all__ = ["Change", "ReferralRepository", "history_entry", "to_date"]
 
 CHUNK = 500
-U = table_of(User)
+users_t = table_of(User)
 #: position of each column in a row of `COLUMNS` (the keyset cursor reads the sort value)
 _POSITION = {column.name: i for i, column in enumerate(COLUMNS)}
 #: The first key of the PostgreSQL advisory lock `lock_creates` takes (the second is the
@@ -96,7 +96,7 @@ class ReferralRepository:
         found: dict[str, Referral] = {}
         for chunk in _chunks(list(ids)):
             rows = self.conn.execute(
-                select(*COLUMNS).where(visible(self.actor), R.c.referral_id.in_(chunk))
+                select(*COLUMNS).where(visible(self.actor), referrals_t.c.referral_id.in_(chunk))
             ).all()
             for ref in self._hydrate(rows):
                 found[ref.id] = ref
@@ -104,15 +104,15 @@ class ReferralRepository:
 
     def by_crm_ids(self, crm_ids: Iterable[str]) -> dict[str, list[Referral]]:
         """The visible referrals with these CRM IDs, by CRM ID."""
-        return self._by_column(R.c.crm_id, crm_ids, lambda ref: ref.crm_id or "")
+        return self._by_column(referrals_t.c.crm_id, crm_ids, lambda ref: ref.crm_id or "")
 
     def by_engagement_ids(self, ids: Iterable[str]) -> dict[str, list[Referral]]:
         """The visible referrals with these Engagement IDs, by Engagement ID."""
-        return self._by_column(R.c.engagement_id, ids, lambda ref: ref.engagement_id)
+        return self._by_column(referrals_t.c.engagement_id, ids, lambda ref: ref.engagement_id)
 
     def by_deal_names(self, names: Iterable[str]) -> dict[str, list[Referral]]:
         """The visible referrals with exactly these deal names, by deal name, oldest first."""
-        return self._by_column(R.c.deal_name, names, lambda ref: ref.deal_name)
+        return self._by_column(referrals_t.c.deal_name, names, lambda ref: ref.deal_name)
 
     def _by_column(
         self, column: Any, values: Iterable[str], key: Callable[[Referral], str]
@@ -120,7 +120,9 @@ class ReferralRepository:
         found: dict[str, list[Referral]] = {}
         for chunk in _chunks(sorted(set(values))):
             rows = self.conn.execute(
-                select(*COLUMNS).where(visible(self.actor), column.in_(chunk)).order_by(R.c.pk)
+                select(*COLUMNS)
+                .where(visible(self.actor), column.in_(chunk))
+                .order_by(referrals_t.c.pk)
             ).all()
             for ref in self._hydrate(rows):
                 found.setdefault(key(ref), []).append(ref)
@@ -132,10 +134,17 @@ class ReferralRepository:
         found: dict[int, list[Change]] = {}
         for chunk in _chunks(sorted(versions)):
             rows = self.conn.execute(
-                select(H.c.referral_pk, H.c.at, H.c.version, H.c.source, H.c.changes, U.c.email)
-                .select_from(H.outerjoin(U, U.c.id == H.c.user_id))
-                .where(H.c.org_id == self.actor.org_id, H.c.referral_pk.in_(chunk))
-                .order_by(H.c.id)
+                select(
+                    history_t.c.referral_pk,
+                    history_t.c.at,
+                    history_t.c.version,
+                    history_t.c.source,
+                    history_t.c.changes,
+                    users_t.c.email,
+                )
+                .select_from(history_t.outerjoin(users_t, users_t.c.id == history_t.c.user_id))
+                .where(history_t.c.org_id == self.actor.org_id, history_t.c.referral_pk.in_(chunk))
+                .order_by(history_t.c.id)
             ).all()
             for pk, at, version, source, changes, email in rows:
                 if version is not None and version > versions[pk]:
@@ -149,7 +158,9 @@ class ReferralRepository:
 
     def pk_of(self, referral_id: str) -> int | None:
         return self.conn.execute(
-            select(R.c.pk).where(visible(self.actor), R.c.referral_id == referral_id)
+            select(referrals_t.c.pk).where(
+                visible(self.actor), referrals_t.c.referral_id == referral_id
+            )
         ).scalar()
 
     def search_plan(self, filters: ReferralFilters) -> SearchPlan | None:
@@ -197,8 +208,8 @@ class ReferralRepository:
         found = self._team_sizes.get(email_key)
         if found is None:
             first = (
-                select(T.c.referral_pk)
-                .where(T.c.org_id == self.actor.org_id, T.c.email_key == email_key)
+                select(team_t.c.referral_pk)
+                .where(team_t.c.org_id == self.actor.org_id, team_t.c.email_key == email_key)
                 .limit(referral_query.SPARSE_MATCHES + 1)
                 .subquery()
             )
@@ -208,7 +219,7 @@ class ReferralRepository:
 
     def count(self, filters: ReferralFilters) -> int:
         """How many deals match, all of them counted (see `count_upto` for lists)."""
-        query = self._filtered(select(func.count()).select_from(R), filters, "count")
+        query = self._filtered(select(func.count()).select_from(referrals_t), filters, "count")
         return int(self.conn.execute(query).scalar_one())
 
     def count_upto(self, filters: ReferralFilters, bound: int) -> tuple[int, bool]:
@@ -223,10 +234,12 @@ class ReferralRepository:
         if (email := self._common_team_email(filters)) is not None:
             # the deals of a team member on many of them: walk the team index in key
             # order joined to the deals, stop at the bound
-            joined = select(literal(1)).select_from(T.join(R, R.c.pk == T.c.referral_pk))
+            joined = select(literal(1)).select_from(
+                team_t.join(referrals_t, referrals_t.c.pk == team_t.c.referral_pk)
+            )
             hints = Hints("sqlite", plan, "count", team_joined=email)
             query = filtered(
-                joined.where(T.c.org_id == self.actor.org_id, T.c.email_key == email),
+                joined.where(team_t.c.org_id == self.actor.org_id, team_t.c.email_key == email),
                 self.actor,
                 filters,
                 hints=hints,
@@ -289,10 +302,15 @@ class ReferralRepository:
     def stage_totals(self, filters: ReferralFilters) -> list[tuple[int, str, int, int]]:
         """(sales stage, currency, deals, value in cents) for the filtered deals."""
         query = self._filtered(
-            select(R.c.sales_stage, R.c.currency, func.count(), func.sum(R.c.value_cents)),
+            select(
+                referrals_t.c.sales_stage,
+                referrals_t.c.currency,
+                func.count(),
+                func.sum(referrals_t.c.value_cents),
+            ),
             filters,
             "count",
-        ).group_by(R.c.sales_stage, R.c.currency)
+        ).group_by(referrals_t.c.sales_stage, referrals_t.c.currency)
         return [(int(a), str(b), int(c), int(d or 0)) for a, b, c, d in self.conn.execute(query)]
 
     def history(self, referral_id: str) -> list[dict[str, Any]]:
@@ -300,9 +318,16 @@ class ReferralRepository:
         if pk is None:
             return []
         rows = self.conn.execute(
-            select(H.c.at, H.c.user_id, H.c.source, H.c.job_id, H.c.action, H.c.changes)
-            .where(H.c.org_id == self.actor.org_id, H.c.referral_pk == pk)
-            .order_by(H.c.id.desc())
+            select(
+                history_t.c.at,
+                history_t.c.user_id,
+                history_t.c.source,
+                history_t.c.job_id,
+                history_t.c.action,
+                history_t.c.changes,
+            )
+            .where(history_t.c.org_id == self.actor.org_id, history_t.c.referral_pk == pk)
+            .order_by(history_t.c.id.desc())
         ).all()
         return [
             {
@@ -320,9 +345,12 @@ class ReferralRepository:
         if self.actor.user_id is None or not referral_ids:
             return set()
         rows = self.conn.execute(
-            select(R.c.referral_id)
-            .join(F, F.c.referral_pk == R.c.pk)
-            .where(F.c.user_id == self.actor.user_id, R.c.referral_id.in_(list(referral_ids)))
+            select(referrals_t.c.referral_id)
+            .join(favorites_t, favorites_t.c.referral_pk == referrals_t.c.pk)
+            .where(
+                favorites_t.c.user_id == self.actor.user_id,
+                referrals_t.c.referral_id.in_(list(referral_ids)),
+            )
         )
         return {r[0] for r in rows}
 
@@ -331,9 +359,15 @@ class ReferralRepository:
         pk = self.pk_of(referral_id)
         if pk is None or self.actor.user_id is None:
             return False
-        self.conn.execute(delete(F).where(F.c.user_id == self.actor.user_id, F.c.referral_pk == pk))
+        self.conn.execute(
+            delete(favorites_t).where(
+                favorites_t.c.user_id == self.actor.user_id, favorites_t.c.referral_pk == pk
+            )
+        )
         if on:
-            self.conn.execute(insert(F).values(user_id=self.actor.user_id, referral_pk=pk))
+            self.conn.execute(
+                insert(favorites_t).values(user_id=self.actor.user_id, referral_pk=pk)
+            )
         return True
 
     # ---------------------------------------------------------------- writes
@@ -362,13 +396,13 @@ class ReferralRepository:
         if not referrals:
             return []
         org = self.actor.org_id
-        pks = allocate_ids(self.conn, R, len(referrals))
+        pks = allocate_ids(self.conn, referrals_t, len(referrals))
         params = []
         for pk, ref in zip(pks, referrals, strict=True):
             p = row_params(ref)
             p["pk"], p["org_id"], p["created_by"] = pk, org, created_by
             params.append(p)
-        executemany(self.conn, insert(R), params, R)
+        executemany(self.conn, insert(referrals_t), params, referrals_t)
         self._search_index("add", pks)
         self._insert_items(zip(pks, referrals, strict=True))
         return pks
@@ -394,22 +428,22 @@ class ReferralRepository:
             p["b_pk"], p["b_org"], p["b_version"] = pk, self.actor.org_id, ref.version - 1
             params.append(p)
         stmt = (
-            update(R)
+            update(referrals_t)
             .where(
-                R.c.pk == bindparam("b_pk"),
-                R.c.org_id == bindparam("b_org"),
-                R.c.version == bindparam("b_version"),
+                referrals_t.c.pk == bindparam("b_pk"),
+                referrals_t.c.org_id == bindparam("b_org"),
+                referrals_t.c.version == bindparam("b_version"),
             )
             .values({k: bindparam(k) for k in params[0] if not k.startswith("b_")})
         )
         pks = [pk for pk, _ in pairs]
         self._search_index("delete", pks)  # the values indexed are the ones stored now
-        written = executemany(self.conn, stmt, params, R)
+        written = executemany(self.conn, stmt, params, referrals_t)
         self._search_index("add", pks)
         if items:
             for chunk in _chunks(pks):
-                self.conn.execute(delete(S).where(S.c.referral_pk.in_(chunk)))
-                self.conn.execute(delete(T).where(T.c.referral_pk.in_(chunk)))
+                self.conn.execute(delete(solutions_t).where(solutions_t.c.referral_pk.in_(chunk)))
+                self.conn.execute(delete(team_t).where(team_t.c.referral_pk.in_(chunk)))
             self._insert_items(pairs)
         return written
 
@@ -436,7 +470,7 @@ class ReferralRepository:
         if entries:
             for e in entries:
                 e["org_id"] = self.actor.org_id
-            executemany(self.conn, insert(H), list(entries), H)
+            executemany(self.conn, insert(history_t), list(entries), history_t)
 
     def _insert_items(self, pairs: Iterable[tuple[int, Referral]]) -> None:
         org = self.actor.org_id
@@ -468,8 +502,8 @@ class ReferralRepository:
                         "email_key": m.email.casefold(),
                     }
                 )
-        executemany(self.conn, insert(S), sol_rows, S)
-        executemany(self.conn, insert(T), team_rows, T)
+        executemany(self.conn, insert(solutions_t), sol_rows, solutions_t)
+        executemany(self.conn, insert(team_t), team_rows, team_t)
 
     # --------------------------------------------------------------- helpers
     def _hydrate(self, rows: Sequence[Any]) -> list[Referral]:
@@ -497,18 +531,28 @@ class ReferralRepository:
             rows = fetch_all(
                 self.conn,
                 select(
-                    S.c.referral_pk, S.c.solution_id, S.c.currency, S.c.price_cents, S.c.quantity
+                    solutions_t.c.referral_pk,
+                    solutions_t.c.solution_id,
+                    solutions_t.c.currency,
+                    solutions_t.c.price_cents,
+                    solutions_t.c.quantity,
                 )
-                .where(S.c.referral_pk.in_(chunk))
-                .order_by(S.c.referral_pk, S.c.position),
+                .where(solutions_t.c.referral_pk.in_(chunk))
+                .order_by(solutions_t.c.referral_pk, solutions_t.c.position),
             )
             for pk, *rest in rows:
                 sols.setdefault(pk, []).append(rest)
             rows = fetch_all(
                 self.conn,
-                select(T.c.referral_pk, T.c.first_name, T.c.last_name, T.c.phone, T.c.email)
-                .where(T.c.referral_pk.in_(chunk))
-                .order_by(T.c.referral_pk, T.c.position),
+                select(
+                    team_t.c.referral_pk,
+                    team_t.c.first_name,
+                    team_t.c.last_name,
+                    team_t.c.phone,
+                    team_t.c.email,
+                )
+                .where(team_t.c.referral_pk.in_(chunk))
+                .order_by(team_t.c.referral_pk, team_t.c.position),
             )
             for pk, *rest in rows:
                 team.setdefault(pk, []).append(rest)

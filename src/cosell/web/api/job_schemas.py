@@ -117,7 +117,9 @@ class FilterSpec(BaseModel):
         )
 
 
-class ListQuery(FilterSpec):
+class PagedFilterSpec(FilterSpec):
+    """The filters of a list with its page number and size."""
+
     page: int = Field(1, ge=1, le=1_000_000)
     size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 

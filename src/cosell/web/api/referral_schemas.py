@@ -19,7 +19,7 @@ from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 from cosell.domain.model import Referral
 from cosell.services.referral_input import MemberInput, ReferralInput, SolutionInput
 from cosell.web.api.common import utc
-from cosell.web.api.job_schemas import ListQuery
+from cosell.web.api.job_schemas import PagedFilterSpec
 
 Text = str | None
 YesNo = bool | str | None
@@ -228,7 +228,7 @@ class ReferralPage(BaseModel):
     )
 
 
-class ReferralListQuery(ListQuery):
+class ReferralListQuery(PagedFilterSpec):
     cursor: str | None = Field(
         None,
         max_length=2000,

@@ -1,7 +1,7 @@
 """The list's state in its URL: tab, filters, search, sort, page — parsed and written back.
 
 The list page, the export form (hidden fields) and every link that keeps the
-filters (tabs, sort headers, pages, chart currency) go through `ListQuery`.
+filters (tabs, sort headers, pages, chart currency) go through `ListPageQuery`.
 A value that cannot be understood is left out of the filters and reported in
 `problems`, so one typo shows a message instead of an error page.
 """
@@ -72,7 +72,7 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ListQuery:
+class ListPageQuery:
     tab: Tab = Tab.INBOUND
     multi: dict[str, tuple[str, ...]] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
@@ -156,7 +156,7 @@ class ListQuery:
 
 @dataclass(frozen=True, slots=True)
 class ParsedList:
-    query: ListQuery
+    query: ListPageQuery
     filters: ReferralFilters
     problems: list[str]
 
@@ -212,7 +212,7 @@ def parse(items: Iterable[tuple[str, str]]) -> ParsedList:
             )
         else:
             filters.search = q
-    query = ListQuery(tab, multi, text, q, sort, page, size, one("chart").upper()[:3])
+    query = ListPageQuery(tab, multi, text, q, sort, page, size, one("chart").upper()[:3])
     return ParsedList(query, filters, problems)
 
 
