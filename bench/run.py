@@ -40,6 +40,7 @@ from cosell.services.imports import ImportOptions, apply, prepare
 from cosell.settings import Settings
 from cosell.store.db import Database
 from cosell.store.referrals import ReferralRepository
+from cosell.store.unit_of_work import SqlUnitOfWork
 
 ADMIN = "admin@bench.example"
 
@@ -81,9 +82,9 @@ def make_file(
     their own (else they would be refused as likely duplicates of the exported ones)."""
     actor = accounts.actor_for(db, admin)
     options = ExportOptions(filters=ReferralFilters(statuses=["Active"]))
-    with db.read() as conn:
+    with db.reading() as uow:
         exported = export_referrals(
-            conn, actor, options, Settings(max_export_rows=rows)
+            uow, actor, options, Settings(max_export_rows=rows)
         ).data.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(exported, newline="")))
     headers, body = table[0], table[1:]
@@ -139,7 +140,7 @@ def main() -> None:
                 tx = conn.begin()
                 prepared = prepare(data, ImportOptions(), settings)
                 result = apply(
-                    conn,
+                    SqlUnitOfWork(conn),
                     actor,
                     prepared,
                     ImportOptions(),
@@ -153,8 +154,8 @@ def main() -> None:
 
         def do_export(fmt: str) -> Callable[[], None]:
             def run() -> None:
-                with db.read() as conn:
-                    result = export_referrals(conn, actor, ExportOptions(format=fmt), settings)
+                with db.reading() as uow:
+                    result = export_referrals(uow, actor, ExportOptions(format=fmt), settings)
                 assert result.rows == 5000
 
             return run

@@ -445,8 +445,8 @@ def exported(world: World, email: str, filters: ReferralFilters, runs: int) -> l
     out = []
     for _ in range(runs + 1):
         start = time.perf_counter()
-        with db.read() as conn:
-            export_referrals(conn, actor, ExportOptions(filters=filters), settings)
+        with db.reading() as uow:
+            export_referrals(uow, actor, ExportOptions(filters=filters), settings)
         out.append(time.perf_counter() - start)
     db.dispose()
     return out[1:]  # the first run warms the caches

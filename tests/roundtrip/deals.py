@@ -179,8 +179,8 @@ def create_deals(world: World) -> dict[str, str]:
 def export(world: World, fmt: Format, delimiter: str = ",") -> bytes:
     """Every referral the admin sees, as `export_referrals` writes them."""
     options = ExportOptions(format=fmt, delimiter=delimiter)
-    with world.db.read() as conn:
-        return export_referrals(conn, world.admin, options, world.settings).data
+    with world.db.reading() as uow:
+        return export_referrals(uow, world.admin, options, world.settings).data
 
 
 def read_rows(data: bytes, delimiter: str | None) -> list[dict[str, Cell]]:

@@ -43,8 +43,8 @@ ATTR = {
 def _seed_and_export(world: World) -> list[dict[str, str]]:
     rows = [row(Deal_Name=f"Deal {i}") for i in range(DEALS)]
     assert run_import(world, world.admin, csv_bytes(rows)).count("created") == DEALS
-    with world.db.read() as conn:
-        exported = export_referrals(conn, world.admin, ExportOptions(), world.settings)
+    with world.db.reading() as uow:
+        exported = export_referrals(uow, world.admin, ExportOptions(), world.settings)
     lines = read_csv(exported.data)
     assert all(line["Row Version"] == "1" for line in lines)
     return lines

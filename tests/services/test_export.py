@@ -23,8 +23,8 @@ from tests.support import ADMIN, csv_bytes, read_csv, row, run_import
 def export(world, actor=None, settings=None, **kwargs):
     filters = kwargs.pop("filters", ReferralFilters())
     options = ExportOptions(filters=filters, **kwargs)
-    with world.db.read() as conn:
-        return export_referrals(conn, actor or world.admin, options, settings or world.settings)
+    with world.db.reading() as uow:
+        return export_referrals(uow, actor or world.admin, options, settings or world.settings)
 
 
 def seed(world, *rows):

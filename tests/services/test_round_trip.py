@@ -120,8 +120,8 @@ def insert(world, refs):
 
 def export(world, fmt, delimiter, lang=None):
     options = ExportOptions(ReferralFilters(), fmt, lang, delimiter)
-    with world.db.read() as conn:
-        return export_referrals(conn, world.admin, options, world.settings).data
+    with world.db.reading() as uow:
+        return export_referrals(uow, world.admin, options, world.settings).data
 
 
 @common

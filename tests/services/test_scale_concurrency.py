@@ -124,8 +124,8 @@ def _seed(world: World, trial: str) -> list[dict[str, str]]:
     """UPDATE_ROWS new deals, as exported (with their Row Version)."""
     rows = [row(Deal_Name=f"{trial} deal {i}") for i in range(UPDATE_ROWS)]
     assert run_import(world, world.admin, csv_bytes(rows)).count("created") == UPDATE_ROWS
-    with world.db.read() as conn:
-        exported = export_referrals(conn, world.admin, ExportOptions(), world.settings)
+    with world.db.reading() as uow:
+        exported = export_referrals(uow, world.admin, ExportOptions(), world.settings)
     return [line for line in read_csv(exported.data) if line["Deal Name"].startswith(f"{trial} ")]
 
 

@@ -157,9 +157,9 @@ LABELS = {
 
 
 def export_rows(world: World, lang: str, fmt: str) -> tuple[bytes, list[dict[str, object]]]:
-    with world.db.read() as conn:
+    with world.db.reading() as uow:
         data = export_referrals(
-            conn, world.admin, ExportOptions(lang=lang, format=fmt), world.settings
+            uow, world.admin, ExportOptions(lang=lang, format=fmt), world.settings
         ).data
     table = read_table(data, header_score=header_score)
     return data, [dict(zip(table.headers, r.cells, strict=True)) for r in table.rows]
@@ -416,9 +416,9 @@ def test_a_french_semicolon_export_with_ambiguous_dates_reimports_unchanged(worl
     each equals the stored date under one reading, so nothing changes."""
     data = csv_bytes([row(Estimated_Close_Date="03/04/2027"), row(Deal_Name="Other deal")])
     assert run_import(world, world.admin, data).count("created") == 2
-    with world.db.read() as conn:
+    with world.db.reading() as uow:
         exported = export_referrals(
-            conn, world.admin, ExportOptions(lang="fr", delimiter=";"), world.settings
+            uow, world.admin, ExportOptions(lang="fr", delimiter=";"), world.settings
         ).data
     text = exported.decode("utf-8-sig")
     assert "Oui" in text and "Actif" in text and "03/04/2027" in text and "01/30/2027" in text

@@ -16,9 +16,9 @@ from tests.support import ADMIN, SELLER, World, csv_bytes, read_csv, row, run_im
 
 
 def export(world: World, actor=None, **options) -> bytes:
-    with world.db.read() as conn:
+    with world.db.reading() as uow:
         return export_referrals(
-            conn, actor or world.admin, ExportOptions(**options), world.settings
+            uow, actor or world.admin, ExportOptions(**options), world.settings
         ).data
 
 

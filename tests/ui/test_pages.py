@@ -522,8 +522,8 @@ def test_the_import_page_offers_the_round_trip_options(world, make_client):
     allowed = upload(client, lookalike, allow_duplicates="1").text
     assert 'data-count="created">1<' in allowed
 
-    with world.db.read() as conn:
-        exported = export_referrals(conn, world.admin, ExportOptions(), world.settings)
+    with world.db.reading() as uow:
+        exported = export_referrals(uow, world.admin, ExportOptions(), world.settings)
     lines = read_csv(exported.data)
     first_copy = [dict(line, Notes="first person") for line in lines]
     second_copy = [dict(line, Notes="second person") for line in lines]

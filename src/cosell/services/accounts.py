@@ -14,8 +14,6 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import Connection
-
 from cosell.domain import cells
 from cosell.domain.actor import Actor
 from cosell.domain.cells import CellError
@@ -23,36 +21,35 @@ from cosell.domain.enums import Role
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
 from cosell.services.clock import utcnow
 from cosell.services.passwords import hash_password, new_password, new_token, token_hash
-from cosell.store import accounts as store
-from cosell.store.db import Database
+from cosell.services.uow import Backend, OrgRecord, TokenListing, UnitOfWork, UserRecord
 
 _SOLUTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-def create_org(db: Database, name: str, partner_id: str | None = None) -> store.OrgRecord:
+def create_org(db: Backend, name: str, partner_id: str | None = None) -> OrgRecord:
     name = name.strip()
     if not name or len(name) > 200:
         raise UsageError("an organization needs a name of 1 to 200 characters")
-    with db.write() as conn:
-        if store.org_by_name(conn, name):
+    with db.writing() as uow:
+        if uow.accounts.org_by_name(name):
             raise Conflict(f'an organization named "{name}" already exists')
-        return store.add_org(conn, name, partner_id, utcnow())
+        return uow.accounts.add_org(name, partner_id, utcnow())
 
 
-def find_org(db: Database, name: str) -> store.OrgRecord:
-    with db.read() as conn:
-        return _org_named(conn, name)
+def find_org(db: Backend, name: str) -> OrgRecord:
+    with db.reading() as uow:
+        return _org_named(uow, name)
 
 
-def _org_named(conn: Connection, name: str) -> store.OrgRecord:
-    org = store.org_by_name(conn, name)
+def _org_named(uow: UnitOfWork, name: str) -> OrgRecord:
+    org = uow.accounts.org_by_name(name)
     if org is None:
         raise NotFound(f'no organization is named "{name}"')
     return org
 
 
 def add_user(
-    db: Database,
+    db: Backend,
     email: str,
     *,
     org_name: str | None = None,
@@ -60,7 +57,7 @@ def add_user(
     role: Role,
     password: str | None = None,
     name: str | None = None,
-) -> tuple[store.UserRecord, str]:
+) -> tuple[UserRecord, str]:
     """Adds a user; returns it with its password (generated when none was given)."""
     try:
         email = cells.parse_email(email)
@@ -69,16 +66,15 @@ def add_user(
     if password is not None and len(password) < 8:
         raise UsageError("a password needs at least 8 characters")
     password = password or new_password()
-    with db.write() as conn:
+    with db.writing() as uow:
         if org_id is None:
-            org = store.org_by_name(conn, org_name or "")
+            org = uow.accounts.org_by_name(org_name or "")
             if org is None:
                 raise NotFound(f'no organization is named "{org_name}"')
             org_id = org.id
-        if store.user_by_email(conn, email):
+        if uow.accounts.user_by_email(email):
             raise Conflict(f"a user with the email {email} already exists")
-        user = store.add_user(
-            conn,
+        user = uow.accounts.add_user(
             org_id=org_id,
             email=email,
             name=(name or email.split("@")[0]).strip(),
@@ -89,23 +85,23 @@ def add_user(
     return user, password
 
 
-def actor_for(db: Database, email: str) -> Actor:
-    with db.read() as conn:
-        user = store.user_by_email(conn, email)
+def actor_for(db: Backend, email: str) -> Actor:
+    with db.reading() as uow:
+        user = uow.accounts.user_by_email(email)
     if user is None or not user.is_active:
         raise NotFound(f"no active user has the email {email}")
     return user.actor()
 
 
-def add_solution(db: Database, solution_id: str, *, org_id: int, name: str | None = None) -> bool:
+def add_solution(db: Backend, solution_id: str, *, org_id: int, name: str | None = None) -> bool:
     solution_id = solution_id.strip()
     if not _SOLUTION_ID.match(solution_id):
         raise UsageError(
             f'"{solution_id}" is not a solution ID; expected letters, digits, "-", "." or "_" '
             "such as SOL-1234-PQRS"
         )
-    with db.write() as conn:
-        return store.add_solution(conn, org_id, solution_id, name, utcnow())
+    with db.writing() as uow:
+        return uow.accounts.add_solution(org_id, solution_id, name, utcnow())
 
 
 def require_admin(actor: Actor) -> None:
@@ -114,16 +110,15 @@ def require_admin(actor: Actor) -> None:
 
 
 def create_token(
-    db: Database, *, user_email: str | None = None, integration_org: str | None = None
+    db: Backend, *, user_email: str | None = None, integration_org: str | None = None
 ) -> str:
     token, digest = new_token()
-    with db.write() as conn:
+    with db.writing() as uow:
         if integration_org is not None:
-            org = store.org_by_name(conn, integration_org)
+            org = uow.accounts.org_by_name(integration_org)
             if org is None:
                 raise NotFound(f'no organization is named "{integration_org}"')
-            store.add_token(
-                conn,
+            uow.accounts.add_token(
                 org_id=org.id,
                 user_id=None,
                 kind="integration",
@@ -132,13 +127,12 @@ def create_token(
                 now=utcnow(),
             )
         else:
-            user = store.user_by_email(conn, user_email or "")
+            user = uow.accounts.user_by_email(user_email or "")
             if user is None:
                 raise NotFound(f"no user has the email {user_email}")
             if not user.is_active:
                 raise UsageError(f"{user.email} is deactivated; activate them first")
-            store.add_token(
-                conn,
+            uow.accounts.add_token(
                 org_id=user.org_id,
                 user_id=user.id,
                 kind="user",
@@ -149,18 +143,18 @@ def create_token(
     return token
 
 
-def list_users(db: Database, actor: Actor) -> list[store.UserRecord]:
+def list_users(db: Backend, actor: Actor) -> list[UserRecord]:
     """The organization's users, for its Referrals admins."""
     require_admin(actor)
-    with db.read() as conn:
-        return store.users_of(conn, actor.org_id)
+    with db.reading() as uow:
+        return uow.accounts.users_of(actor.org_id)
 
 
-def list_solutions(db: Database, actor: Actor) -> list[tuple[str, str | None]]:
+def list_solutions(db: Backend, actor: Actor) -> list[tuple[str, str | None]]:
     """The organization's solution catalog (ID, name), for its Referrals admins."""
     require_admin(actor)
-    with db.read() as conn:
-        return store.catalog(conn, actor.org_id)
+    with db.reading() as uow:
+        return uow.accounts.catalog(actor.org_id)
 
 
 # ------------------------------------------------------------------ access
@@ -170,10 +164,10 @@ UserRef = str | int
 _KEEP_ADMIN = "the organization must keep an admin"
 
 
-def _target(conn: Connection, who: UserRef, by: Actor | None) -> store.UserRecord:
+def _target(uow: UnitOfWork, who: UserRef, by: Actor | None) -> UserRecord:
     if by is not None:
         require_admin(by)
-    user = store.user_by_id(conn, who) if isinstance(who, int) else store.user_by_email(conn, who)
+    user = uow.accounts.user_by_id(who) if isinstance(who, int) else uow.accounts.user_by_email(who)
     if user is None or (by is not None and user.org_id != by.org_id):
         raise NotFound(
             f"no user of your organization has the id {who}"
@@ -183,13 +177,13 @@ def _target(conn: Connection, who: UserRef, by: Actor | None) -> store.UserRecor
     return user
 
 
-def _keeps_an_admin(conn: Connection, user: store.UserRecord, by: Actor | None, doing: str) -> None:
+def _keeps_an_admin(uow: UnitOfWork, user: UserRecord, by: Actor | None, doing: str) -> None:
     """Refuses to take the admin role away from the acting admin or the last active one."""
     if user.role is not Role.ADMIN or not user.is_active:
         return
     if by is not None and by.user_id == user.id:
         raise Conflict(f"you cannot {doing} yourself: {_KEEP_ADMIN}; another admin can do it")
-    if store.active_admins(conn, user.org_id) == [user.id]:
+    if uow.accounts.active_admins(user.org_id) == [user.id]:
         raise Conflict(
             f"{user.email} is the last active admin of the organization and {_KEEP_ADMIN}; "
             "make another user an admin first"
@@ -200,52 +194,50 @@ T = TypeVar("T")
 
 
 def _change(
-    db: Database, who: UserRef, by: Actor | None, apply: Callable[[Connection, store.UserRecord], T]
-) -> tuple[store.UserRecord, T]:
-    with db.write() as conn:
-        user = _target(conn, who, by)
-        return user, apply(conn, user)
+    db: Backend, who: UserRef, by: Actor | None, apply: Callable[[UnitOfWork, UserRecord], T]
+) -> tuple[UserRecord, T]:
+    with db.writing() as uow:
+        user = _target(uow, who, by)
+        return user, apply(uow, user)
 
 
 def deactivate_user(
-    db: Database, who: UserRef, *, by: Actor | None = None
-) -> tuple[store.UserRecord, int]:
+    db: Backend, who: UserRef, *, by: Actor | None = None
+) -> tuple[UserRecord, int]:
     """Deactivates a user: their sessions end and their API tokens are revoked (returns the
     user and how many tokens). A reactivated user needs new tokens."""
 
-    def apply(conn: Connection, user: store.UserRecord) -> int:
-        _keeps_an_admin(conn, user, by, "deactivate")
-        store.end_sessions(conn, user.id, is_active=False)
-        return store.revoke_tokens(conn, utcnow(), user_id=user.id)
+    def apply(uow: UnitOfWork, user: UserRecord) -> int:
+        _keeps_an_admin(uow, user, by, "deactivate")
+        uow.accounts.end_sessions(user.id, is_active=False)
+        return uow.accounts.revoke_tokens(utcnow(), user_id=user.id)
 
     return _change(db, who, by, apply)
 
 
-def activate_user(db: Database, who: UserRef, *, by: Actor | None = None) -> store.UserRecord:
-    def apply(conn: Connection, user: store.UserRecord) -> None:
-        store.set_user(conn, user.org_id, user.id, is_active=True)
+def activate_user(db: Backend, who: UserRef, *, by: Actor | None = None) -> UserRecord:
+    def apply(uow: UnitOfWork, user: UserRecord) -> None:
+        uow.accounts.set_user(user.org_id, user.id, is_active=True)
 
     user, _ = _change(db, who, by, apply)
     return user
 
 
-def set_role(
-    db: Database, who: UserRef, role: Role, *, by: Actor | None = None
-) -> store.UserRecord:
+def set_role(db: Backend, who: UserRef, role: Role, *, by: Actor | None = None) -> UserRecord:
     """Gives a user a role; their sessions end so every page is drawn for the new one."""
 
-    def apply(conn: Connection, user: store.UserRecord) -> None:
+    def apply(uow: UnitOfWork, user: UserRecord) -> None:
         if role is not Role.ADMIN:
-            _keeps_an_admin(conn, user, by, "take the admin role from")
-        store.end_sessions(conn, user.id, role=role.value)
+            _keeps_an_admin(uow, user, by, "take the admin role from")
+        uow.accounts.end_sessions(user.id, role=role.value)
 
     user, _ = _change(db, who, by, apply)
     return user
 
 
 def set_password(
-    db: Database, who: UserRef, password: str | None = None, *, by: Actor | None = None
-) -> tuple[store.UserRecord, str]:
+    db: Backend, who: UserRef, password: str | None = None, *, by: Actor | None = None
+) -> tuple[UserRecord, str]:
     """Sets a user's password (generated when none is given; returned to be shown once);
     every session of the user ends."""
     if password is not None and len(password) < 8:
@@ -253,27 +245,27 @@ def set_password(
     password = password or new_password()
     digest = hash_password(password)  # slow on purpose: outside the write transaction
 
-    def apply(conn: Connection, user: store.UserRecord) -> None:
-        store.end_sessions(conn, user.id, password_hash=digest)
+    def apply(uow: UnitOfWork, user: UserRecord) -> None:
+        uow.accounts.end_sessions(user.id, password_hash=digest)
 
     user, _ = _change(db, who, by, apply)
     return user, password
 
 
-def end_sessions(db: Database, user_id: int) -> None:
+def end_sessions(db: Backend, user_id: int) -> None:
     """Signs the user out everywhere (sign-out)."""
-    with db.write() as conn:
-        store.end_sessions(conn, user_id)
+    with db.writing() as uow:
+        uow.accounts.end_sessions(user_id)
 
 
-def list_tokens(db: Database, *, org_name: str | None = None) -> list[store.TokenListing]:
-    with db.read() as conn:
-        org_id = None if org_name is None else _org_named(conn, org_name).id
-        return store.tokens(conn, org_id)
+def list_tokens(db: Backend, *, org_name: str | None = None) -> list[TokenListing]:
+    with db.reading() as uow:
+        org_id = None if org_name is None else _org_named(uow, org_name).id
+        return uow.accounts.tokens(org_id)
 
 
 def revoke_tokens(
-    db: Database,
+    db: Backend,
     *,
     token_ids: Sequence[int] = (),
     user_email: str | None = None,
@@ -283,14 +275,14 @@ def revoke_tokens(
     revoked now (a token revoked before is not counted again)."""
     if not token_ids and user_email is None and token is None:
         raise UsageError("name the tokens to revoke: token ids, --as EMAIL or --token TOKEN")
-    with db.write() as conn:
-        missing = sorted(set(token_ids) - store.token_ids(conn, token_ids))
+    with db.writing() as uow:
+        missing = sorted(set(token_ids) - uow.accounts.token_ids(token_ids))
         if missing:
             raise NotFound(f"no token has the id {', '.join(map(str, missing))}")
-        user_id = None if user_email is None else _target(conn, user_email, None).id
+        user_id = None if user_email is None else _target(uow, user_email, None).id
         digest = token_hash(token.strip()) if token is not None else None
-        if digest is not None and store.token_by_hash(conn, digest) is None:
+        if digest is not None and uow.accounts.token_by_hash(digest) is None:
             raise NotFound("that token is not one of this database's")
-        return store.revoke_tokens(
-            conn, utcnow(), ids=token_ids, user_id=user_id, token_hash=digest
+        return uow.accounts.revoke_tokens(
+            utcnow(), ids=token_ids, user_id=user_id, token_hash=digest
         )

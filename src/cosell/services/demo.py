@@ -14,9 +14,7 @@ from cosell.domain.enums import Direction, MicrosoftStatus, Role, Status, Substa
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services import accounts
 from cosell.services.clock import utcnow
-from cosell.store import accounts as store_accounts
-from cosell.store.db import Database
-from cosell.store.referrals import ReferralRepository
+from cosell.services.uow import Backend
 
 DEMO_ORG = "Contoso Partners"
 DEMO_PASSWORD = "cosell-demo-2026"
@@ -148,10 +146,10 @@ def _reason(rng: random.Random, substatus: Substatus) -> int | None:
     return None
 
 
-def install_demo(db: Database, count: int = 200, seed: int = 2026) -> list[DemoLogin]:
+def install_demo(db: Backend, count: int = 200, seed: int = 2026) -> list[DemoLogin]:
     """Creates the demo organization once; returns the logins (empty if it existed)."""
-    with db.read() as conn:
-        if store_accounts.org_by_name(conn, DEMO_ORG):
+    with db.reading() as uow:
+        if uow.accounts.org_by_name(DEMO_ORG):
             return []
     org = accounts.create_org(db, DEMO_ORG, partner_id="1234567")
     logins = []
@@ -172,6 +170,6 @@ def install_demo(db: Database, count: int = 200, seed: int = 2026) -> list[DemoL
     referrals = make_referrals(rng, count, team=team, now=utcnow())
     admin = users[0]
     actor = Actor(admin.id, org.id, Role.ADMIN, admin.email, admin.display_name)
-    with db.write() as conn:
-        ReferralRepository(conn, actor).insert_many(referrals, admin.id)
+    with db.writing() as uow:
+        uow.referrals(actor).insert_many(referrals, admin.id)
     return logins

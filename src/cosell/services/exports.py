@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Connection
-
 from cosell.domain import cells
 from cosell.domain.actor import Actor
 from cosell.domain.enums import (
@@ -31,9 +29,10 @@ from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
 from cosell.services.gc import gc_paused
 from cosell.services.referrals import count_bound
+from cosell.services.uow import UnitOfWork
 from cosell.settings import Settings
 from cosell.store.referral_rows import ITEM_SEPARATOR
-from cosell.store.referrals import ReferralRepository, to_date
+from cosell.store.referrals import to_date
 
 Format = Literal["csv", "xlsx"]
 CONTENT_TYPES = {
@@ -91,10 +90,10 @@ class ExportResult:
 
 
 def export_referrals(
-    conn: Connection, actor: Actor, options: ExportOptions, settings: Settings
+    uow: UnitOfWork, actor: Actor, options: ExportOptions, settings: Settings
 ) -> ExportResult:
     started = time.perf_counter()
-    repo = ReferralRepository(conn, actor)
+    repo = uow.referrals(actor)
     with gc_paused():
         limit = settings.max_export_rows
         rows = repo.raw_search(options.filters, limit=limit + 1)

@@ -16,11 +16,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from cosell.services.clock import utcnow
-from cosell.store import jobs as store
-from cosell.store.db import Database
+from cosell.services.uow import Backend
 
 log = logging.getLogger("cosell.health")
 
@@ -63,14 +60,16 @@ class Health:
         }
 
 
-def check(db: Database, now: dt.datetime | None = None) -> Health:
+def check(db: Backend, now: dt.datetime | None = None) -> Health:
     """The service's health; a database that cannot be reached is an answer, not an error."""
     now = now or utcnow()
     try:
-        with db.read() as conn:
-            beats = store.worker_beats(conn)
-            queued, running, oldest = store.queue_depth(conn)
-    except SQLAlchemyError as exc:
+        with db.reading() as uow:
+            beats = uow.jobs.worker_beats()
+            queued, running, oldest = uow.jobs.queue_depth()
+    except Exception as exc:
+        if not db.is_unavailable(exc):
+            raise
         log.warning("health check: the database cannot be reached: %s", exc)
         return Health(False, 0, None, 0, 0, None)
     ages = [(now - at).total_seconds() for at in beats.values()]
@@ -85,11 +84,11 @@ def check(db: Database, now: dt.datetime | None = None) -> Health:
     )
 
 
-def waiting_for(db: Database, org_id: int, now: dt.datetime | None = None) -> dt.timedelta | None:
+def waiting_for(db: Backend, org_id: int, now: dt.datetime | None = None) -> dt.timedelta | None:
     """How long the organization's oldest queued job has waited, when over a minute."""
     now = now or utcnow()
-    with db.read() as conn:
-        oldest = store.oldest_queued(conn, org_id)
+    with db.reading() as uow:
+        oldest = uow.jobs.oldest_queued(org_id)
     if oldest is None or now - oldest <= WAITING_NOTICE:
         return None
     return now - oldest
@@ -99,27 +98,30 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def beat(db: Database, worker: str, now: dt.datetime | None = None) -> None:
+def beat(db: Backend, worker: str, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
     # A heartbeat never queues behind a hung process's locks: it is late, then next.
-    with db.write(lock_timeout=BEAT_SECONDS) as conn:
-        store.beat(conn, worker, now)
-        store.forget_workers_before(conn, now - FORGET_AFTER)
+    with db.writing(lock_timeout=BEAT_SECONDS) as uow:
+        uow.jobs.beat(worker, now)
+        uow.jobs.forget_workers_before(now - FORGET_AFTER)
 
 
-def forget(db: Database, worker: str) -> None:
-    with db.write() as conn:
-        store.forget_worker(conn, worker)
+def forget(db: Backend, worker: str) -> None:
+    with db.writing() as uow:
+        uow.jobs.forget_worker(worker)
 
 
-def start_beating(db: Database, worker: str, stop: threading.Event) -> threading.Thread:
+def start_beating(db: Backend, worker: str, stop: threading.Event) -> threading.Thread:
     """A daemon thread writing `worker`'s heartbeat every BEAT_SECONDS until `stop`."""
 
     def run() -> None:
         while True:
             try:
                 beat(db, worker)
-            except SQLAlchemyError as exc:  # the database is away: try again next time
+            except Exception as exc:
+                if not db.is_unavailable(exc):
+                    raise
+                # the database is away: try again next time
                 log.warning("heartbeat not written: %s", exc)
             if stop.wait(BEAT_SECONDS):
                 return

@@ -17,15 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
-
 from cosell.domain.decide import Context, Decision, Outcome, decide_create, decide_update
 from cosell.domain.fields import Field
 from cosell.domain.headers import ROW_VERSION
+from cosell.domain.history import Change
 from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowRecord
-from cosell.store.referral_rows import history_t
-from cosell.store.referrals import Change, ReferralRepository
+from cosell.services.uow import ReferralStore
 
 Match = Literal["referral-id", "crm-id"]
 
@@ -131,7 +129,7 @@ def duplicate_rows(records: list[RowRecord], keys: list[Key]) -> dict[int, RowEr
 
 
 def load_lookalikes(
-    repo: ReferralRepository,
+    repo: ReferralStore,
     records: list[RowRecord],
     keys: list[Key],
     found: Found,
@@ -152,9 +150,9 @@ def load_lookalikes(
     by_crm = repo.by_crm_ids(crm_ids - found.by_crm.keys()) if crm_ids else {}
     by_crm.update(found.by_crm)
     if not_of_job is not None:
-        candidates = {int(ref.extra["pk"]) for refs in by_name.values() for ref in refs}
-        candidates |= {int(ref.extra["pk"]) for refs in by_crm.values() for ref in refs}
-        own = created_by_job(repo, candidates, not_of_job)
+        candidates = {ref.id for refs in by_name.values() for ref in refs}
+        candidates |= {ref.id for refs in by_crm.values() for ref in refs}
+        own = repo.created_by_job(candidates, not_of_job)
         if own:
             by_name = _without(by_name, own)
             by_crm = _without(by_crm, own)
@@ -171,26 +169,8 @@ def load_lookalikes(
             found.lookalikes[r.number] = list(seen.values())
 
 
-def created_by_job(repo: ReferralRepository, pks: Iterable[int], job_id: str) -> set[int]:
-    """Which of the deals `pks` the import `job_id` created."""
-    wanted = sorted(pks)
-    own: set[int] = set()
-    for start in range(0, len(wanted), 500):
-        own.update(
-            repo.conn.execute(
-                select(history_t.c.referral_pk).where(
-                    history_t.c.org_id == repo.actor.org_id,
-                    history_t.c.job_id == job_id,
-                    history_t.c.action == "created",
-                    history_t.c.referral_pk.in_(wanted[start : start + 500]),
-                )
-            ).scalars()
-        )
-    return own
-
-
-def _without(found: dict[str, list[Referral]], pks: set[int]) -> dict[str, list[Referral]]:
-    kept = {k: [r for r in refs if int(r.extra["pk"]) not in pks] for k, refs in found.items()}
+def _without(found: dict[str, list[Referral]], ids: set[str]) -> dict[str, list[Referral]]:
+    kept = {k: [r for r in refs if r.id not in ids] for k, refs in found.items()}
     return {k: refs for k, refs in kept.items() if refs}
 
 
@@ -258,20 +238,20 @@ def _decide_new(record: RowRecord, found: Found, ctx: Context, allow_duplicates:
 
 
 def fail_stale_rows(
-    repo: ReferralRepository, records: list[RowRecord], decisions: list[Decision]
+    repo: ReferralStore, records: list[RowRecord], decisions: list[Decision]
 ) -> None:
     """A row that would change a deal which changed since the file's Row Version fails,
     naming who changed it, when, and which columns; the newer values stay."""
-    stale: dict[int, tuple[int, Decision]] = {}
+    stale: dict[str, tuple[int, Decision]] = {}
     for record, d in zip(records, decisions, strict=True):
         if d.outcome is not Outcome.UPDATED or record.row_version is None or d.before is None:
             continue
         if record.row_version != d.before.version:
-            stale[int(d.before.extra["pk"])] = (record.row_version, d)
+            stale[d.before.id] = (record.row_version, d)
     if not stale:
         return
-    changes = repo.changes_since({pk: version for pk, (version, _) in stale.items()})
-    for pk, (version, d) in stale.items():
+    changes = repo.changes_since({rid: version for rid, (version, _) in stale.items()})
+    for rid, (version, d) in stale.items():
         assert d.before is not None
         if version > d.before.version:
             message = (
@@ -279,7 +259,7 @@ def fail_stale_rows(
                 "export the deal again"
             )
         else:
-            message = f"changed since you exported it ({_describe_changes(changes.get(pk, []))}), "
+            message = f"changed since you exported it ({_describe_changes(changes.get(rid, []))}), "
             message += "export again or use --overwrite-newer"
         d.outcome, d.referral, d.changes = Outcome.FAILED, None, {}
         d.errors = [RowError(ROW_VERSION, message)]

@@ -2,7 +2,7 @@
 
 1. `prepare`  — bytes → table → column map → one record per row (pure; may reject the file)
 2. `apply`    — load what the rows reference in bulk, decide every row, write all valid
-               changes, the history and the results file through one connection (the
+               changes, the history and the results file through one unit of work (the
                caller's transaction), so a crash leaves everything or nothing.
 
 A big file goes through the same steps a chunk of rows at a time (the job runner,
@@ -21,14 +21,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Connection
-
 from cosell.domain.actor import Actor
 from cosell.domain.cells import DateOrder
 from cosell.domain.date_order import file_date_order
 from cosell.domain.decide import Context, Decision, Outcome
 from cosell.domain.fields import Field
 from cosell.domain.headers import ColumnMap, header_score, map_columns
+from cosell.domain.history import history_entry
 from cosell.domain.rows import RowError, RowParser, RowRecord
 from cosell.errors import ConcurrentChange, FileRejected, UsageError
 from cosell.files.reader import read_table
@@ -47,9 +46,8 @@ from cosell.services.import_matching import (
     same_deal,
 )
 from cosell.services.results import RowResult, render_results
+from cosell.services.uow import UnitOfWork
 from cosell.settings import Settings
-from cosell.store import accounts
-from cosell.store.referrals import ReferralRepository, history_entry
 
 Progress = Callable[[int, int], None]
 
@@ -334,7 +332,7 @@ def _duplicates(
 
 # ------------------------------------------------------------------ stage 2
 def apply(
-    conn: Connection,
+    uow: UnitOfWork,
     actor: Actor,
     prepared: Prepared,
     options: ImportOptions,
@@ -343,13 +341,13 @@ def apply(
     job_id: str | None,
     started: float,
 ) -> ImportResult:
-    """Decide every row and, unless dry run, write the changes through `conn`.
+    """Decide every row and, unless dry run, write the changes through `uow`.
 
     Raises `ConcurrentChange` when another writer changed a deal between the read
     and the write (possible on PostgreSQL): nothing must then be committed, and
     the caller runs the import again on a fresh transaction."""
     results = apply_records(
-        conn,
+        uow,
         actor,
         prepared.records,
         options,
@@ -376,7 +374,7 @@ def apply(
 
 
 def apply_records(
-    conn: Connection,
+    uow: UnitOfWork,
     actor: Actor,
     records: list[RowRecord],
     options: ImportOptions,
@@ -390,7 +388,7 @@ def apply_records(
     """Decide the rows and, unless dry run, write them: the whole file, or one chunk of
     a big file (then `duplicates` are the whole file's, and `not_of_job` the job whose
     earlier chunks' deals are no look-alikes). Raises `ConcurrentChange` as `apply`."""
-    repo = ReferralRepository(conn, actor)
+    repo = uow.referrals(actor)
     keys = row_keys(records, options.match)
     if not options.dry_run and any(k is None or k[0] == "crm" for k in keys):
         # Before reading: a concurrent import of the same rows must see what this one
@@ -411,7 +409,7 @@ def apply_records(
     ctx = Context(
         role=actor.role,
         email_key=actor.email_key,
-        catalog=accounts.known_solutions(conn, actor.org_id, referenced),
+        catalog=uow.accounts.known_solutions(actor.org_id, referenced),
         now=now,
         date_order=date_order,
     )
@@ -433,19 +431,20 @@ def apply_records(
     updates = [d for d in decisions if d.outcome is Outcome.UPDATED]
     if not options.dry_run:
         source = "import"
-        new_pks = repo.insert_many([d.referral for d in creates if d.referral], actor.user_id)
-        pairs = [(int(d.referral.extra["pk"]), d.referral) for d in updates if d.referral]
-        if repo.update_many(pairs) != len(pairs):
+        new = [d.referral for d in creates if d.referral]
+        repo.insert_many(new, actor.user_id)
+        changed = [d.referral for d in updates if d.referral]
+        if repo.update_many(changed) != len(changed):
             raise ConcurrentChange("a deal of the file changed while the file was imported")
         history = [
-            history_entry(pk, actor, source, "created", {}, now, job_id, version=1)
-            for pk in new_pks
+            history_entry(ref.id, actor, source, "created", {}, now, job_id, version=1)
+            for ref in new
         ] + [
             history_entry(
-                pk, actor, source, "updated", d.changes, now, job_id,
+                ref.id, actor, source, "updated", d.changes, now, job_id,
                 version=ref.version, before=d.before,
             )
-            for (pk, ref), d in zip(pairs, updates, strict=True)
+            for ref, d in zip(changed, updates, strict=True)
         ]  # fmt: skip
         repo.add_history(history)
 

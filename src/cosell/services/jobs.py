@@ -52,10 +52,9 @@ from cosell.services.results import (
     encode_results,
     write_results,
 )
+from cosell.services.uow import Backend, BlobInfo, ChunkRecord, JobRecord
 from cosell.settings import Settings
-from cosell.store import accounts
-from cosell.store import jobs as store
-from cosell.store.db import Database
+from cosell.store import jobs as job_rows
 
 log = logging.getLogger("cosell.jobs")
 Progress = Callable[[int, int], None]
@@ -63,7 +62,7 @@ IMPORT, EXPORT = "import", "export"
 
 
 def submit_import(
-    db: Database,
+    db: Backend,
     actor: Actor,
     file_name: str,
     data: bytes,
@@ -76,7 +75,7 @@ def submit_import(
 
 
 def submit_import_file(
-    db: Database,
+    db: Backend,
     actor: Actor,
     file_name: str,
     source: IO[bytes],
@@ -93,10 +92,9 @@ def submit_import_file(
     name = stored_file_name(file_name)
     user_id = require_user(actor, "import files")
     now = utcnow()
-    with db.write() as conn:
+    with db.writing() as uow:
         try:
-            blob = store.put_blob_stream(
-                conn,
+            blob = uow.blobs.put_stream(
                 org_id=actor.org_id,
                 name=name,
                 content_type="application/octet-stream",
@@ -104,11 +102,10 @@ def submit_import_file(
                 now=now,
                 max_bytes=settings.max_upload_bytes,
             )
-        except store.TooLarge as exc:
+        except job_rows.TooLarge as exc:
             check_size(exc.size, settings.max_upload_bytes)
             raise
-        return store.add_job(
-            conn,
+        return uow.jobs.add_job(
             org_id=actor.org_id,
             user_id=user_id,
             kind=IMPORT,
@@ -127,16 +124,15 @@ def stored_file_name(file_name: str) -> str:
     return PurePath(text.replace("\\", "/")).name.strip()[:255] or "upload"
 
 
-def submit_export(db: Database, actor: Actor, options: ExportOptions) -> str:
+def submit_export(db: Backend, actor: Actor, options: ExportOptions) -> str:
     """Store an export job. `options` were checked when they were made (ExportOptions
     refuses what the list query could not use), and are checked again in their stored
     form here, so a job that is stored can always be read back and run."""
     user_id = require_user(actor, "export files")
     stored = export_options_to_json(options)
     export_options_from_json(stored)
-    with db.write() as conn:
-        return store.add_job(
-            conn,
+    with db.writing() as uow:
+        return uow.jobs.add_job(
             org_id=actor.org_id,
             user_id=user_id,
             kind=EXPORT,
@@ -148,30 +144,30 @@ def submit_export(db: Database, actor: Actor, options: ExportOptions) -> str:
 
 
 def run_job(
-    db: Database,
+    db: Backend,
     job_id: str,
     settings: Settings,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
-) -> store.JobRecord:
+) -> JobRecord:
     """Process a queued job once; returns the job as it then is: finished (also when it
     already was, or another worker has it), or queued again when `stop` was set before
     its commit (the worker is stopping: the job is handed back, its attempt not counted,
     for the caller to queue again)."""
-    with db.write() as conn:
-        job = store.claim(conn, job_id, utcnow(), settings.job_max_attempts)
+    with db.writing() as uow:
+        job = uow.jobs.claim(job_id, utcnow(), settings.job_max_attempts)
         if job is None:
-            found = store.get_job(conn, job_id)
+            found = uow.jobs.get_job(job_id)
             if found is None:
                 raise NotFound(f"job {job_id} was not found")
             return found
-        user = accounts.user_by_id(conn, job.user_id)
+        user = uow.accounts.user_by_id(job.user_id)
         problem = options_problem(job)
         if problem is not None:
             # Deterministic: a retry would fail the same way. Fail it once, quietly.
             log.warning("job %s failed: %s", job.id, problem)
-            store.mark_failed(conn, job.id, problem, utcnow())
-            failed = store.get_job(conn, job.id)
+            uow.jobs.mark_failed(job.id, problem, utcnow())
+            failed = uow.jobs.get_job(job.id)
             assert failed is not None
             return failed
     if user is None:
@@ -183,31 +179,31 @@ def run_job(
         else:
             _run_export(db, job, actor, settings)
     except _HandBack:
-        with db.write() as conn:
-            store.release(conn, job.id, job.attempts, utcnow(), used=False)
+        with db.writing() as uow:
+            uow.jobs.release(job.id, job.attempts, utcnow(), used=False)
         log.warning("job %s handed back to the queue: the worker is stopping", job.id)
     except UsageError as exc:
         # A request the service refuses is refused again on every retry: fail it now.
-        with db.write() as conn:
-            if store.owns(conn, job.id, job.attempts):
+        with db.writing() as uow:
+            if uow.jobs.owns(job.id, job.attempts):
                 message = f"the {job.kind} cannot be run: {exc.message}"
-                store.mark_failed(conn, job.id, message, utcnow())
+                uow.jobs.mark_failed(job.id, message, utcnow())
         log.warning("job %s failed: %s", job.id, exc.message)
     except Exception as exc:
         # Nothing of the job was written (one transaction). Let the queue retry it,
         # unless this was the last attempt: then it is failed for good. Either only
         # while this attempt still holds the job: a hung worker whose job was
         # re-queued and run by another must not touch it when it wakes up.
-        with contextlib.suppress(Exception), db.write() as conn:
+        with contextlib.suppress(Exception), db.writing() as uow:
             if job.attempts >= settings.job_max_attempts:
-                if store.owns(conn, job.id, job.attempts):
+                if uow.jobs.owns(job.id, job.attempts):
                     message = f"the job failed: {type(exc).__name__}: {exc}"
-                    store.mark_failed(conn, job.id, message, utcnow())
+                    uow.jobs.mark_failed(job.id, message, utcnow())
             else:
-                store.release(conn, job.id, job.attempts, utcnow(), used=True)
+                uow.jobs.release(job.id, job.attempts, utcnow(), used=True)
         raise
-    with db.read() as conn:
-        done = store.get_job(conn, job_id)
+    with db.reading() as uow:
+        done = uow.jobs.get_job(job_id)
     assert done is not None
     return done
 
@@ -216,10 +212,10 @@ class _HandBack(Exception):
     """The worker is stopping: roll the job's transaction back and queue it again."""
 
 
-def _beat(db: Database, job_id: str, progress: Progress | None) -> Progress:
+def _beat(db: Backend, job_id: str, progress: Progress | None) -> Progress:
     def beat(done: int, total: int) -> None:
-        with db.write() as conn:
-            store.heartbeat(conn, job_id, utcnow(), done, total)
+        with db.writing() as uow:
+            uow.jobs.heartbeat(job_id, utcnow(), done, total)
         if progress is not None:
             progress(done, total)
 
@@ -233,7 +229,7 @@ class _Beat:
 
     def __init__(
         self,
-        db: Database,
+        db: Backend,
         job_id: str,
         settings: Settings,
         progress: Progress | None,
@@ -260,7 +256,7 @@ WHOLE_FILE_BYTES = 2 * 1024 * 1024
 class _StoredFile:
     """A stored upload as a `files.stream.Source`: read from its parts as a stream."""
 
-    def __init__(self, db: Database, info: store.BlobInfo) -> None:
+    def __init__(self, db: Backend, info: BlobInfo) -> None:
         self.db = db
         self.info = info
 
@@ -269,12 +265,12 @@ class _StoredFile:
         return self.info.size
 
     def open(self) -> IO[bytes]:
-        return io.BufferedReader(store.BlobReader(self.db, self.info), store.PART_SIZE)
+        return io.BufferedReader(self.db.blob_reader(self.info), job_rows.PART_SIZE)
 
 
 def _run_import(
-    db: Database,
-    job: store.JobRecord,
+    db: Backend,
+    job: JobRecord,
     actor: Actor,
     settings: Settings,
     progress: Progress | None,
@@ -282,9 +278,9 @@ def _run_import(
 ) -> None:
     started = time.perf_counter()
     options = import_options_from_json(job.options)
-    with db.read() as conn:
-        info = store.blob_info(conn, job.org_id, job.input_blob_id or "")
-        done = store.chunks_done(conn, job.id)
+    with db.reading() as uow:
+        info = uow.blobs.info(job.org_id, job.input_blob_id or "")
+        done = uow.jobs.chunks_done(job.id)
     if info is None:
         raise NotFound(f"the file of job {job.id} is missing")
     beat = _Beat(db, job.id, settings, progress, stop)
@@ -311,13 +307,12 @@ def _run_import(
                 )  # fmt: skip
     except FileRejected as exc:
         refused = imports.rejected(exc.message, options.dry_run, started)
-        with db.write() as conn:
-            if not store.owns(conn, job.id, job.attempts):
+        with db.writing() as uow:
+            if not uow.jobs.owns(job.id, job.attempts):
                 return
-            store.finish(
-                conn,
+            uow.jobs.finish(
                 job.id,
-                status=store.REJECTED,
+                status=job_rows.REJECTED,
                 summary=refused.summary(),
                 result_blob_id=None,
                 now=utcnow(),
@@ -345,14 +340,14 @@ def _run_import(
 
 
 def _run_chunks(
-    db: Database,
-    job: store.JobRecord,
+    db: Backend,
+    job: JobRecord,
     actor: Actor,
     settings: Settings,
     table: TableStream,
     checks: imports.FileChecks,
     options: ImportOptions,
-    done: list[store.ChunkRecord],
+    done: list[ChunkRecord],
     beat: _Beat,
     started: float,
 ) -> None:
@@ -401,8 +396,8 @@ def after_chunk(job_id: str, chunks: int) -> None:
 
 
 def _apply_chunk(
-    db: Database,
-    job: store.JobRecord,
+    db: Backend,
+    job: JobRecord,
     actor: Actor,
     settings: Settings,
     options: ImportOptions,
@@ -421,8 +416,8 @@ def _apply_chunk(
         if attempt > 1:  # deciding changed the records: parse them again
             records = imports.parse_rows(parser, rows, checks.contradicting)
         try:
-            with db.write() as conn, store.unmapped(conn):
-                if not store.owns(conn, job.id, job.attempts):
+            with db.writing(bulk=True) as uow:
+                if not uow.jobs.owns(job.id, job.attempts):
                     log.warning(
                         "job %s: attempt %d no longer holds it; chunk %d not applied",
                         job.id,
@@ -432,7 +427,7 @@ def _apply_chunk(
                     return False
                 now = utcnow()
                 results = imports.apply_records(
-                    conn,
+                    uow,
                     actor,
                     records,
                     options,
@@ -442,8 +437,7 @@ def _apply_chunk(
                     duplicates=checks.duplicates,
                     not_of_job=job.id if position and not options.dry_run else None,
                 )
-                store.add_chunk(
-                    conn,
+                uow.jobs.add_chunk(
                     job.id,
                     position=position,
                     first_row=first,
@@ -451,7 +445,7 @@ def _apply_chunk(
                     summary=imports.chunk_summary(results),
                     results=encode_results(results),
                 )
-                store.heartbeat(conn, job.id, now, first + len(rows), checks.rows)
+                uow.jobs.heartbeat(job.id, now, first + len(rows), checks.rows)
                 if settings.job_test_delay_seconds > 0:
                     _test_delay(job.id, settings.job_test_delay_seconds, beat.stop, position)
             return True
@@ -468,8 +462,8 @@ def _apply_chunk(
 
 
 def _finish_chunks(
-    db: Database,
-    job: store.JobRecord,
+    db: Backend,
+    job: JobRecord,
     table: TableStream,
     checks: imports.FileChecks,
     options: ImportOptions,
@@ -479,22 +473,21 @@ def _finish_chunks(
     """Write the results file from every chunk's stored outcomes (to a temporary file,
     no transaction open meanwhile), then store it and finish the job in one transaction,
     only while this attempt holds the job (False when it no longer does)."""
-    with db.read() as conn:
-        done = store.chunks_done(conn, job.id)
+    with db.reading() as uow:
+        done = uow.jobs.chunks_done(job.id)
     head = table.head()
     with tempfile.TemporaryFile(prefix="cosell-results-") as out:
         with gc_paused():
             rows = _with_results(db, job.id, table, done, beat)
             write_results(out, head, checks.column_map, rows)
         out.seek(0)
-        with db.write() as conn:
-            if not store.owns(conn, job.id, job.attempts):
+        with db.writing() as uow:
+            if not uow.jobs.owns(job.id, job.attempts):
                 log.warning("job %s: attempt %d no longer holds it", job.id, job.attempts)
                 return False
             now = utcnow()
             stem = PurePath(job.file_name or "upload").stem
-            results_blob = store.put_blob_stream(
-                conn,
+            results_blob = uow.blobs.put_stream(
                 org_id=job.org_id,
                 name=f"{stem}-results.{head.format}",
                 content_type=CONTENT_TYPES[head.format],
@@ -507,31 +500,30 @@ def _finish_chunks(
                 warnings=checks.warnings,
                 duration_s=time.perf_counter() - started,
             )
-            store.finish(
-                conn,
+            uow.jobs.finish(
                 job.id,
-                status=store.COMPLETED,
+                status=job_rows.COMPLETED,
                 summary=summary,
                 result_blob_id=results_blob,
                 now=now,
             )
-            store.delete_chunks(conn, job.id)
+            uow.jobs.delete_chunks(job.id)
     return True
 
 
 def _with_results(
-    db: Database,
+    db: Backend,
     job_id: str,
     table: TableStream,
-    chunks: list[store.ChunkRecord],
+    chunks: list[ChunkRecord],
     beat: _Beat,
 ) -> Iterator[tuple[SheetRow, RowResult]]:
     """Each row of the file with its stored outcome, in the file's order."""
     rows = table.rows()
     total = sum(c.rows for c in chunks)
     for chunk in chunks:
-        with db.read() as conn:
-            results = decode_results(store.chunk_results(conn, job_id, chunk.position))
+        with db.reading() as uow:
+            results = decode_results(uow.jobs.chunk_results(job_id, chunk.position))
         for result in results:
             row = next(rows)
             if row.number != result.number:
@@ -548,8 +540,8 @@ _APPLY_ATTEMPTS = 5
 
 
 def _apply(
-    db: Database,
-    job: store.JobRecord,
+    db: Backend,
+    job: JobRecord,
     actor: Actor,
     prepared: imports.Prepared,
     options: ImportOptions,
@@ -560,22 +552,21 @@ def _apply(
     """Decide and write the file, its results file and the job's end in one transaction;
     None when this attempt no longer holds the job (re-queued meanwhile, as its worker
     seemed gone, and taken by another worker): never apply a file twice."""
-    with db.write() as conn, gc_paused():
-        if not store.owns(conn, job.id, job.attempts):
+    with db.writing() as uow, gc_paused():
+        if not uow.jobs.owns(job.id, job.attempts):
             log.warning(
                 "job %s: attempt %d no longer holds it; nothing applied", job.id, job.attempts
             )
             return None
         now = utcnow()
         result = imports.apply(
-            conn, actor, prepared, options, now=now, job_id=job.id, started=started
+            uow, actor, prepared, options, now=now, job_id=job.id, started=started
         )
         results_blob = None
         if result.results_file is not None:
             stem = PurePath(job.file_name or "upload").stem
             fmt = result.results_format or "csv"
-            results_blob = store.put_blob(
-                conn,
+            results_blob = uow.blobs.put(
                 org_id=job.org_id,
                 name=f"{stem}-results.{fmt}",
                 content_type=CONTENT_TYPES[fmt],
@@ -583,10 +574,9 @@ def _apply(
                 now=now,
             )
         result.duration_s = time.perf_counter() - started
-        store.finish(
-            conn,
+        uow.jobs.finish(
             job.id,
-            status=store.COMPLETED,
+            status=job_rows.COMPLETED,
             summary=result.summary(),
             result_blob_id=results_blob,
             now=now,
@@ -611,26 +601,24 @@ def _test_delay(
         raise _HandBack
 
 
-def _run_export(db: Database, job: store.JobRecord, actor: Actor, settings: Settings) -> None:
+def _run_export(db: Backend, job: JobRecord, actor: Actor, settings: Settings) -> None:
     options = export_options_from_json(job.options)
-    with db.read() as conn:
-        result = export_referrals(conn, actor, options, settings)
-    with db.write() as conn:
-        if not store.owns(conn, job.id, job.attempts):
+    with db.reading() as uow:
+        result = export_referrals(uow, actor, options, settings)
+    with db.writing() as uow:
+        if not uow.jobs.owns(job.id, job.attempts):
             return
         now = utcnow()
-        blob = store.put_blob(
-            conn,
+        blob = uow.blobs.put(
             org_id=job.org_id,
             name=f"referrals-{now:%Y%m%d-%H%M%S}.{options.format}",
             content_type=CONTENT_TYPES[options.format],
             data=result.data,
             now=now,
         )
-        store.finish(
-            conn,
+        uow.jobs.finish(
             job.id,
-            status=store.COMPLETED,
+            status=job_rows.COMPLETED,
             summary=result.summary(),
             result_blob_id=blob,
             now=now,
@@ -695,11 +683,11 @@ def import_options_from_json(data: Any) -> ImportOptions:
     return ImportOptions.from_json(data)
 
 
-def options_problem(job: store.JobRecord) -> str | None:
+def options_problem(job: JobRecord) -> str | None:
     """Why a job's stored options cannot be used, for people; None when they can."""
     if job.kind not in (IMPORT, EXPORT):
         return None
-    unreadable = job.options.get(store.UNREADABLE)
+    unreadable = job.options.get(job_rows.UNREADABLE)
     try:
         if unreadable:
             raise UsageError(str(unreadable))
@@ -716,7 +704,7 @@ def options_problem(job: store.JobRecord) -> str | None:
 
 
 def open_results(
-    db: Database, org_id: int, job: store.JobRecord, fmt: str | None = None
+    db: Backend, org_id: int, job: JobRecord, fmt: str | None = None
 ) -> tuple[str, bytes | Iterator[bytes], str]:
     """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or the
     format it was stored in: for downloads and the command line. A big file's bytes come
@@ -725,20 +713,20 @@ def open_results(
     converted (more rows than a workbook holds)."""
     if not job.finished:
         raise Conflict(f"The {job.kind} is still {job.status}; the results file is not ready yet")
-    with db.read() as conn:
-        info = store.blob_info(conn, org_id, job.result_blob_id or "")
+    with db.reading() as uow:
+        info = uow.blobs.info(org_id, job.result_blob_id or "")
     if info is None:
         raise NotFound(f"The {job.kind} job {job.id} has no results file (it is {job.status})")
     stored = "xlsx" if info.name.lower().endswith(".xlsx") else "csv"
     wanted = fmt or stored
     name = str(PurePath(info.name).with_suffix(f".{wanted}"))
     if info.size <= WHOLE_FILE_BYTES:
-        with db.read() as conn:
-            found = store.get_blob(conn, org_id, info.id)
+        with db.reading() as uow:
+            found = uow.blobs.get(org_id, info.id)
         assert found is not None
         return name, found[2] if wanted == stored else convert(found[2], wanted), wanted
     if wanted == stored:
-        return info.name, store.iter_blob(db, info), wanted
+        return info.name, db.iter_blob(info), wanted
     out = tempfile.TemporaryFile(prefix="cosell-convert-")  # noqa: SIM115 - closed by the reader
     try:
         table = open_table(
@@ -759,5 +747,5 @@ def open_results(
 
 def _parts_of_file(out: IO[bytes]) -> Iterator[bytes]:
     with out:
-        while part := out.read(store.PART_SIZE):
+        while part := out.read(job_rows.PART_SIZE):
             yield part

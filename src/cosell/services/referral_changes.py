@@ -26,8 +26,8 @@ Who may do what:
   own record, not a change of the partner's deal.
 
 Concurrency: an update names the version it was based on (HTTP `If-Match`). A
-different stored version raises `StaleVersion`; the write itself is guarded by
-`UPDATE … WHERE version = expected` inside the same write transaction, so two
+different stored version raises `StaleVersion`; the write itself is a compare-and-set
+on the version (`ReferralStore.update_many`) inside the same unit of work, so two
 writers racing on PostgreSQL cannot both win either.
 """
 
@@ -38,8 +38,6 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
-
-from sqlalchemy import Connection
 
 from cosell.domain import rules
 from cosell.domain.actor import Actor
@@ -55,6 +53,7 @@ from cosell.domain.decide import (
 )
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 from cosell.domain.fields import Field
+from cosell.domain.history import history_entry
 from cosell.domain.model import Referral, TeamMember
 from cosell.domain.rows import RowError, RowRecord
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
@@ -66,10 +65,8 @@ from cosell.services.referral_input import (
     parse_input,
     parse_ms_status,
 )
+from cosell.services.uow import Backend, UnitOfWork
 from cosell.settings import Settings
-from cosell.store import accounts
-from cosell.store.db import Database
-from cosell.store.referrals import ReferralRepository, history_entry
 
 Source = Literal["api", "page"]
 
@@ -111,7 +108,7 @@ class RowErrors(UsageError):
 
 # ------------------------------------------------------------------ create
 def create_referral(
-    db: Database, actor: Actor, given: ReferralInput, *, source: Source, settings: Settings
+    db: Backend, actor: Actor, given: ReferralInput, *, source: Source, settings: Settings
 ) -> Referral:
     """Create one referral; raises `RowErrors` (nothing saved) or `PermissionDenied`."""
     wanted = Direction.INCOMING if actor.integration else Direction.OUTGOING
@@ -130,8 +127,8 @@ def create_referral(
     elif ms_status is not None:
         errors.append(RowError(_MS.value, "is set by Microsoft only, leave it empty"))
     now = utcnow()
-    with db.write() as conn:
-        decision = decide_create(record, _context(conn, actor, record, now), _uuid(), _uuid())
+    with db.writing() as uow:
+        decision = decide_create(record, _context(uow, actor, record, now), _uuid(), _uuid())
         errors.extend(decision.errors)
         if errors or decision.referral is None:
             raise RowErrors(errors)
@@ -141,9 +138,9 @@ def create_referral(
             referral.status, referral.substatus = incoming
             referral.ms_status = ms_status or MicrosoftStatus.PENDING
             referral.team = tuple(m for m in referral.team if m is not _NO_TEAM)
-        repo = ReferralRepository(conn, actor)
-        [pk] = repo.insert_many([referral], actor.user_id)
-        repo.add_history([history_entry(pk, actor, source, "created", {}, now, version=1)])
+        repo = uow.referrals(actor)
+        repo.insert_many([referral], actor.user_id)
+        repo.add_history([history_entry(referral.id, actor, source, "created", {}, now, version=1)])
     return referral
 
 
@@ -175,7 +172,7 @@ def _as_incoming(record: RowRecord, errors: list[RowError]) -> tuple[Status, Sub
 
 # ------------------------------------------------------------------ update
 def update_referral(
-    db: Database,
+    db: Backend,
     actor: Actor,
     referral_id: str,
     given: ReferralInput,
@@ -191,8 +188,8 @@ def update_referral(
     record = parse_input(given, settings.max_group_items)
     ms_status, errors = parse_ms_status(record, given)
     now = utcnow()
-    with db.write() as conn:
-        repo = ReferralRepository(conn, actor)
+    with db.writing() as uow:
+        repo = uow.referrals(actor)
         stored = repo.get(referral_id)
         if stored is None:
             raise NotFound(f"Referral ID {referral_id} was not found")
@@ -210,18 +207,17 @@ def update_referral(
                         f'given "{show(ms_status) or ""}")',
                     )
                 )
-            decision = decide_update(record, stored, _context(conn, actor, record, now))
+            decision = decide_update(record, stored, _context(uow, actor, record, now))
         errors.extend(decision.errors)
         if errors:
             raise RowErrors(errors)
         referral = decision.referral or stored
         if decision.outcome is Outcome.UPDATED:
-            pk = int(stored.extra["pk"])
             items = {SOLUTIONS, TEAM} & decision.changes.keys()
-            if repo.update_many([(pk, referral)], items=bool(items)) != 1:
+            if repo.update_many([referral], items=bool(items)) != 1:
                 raise StaleVersion(referral_id, stored.version + 1, stored.version)
             entry = history_entry(
-                pk, actor, source, "updated", decision.changes, now,
+                referral.id, actor, source, "updated", decision.changes, now,
                 version=referral.version, before=stored,
             )  # fmt: skip
             repo.add_history([entry])
@@ -259,12 +255,12 @@ def _microsoft_update(
     return Decision(record.number, Outcome.UPDATED, referral=merged, changes=changes)
 
 
-def _context(conn: Connection, actor: Actor, record: RowRecord, now: dt.datetime) -> Context:
+def _context(uow: UnitOfWork, actor: Actor, record: RowRecord, now: dt.datetime) -> Context:
     referenced = {line.solution_id for line in record.solutions or ()}
     return Context(
         role=actor.role,
         email_key=actor.email_key,
-        catalog=accounts.known_solutions(conn, actor.org_id, referenced),
+        catalog=uow.accounts.known_solutions(actor.org_id, referenced),
         now=now,
     )
 

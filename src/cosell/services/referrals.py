@@ -13,10 +13,8 @@ from cosell.domain.filters import ReferralFilters
 from cosell.domain.model import Referral
 from cosell.errors import NotFound, UsageError
 from cosell.services.actor import require_user
-from cosell.store import accounts
-from cosell.store.db import Database
+from cosell.services.uow import Backend
 from cosell.store.referral_query import decode_cursor
-from cosell.store.referrals import ReferralRepository
 
 MAX_PAGE_SIZE = 200
 #: A list counts the deals that match exactly up to this many, and says "more than"
@@ -61,7 +59,7 @@ def count_bound(filters: ReferralFilters) -> int:
 
 
 def list_referrals(
-    db: Database,
+    db: Backend,
     actor: Actor,
     filters: ReferralFilters,
     *,
@@ -77,8 +75,8 @@ def list_referrals(
     after = decode_cursor(cursor, filters.sort) if cursor else None
     if after is not None and page != 1:
         raise UsageError("give a cursor or a page number, not both")
-    with db.read() as conn:
-        repo = ReferralRepository(conn, actor)
+    with db.reading() as uow:
+        repo = uow.referrals(actor)
         offset = (page - 1) * size if after is None else 0
         items, following = repo.search_page(filters, limit=size, offset=offset, cursor=after)
         if after is None and following is None and (items or page == 1):
@@ -91,22 +89,22 @@ def list_referrals(
     return Page(items, total, page, size, exact, following is not None, following)
 
 
-def count(db: Database, actor: Actor, filters: ReferralFilters, bound: int) -> tuple[int, bool]:
+def count(db: Backend, actor: Actor, filters: ReferralFilters, bound: int) -> tuple[int, bool]:
     """(deals that match, exact), counted up to `bound` (`ReferralRepository.count_upto`)."""
-    with db.read() as conn:
-        return ReferralRepository(conn, actor).count_upto(filters, bound)
+    with db.reading() as uow:
+        return uow.referrals(actor).count_upto(filters, bound)
 
 
-def pipeline(db: Database, actor: Actor, filters: ReferralFilters) -> list[StageTotal]:
+def pipeline(db: Backend, actor: Actor, filters: ReferralFilters) -> list[StageTotal]:
     """Deal count and value per sales stage and currency, for the chart."""
-    with db.read() as conn:
-        rows = ReferralRepository(conn, actor).stage_totals(filters)
+    with db.reading() as uow:
+        rows = uow.referrals(actor).stage_totals(filters)
     return [StageTotal(*row) for row in sorted(rows)]
 
 
-def get_referral(db: Database, actor: Actor, referral_id: str) -> Referral:
-    with db.read() as conn:
-        repo = ReferralRepository(conn, actor)
+def get_referral(db: Backend, actor: Actor, referral_id: str) -> Referral:
+    with db.reading() as uow:
+        repo = uow.referrals(actor)
         referral = repo.get(referral_id)
         if referral is None:
             raise NotFound(f"Referral ID {referral_id} was not found")
@@ -114,21 +112,21 @@ def get_referral(db: Database, actor: Actor, referral_id: str) -> Referral:
     return referral
 
 
-def history(db: Database, actor: Actor, referral_id: str) -> list[dict[str, Any]]:
+def history(db: Backend, actor: Actor, referral_id: str) -> list[dict[str, Any]]:
     """Changes of a visible referral, newest first, with the name of who made them."""
-    with db.read() as conn:
-        repo = ReferralRepository(conn, actor)
-        if repo.pk_of(referral_id) is None:
+    with db.reading() as uow:
+        repo = uow.referrals(actor)
+        if not repo.exists(referral_id):
             raise NotFound(f"Referral ID {referral_id} was not found")
         entries = repo.history(referral_id)
-        names = {u.id: u.display_name for u in accounts.users_of(conn, actor.org_id)}
+        names = {u.id: u.display_name for u in uow.accounts.users_of(actor.org_id)}
     for entry in entries:
         entry["who"] = names.get(entry["user_id"], "system")
     return entries
 
 
-def set_favorite(db: Database, actor: Actor, referral_id: str, on: bool) -> None:
+def set_favorite(db: Backend, actor: Actor, referral_id: str, on: bool) -> None:
     require_user(actor, "keep favorites")
-    with db.write() as conn:
-        if not ReferralRepository(conn, actor).set_favorite(referral_id, on):
+    with db.writing() as uow:
+        if not uow.referrals(actor).set_favorite(referral_id, on):
             raise NotFound(f"Referral ID {referral_id} was not found")

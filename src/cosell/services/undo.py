@@ -23,20 +23,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Connection
-
 from cosell.domain.actor import Actor
 from cosell.domain.decide import ATTR, SOLUTIONS, TEAM, show, show_pair
 from cosell.domain.fields import Field
+from cosell.domain.history import Change, JobChange, history_entry
 from cosell.domain.model import Referral
 from cosell.errors import ConcurrentChange, Conflict, NotFound
 from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
-from cosell.store import history
-from cosell.store import jobs as store
-from cosell.store.db import Database
-from cosell.store.referral_rows import from_snapshot, history_entry
-from cosell.store.referrals import Change, ReferralRepository
+from cosell.services.uow import Backend, JobRecord, UnitOfWork
+from cosell.store import jobs as job_rows
 
 UNDO = "undo"
 #: How often an undo that lost a race with another writer is tried again (PostgreSQL;
@@ -97,14 +93,14 @@ class UndoResult:
 
 @dataclass(slots=True)
 class _Plan:
-    #: (primary key, current version) of created deals to delete
-    remove: list[tuple[int, int]] = field(default_factory=list)
+    #: (Referral ID, current version) of created deals to delete
+    remove: list[tuple[str, int]] = field(default_factory=list)
     #: (current state, state before the import) of updated deals to restore
     restore: list[tuple[Referral, Referral]] = field(default_factory=list)
     conflicts: list[UndoConflict] = field(default_factory=list)
 
 
-def undo_import(db: Database, actor: Actor, job_id: str, *, dry_run: bool = False) -> UndoResult:
+def undo_import(db: Backend, actor: Actor, job_id: str, *, dry_run: bool = False) -> UndoResult:
     """Undo the import `job_id` as `actor`, or with `dry_run` only report what it would do.
 
     Raises `NotFound` when no job of that id is visible to the actor (the rule of
@@ -116,8 +112,8 @@ def undo_import(db: Database, actor: Actor, job_id: str, *, dry_run: bool = Fals
     user_id = require_user(actor, "undo imports")
     for _ in range(ATTEMPTS):
         try:
-            with db.write() as conn:
-                return _undo(conn, actor, user_id, job_id, dry_run)
+            with db.writing() as uow:
+                return _undo(uow, actor, user_id, job_id, dry_run)
         except ConcurrentChange:
             continue
     raise Conflict(
@@ -126,12 +122,11 @@ def undo_import(db: Database, actor: Actor, job_id: str, *, dry_run: bool = Fals
     )
 
 
-def _undo(conn: Connection, actor: Actor, user_id: int, job_id: str, dry_run: bool) -> UndoResult:
-    target = _target(conn, actor, job_id)
-    plan = _plan(conn, actor, _changes_of(conn, actor, target))
+def _undo(uow: UnitOfWork, actor: Actor, user_id: int, job_id: str, dry_run: bool) -> UndoResult:
+    target = _target(uow, actor, job_id)
+    plan = _plan(uow, actor, _changes_of(uow, actor, target))
     now = utcnow()
-    undo_id = store.add_job(
-        conn,
+    undo_id = uow.jobs.add_job(
         org_id=actor.org_id,
         user_id=user_id,
         kind=UNDO,
@@ -140,11 +135,11 @@ def _undo(conn: Connection, actor: Actor, user_id: int, job_id: str, dry_run: bo
         input_blob_id=None,
         now=now,
     )
-    store.claim(conn, undo_id, now, max_attempts=1)
+    uow.jobs.claim(undo_id, now, max_attempts=1)
     if not dry_run:
-        if not history.mark_undone(conn, actor.org_id, target.id, undo_id):
-            raise _already_undone(target.id, history.undone_by(conn, actor.org_id, target.id))
-        _apply(conn, actor, plan, undo_id, now)
+        if not uow.jobs.mark_undone(actor.org_id, target.id, undo_id):
+            raise _already_undone(target.id, uow.jobs.undone_by(actor.org_id, target.id))
+        _apply(uow, actor, plan, undo_id, now)
     result = UndoResult(
         job_id=undo_id,
         target_id=target.id,
@@ -155,15 +150,15 @@ def _undo(conn: Connection, actor: Actor, user_id: int, job_id: str, dry_run: bo
         conflicts=plan.conflicts,
     )
     summary = result.summary()
-    store.finish(
-        conn, undo_id, status=store.COMPLETED, summary=summary, result_blob_id=None, now=now
+    uow.jobs.finish(
+        undo_id, status=job_rows.COMPLETED, summary=summary, result_blob_id=None, now=now
     )
     return result
 
 
-def _changes_of(conn: Connection, actor: Actor, target: store.JobRecord) -> list[history.JobChange]:
+def _changes_of(uow: UnitOfWork, actor: Actor, target: JobRecord) -> list[JobChange]:
     """What the import wrote to the history; refused when that predates undo."""
-    changes = history.job_changes(conn, actor.org_id, target.id)
+    changes = uow.referrals(actor).job_changes(target.id)
     if any(c.version is None or (c.action == "updated" and not c.before) for c in changes):
         raise Conflict(
             f"Import {target.id} was made before imports could be undone: its history does "
@@ -172,9 +167,9 @@ def _changes_of(conn: Connection, actor: Actor, target: store.JobRecord) -> list
     return changes
 
 
-def _target(conn: Connection, actor: Actor, job_id: str) -> store.JobRecord:
+def _target(uow: UnitOfWork, actor: Actor, job_id: str) -> JobRecord:
     """The import to undo, if the actor may see it and it can be undone."""
-    job = store.get_job(conn, job_id, actor.org_id)
+    job = uow.jobs.get_job(job_id, actor.org_id)
     if job is None or not (actor.is_admin or job.user_id == actor.user_id):
         raise NotFound(f"Import job {job_id} was not found")
     if job.kind != "import":
@@ -184,15 +179,15 @@ def _target(conn: Connection, actor: Actor, job_id: str) -> store.JobRecord:
         raise Conflict(
             f"Import {job_id} was a dry run: it changed nothing, so there is nothing to undo"
         )
-    if job.status in (store.REJECTED, store.FAILED):
+    if job.status in (job_rows.REJECTED, job_rows.FAILED):
         raise Conflict(
             f"Import {job_id} was {job.status}: it changed nothing, so there is nothing to undo"
         )
-    if job.status != store.COMPLETED:
+    if job.status != job_rows.COMPLETED:
         raise Conflict(
             f"Import {job_id} is still {job.status}; it can be undone once it has finished"
         )
-    done_by = history.undone_by(conn, actor.org_id, job_id)
+    done_by = uow.jobs.undone_by(actor.org_id, job_id)
     if done_by is not None:
         raise _already_undone(job_id, done_by)
     return job
@@ -204,12 +199,12 @@ def _already_undone(job_id: str, by: str | None) -> Conflict:
     )
 
 
-def _plan(conn: Connection, actor: Actor, changes: list[history.JobChange]) -> _Plan:
+def _plan(uow: UnitOfWork, actor: Actor, changes: list[JobChange]) -> _Plan:
     """Sort the import's deals into removals, restorations and conflicts (no writes)."""
-    repo = ReferralRepository(conn, actor)
+    repo = uow.referrals(actor)
     current = repo.by_referral_ids(c.referral_id for c in changes)
     moved = {
-        c.referral_pk: c.version
+        c.referral_id: c.version
         for c in changes
         if c.version is not None
         and c.referral_id in current
@@ -221,12 +216,12 @@ def _plan(conn: Connection, actor: Actor, changes: list[history.JobChange]) -> _
         ref = current.get(change.referral_id)
         if ref is None:
             plan.conflicts.append(UndoConflict(change.referral_id, [], None, None))
-        elif change.referral_pk in moved:
-            plan.conflicts.append(_conflict(change.referral_id, later.get(change.referral_pk, [])))
+        elif change.referral_id in moved:
+            plan.conflicts.append(_conflict(change.referral_id, later.get(change.referral_id, [])))
         elif change.action == "created":
-            plan.remove.append((change.referral_pk, ref.version))
-        else:
-            plan.restore.append((ref, from_snapshot(change.before or "")))
+            plan.remove.append((change.referral_id, ref.version))
+        elif change.before is not None:
+            plan.restore.append((ref, change.before))
     return plan
 
 
@@ -239,23 +234,23 @@ def _conflict(referral_id: str, later: list[Change]) -> UndoConflict:
     return UndoConflict(referral_id, names, later[-1].by, later[-1].at)
 
 
-def _apply(conn: Connection, actor: Actor, plan: _Plan, undo_id: str, now: dt.datetime) -> None:
+def _apply(uow: UnitOfWork, actor: Actor, plan: _Plan, undo_id: str, now: dt.datetime) -> None:
     """Write the plan; raises `ConcurrentChange` when a compare-and-set wrote less than asked."""
-    if history.delete_referrals(conn, actor.org_id, plan.remove) != len(plan.remove):
+    repo = uow.referrals(actor)
+    if repo.delete_many(plan.remove) != len(plan.remove):
         raise ConcurrentChange("a deal changed while the import was being undone")
-    repo = ReferralRepository(conn, actor)
-    pairs = [
-        (int(cur.extra["pk"]), dataclasses.replace(old, version=cur.version + 1, updated_at=now))
+    restored = [
+        dataclasses.replace(old, version=cur.version + 1, updated_at=now)
         for cur, old in plan.restore
     ]
-    if repo.update_many(pairs) != len(pairs):
+    if repo.update_many(restored) != len(restored):
         raise ConcurrentChange("a deal changed while the import was being undone")
     entries = [
         history_entry(
-            pk, actor, UNDO, "updated", restored_fields(cur, old), now, undo_id,
+            new.id, actor, UNDO, "updated", restored_fields(cur, old), now, undo_id,
             version=new.version, before=cur,
         )
-        for (pk, new), (cur, old) in zip(pairs, plan.restore, strict=True)
+        for new, (cur, old) in zip(restored, plan.restore, strict=True)
     ]  # fmt: skip
     repo.add_history(entries)
 

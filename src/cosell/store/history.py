@@ -30,7 +30,7 @@ CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
-class JobChange:
+class JobChangeRow:
     """One referral a job created or updated, as its history row recorded it."""
 
     history_id: int
@@ -43,7 +43,7 @@ class JobChange:
     before: str | None
 
 
-def job_changes(conn: Connection, org_id: int, job_id: str) -> list[JobChange]:
+def job_changes(conn: Connection, org_id: int, job_id: str) -> list[JobChangeRow]:
     """The referrals `job_id` created or updated that still exist, in the order it wrote
     them (deals deleted since take their history with them)."""
     rows = conn.execute(
@@ -64,7 +64,7 @@ def job_changes(conn: Connection, org_id: int, job_id: str) -> list[JobChange]:
         .where(history_t.c.action.in_(("created", "updated")))
         .order_by(history_t.c.id)
     ).all()
-    return [JobChange(*r) for r in rows]
+    return [JobChangeRow(*r) for r in rows]
 
 
 def delete_referrals(conn: Connection, org_id: int, expected: Sequence[tuple[int, int]]) -> int:

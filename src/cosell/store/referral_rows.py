@@ -13,9 +13,9 @@ from typing import Any, cast
 
 from sqlalchemy import String, Table, type_coerce
 
-from cosell.domain.actor import Actor
 from cosell.domain.cells import format_solution, format_team_member
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
+from cosell.domain.history import HistoryEntry
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.store.models import Favorite, HistoryRow, ReferralRow, ReferralSolutionRow
 from cosell.store.models import ReferralTeamMemberRow as TeamRow
@@ -99,30 +99,19 @@ def to_datetime(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def history_entry(
-    pk: int,
-    actor: Actor,
-    source: str,
-    action: str,
-    changes: dict[str, Any],
-    now: dt.datetime,
-    job_id: str | None = None,
-    *,
-    version: int | None = None,
-    before: Referral | None = None,
-) -> dict[str, Any]:
-    """One history row for `add_history`: who, when, from where, fields before/after,
-    the version the change produced and the whole referral before it (for undo)."""
+def history_row(pk: int, org_id: int, entry: HistoryEntry) -> dict[str, Any]:
+    """The history table's row of `entry`, for the referral with primary key `pk`."""
     return {
+        "org_id": org_id,
         "referral_pk": pk,
-        "at": now,
-        "user_id": actor.user_id,
-        "source": source,
-        "job_id": job_id,
-        "action": action,
-        "changes": json.dumps(changes, ensure_ascii=False),
-        "version": version,
-        "before": None if before is None else snapshot(before),
+        "at": entry.at,
+        "user_id": entry.user_id,
+        "source": entry.source,
+        "job_id": entry.job_id,
+        "action": entry.action,
+        "changes": json.dumps(entry.changes, ensure_ascii=False),
+        "version": entry.version,
+        "before": None if entry.before is None else snapshot(entry.before),
     }
 
 
@@ -153,16 +142,14 @@ def from_snapshot(text: str) -> Referral:
         for sid, cur, price, qty in data["solutions"]
     )
     team = tuple(TeamMember(*member) for member in data["team"])
-    ref = referral_from_row([None, *data["row"]], solutions, team)
-    del ref.extra["pk"]
-    return ref
+    return referral_from_row([None, *data["row"]], solutions, team)
 
 
 def referral_from_row(
     r: Any, solutions: tuple[SolutionLine, ...], team: tuple[TeamMember, ...]
 ) -> Referral:
     (
-        pk,
+        _pk,
         rid,
         eid,
         direction,
@@ -201,7 +188,7 @@ def referral_from_row(
         _solution_cells,
         _team_cells,
     ) = r
-    ref = Referral(
+    return Referral(
         id=rid,
         engagement_id=eid,
         direction=Direction(direction),
@@ -240,8 +227,6 @@ def referral_from_row(
         created_at=to_datetime(created),
         updated_at=to_datetime(updated),
     )
-    ref.extra["pk"] = pk
-    return ref
 
 
 def row_params(ref: Referral) -> dict[str, Any]:

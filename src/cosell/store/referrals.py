@@ -3,14 +3,16 @@ and, for a Referrals user, to the deals whose team lists the user's email.
 
 Bulk by design: loads take lists of ids (one query per chunk), writes are
 executemany statements; there is no query per row.
+
+Callers name referrals by their Referral ID only. The table's own keys stay in here:
+every referral the repository reads has its key remembered for the rest of the
+transaction (`_keys`), so writes of what was read look nothing up again.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +30,9 @@ from sqlalchemy import (
 
 from cosell.domain.actor import Actor
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.history import Change, HistoryEntry, JobChange
 from cosell.domain.model import Referral, SolutionLine, TeamMember
+from cosell.store import history as history_rows
 from cosell.store import referral_query
 from cosell.store.bulk import allocate_ids, executemany, fetch_all
 from cosell.store.models import User, table_of
@@ -51,7 +55,8 @@ from cosell.store.referral_rows import (
     COLUMNS,
     cents,
     favorites_t,
-    history_entry,
+    from_snapshot,
+    history_row,
     history_t,
     money,
     referral_from_row,
@@ -63,7 +68,7 @@ from cosell.store.referral_rows import (
     to_datetime,
 )
 
-__all__ = ["Change", "ReferralRepository", "history_entry", "to_date"]
+__all__ = ["ReferralRepository", "to_date"]
 
 CHUNK = 500
 users_t = table_of(User)
@@ -74,21 +79,14 @@ _POSITION = {column.name: i for i, column in enumerate(COLUMNS)}
 CREATES_LOCK_SPACE = 0x636F7365  # "cose"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One recorded change of a referral: when, by whom, which columns."""
-
-    at: dt.datetime
-    by: str
-    fields: tuple[str, ...]
-
-
 class ReferralRepository:
     def __init__(self, conn: Connection, actor: Actor) -> None:
         self.conn = conn
         self.actor = actor
         self._plans: dict[str, SearchPlan] = {}
         self._team_sizes: dict[str, int] = {}
+        #: Referral ID → primary key of every referral read or written so far
+        self._keys: dict[str, int] = {}
 
     # ----------------------------------------------------------------- reads
     def by_referral_ids(self, ids: Iterable[str]) -> dict[str, Referral]:
@@ -128,11 +126,13 @@ class ReferralRepository:
                 found.setdefault(key(ref), []).append(ref)
         return found
 
-    def changes_since(self, versions: Mapping[int, int]) -> dict[int, list[Change]]:
-        """For referrals (primary key → a version), the recorded changes that made
-        them newer than that version, oldest first."""
-        found: dict[int, list[Change]] = {}
-        for chunk in _chunks(sorted(versions)):
+    def changes_since(self, versions: Mapping[str, int]) -> dict[str, list[Change]]:
+        """For referrals (Referral ID → a version), the recorded changes that made them
+        newer than that version, oldest first."""
+        keys = self._pks_of(versions)
+        ids = {keys[rid]: rid for rid in versions if rid in keys}
+        found: dict[str, list[Change]] = {}
+        for chunk in _chunks(sorted(ids)):
             rows = self.conn.execute(
                 select(
                     history_t.c.referral_pk,
@@ -147,14 +147,50 @@ class ReferralRepository:
                 .order_by(history_t.c.id)
             ).all()
             for pk, at, version, source, changes, email in rows:
-                if version is not None and version > versions[pk]:
+                rid = ids[pk]
+                if version is not None and version > versions[rid]:
                     who = email or ("Microsoft" if source == "api" else "the system")
                     fields = tuple(json.loads(changes)) if changes else ()
-                    found.setdefault(pk, []).append(Change(to_datetime(at), who, fields))
+                    found.setdefault(rid, []).append(Change(to_datetime(at), who, fields))
         return found
+
+    def created_by_job(self, referral_ids: Iterable[str], job_id: str) -> set[str]:
+        """Which of these referrals the import `job_id` created."""
+        asked = set(referral_ids)
+        keys = self._pks_of(asked)
+        ids = {keys[rid]: rid for rid in asked if rid in keys}
+        wanted = sorted(ids)
+        own: set[str] = set()
+        for chunk in _chunks(wanted):
+            own.update(
+                ids[pk]
+                for pk in self.conn.execute(
+                    select(history_t.c.referral_pk).where(
+                        history_t.c.org_id == self.actor.org_id,
+                        history_t.c.job_id == job_id,
+                        history_t.c.action == "created",
+                        history_t.c.referral_pk.in_(chunk),
+                    )
+                ).scalars()
+            )
+        return own
+
+    def job_changes(self, job_id: str) -> list[JobChange]:
+        """The referrals `job_id` created or updated that still exist, in the order it
+        wrote them, with the state each had before (for updates)."""
+        return [
+            JobChange(
+                c.referral_id, c.action, c.version, from_snapshot(c.before) if c.before else None
+            )
+            for c in history_rows.job_changes(self.conn, self.actor.org_id, job_id)
+        ]
 
     def get(self, referral_id: str) -> Referral | None:
         return self.by_referral_ids([referral_id]).get(referral_id)
+
+    def exists(self, referral_id: str) -> bool:
+        """Whether the referral exists and is visible."""
+        return self.pk_of(referral_id) is not None
 
     def pk_of(self, referral_id: str) -> int | None:
         return self.conn.execute(
@@ -391,10 +427,10 @@ class ReferralRepository:
                 {"space": CREATES_LOCK_SPACE, "org": self.actor.org_id},
             )
 
-    def insert_many(self, referrals: Sequence[Referral], created_by: int | None) -> list[int]:
-        """Insert new referrals with their items; returns their primary keys in order."""
+    def insert_many(self, referrals: Sequence[Referral], created_by: int | None) -> None:
+        """Insert new referrals with their items."""
         if not referrals:
-            return []
+            return
         org = self.actor.org_id
         pks = allocate_ids(self.conn, referrals_t, len(referrals))
         params = []
@@ -405,22 +441,27 @@ class ReferralRepository:
         executemany(self.conn, insert(referrals_t), params, referrals_t)
         self._search_index("add", pks)
         self._insert_items(zip(pks, referrals, strict=True))
-        return pks
+        self._keys.update(zip([ref.id for ref in referrals], pks, strict=True))
 
-    def update_many(self, pairs: Sequence[tuple[int, Referral]], *, items: bool = True) -> int:
-        """Write the full new state of existing referrals (by primary key), each only if it
-        is still at the version it was read at (`ref.version - 1`: a change adds one).
+    def update_many(self, referrals: Sequence[Referral], *, items: bool = True) -> int:
+        """Write the full new state of existing referrals (by Referral ID), each only if
+        it is still at the version it was read at (`ref.version - 1`: a change adds one).
 
-        A compare-and-set: returns how many referrals were written; fewer than `pairs`
-        means another writer changed some of them since they were read, and the caller
-        must not commit.
+        A compare-and-set: returns how many referrals were written; fewer than
+        `referrals` means another writer changed (or removed) some of them since they
+        were read, and the caller must not commit.
 
         Rows are written in primary key order, whatever the order of `pairs`: two
         writers that lock the same rows in the same order wait for each other instead
         of deadlocking (PostgreSQL)."""
+        if not referrals:
+            return 0
+        keys = self._pks_of(ref.id for ref in referrals)
+        pairs = sorted(
+            ((keys[ref.id], ref) for ref in referrals if ref.id in keys), key=lambda pair: pair[0]
+        )
         if not pairs:
             return 0
-        pairs = sorted(pairs, key=lambda pair: pair[0])
         params = []
         for pk, ref in pairs:
             p = row_params(ref)
@@ -466,11 +507,36 @@ class ReferralRepository:
         for chunk in _chunks(pks):
             self.conn.execute(stmt, {"pks": list(chunk)})
 
-    def add_history(self, entries: Sequence[dict[str, Any]]) -> None:
+    def add_history(self, entries: Sequence[HistoryEntry]) -> None:
+        """Record changes of referrals this repository read or wrote."""
         if entries:
-            for e in entries:
-                e["org_id"] = self.actor.org_id
-            executemany(self.conn, insert(history_t), list(entries), history_t)
+            org, keys = self.actor.org_id, self._keys
+            rows = [history_row(keys[e.referral_id], org, e) for e in entries]
+            executemany(self.conn, insert(history_t), rows, history_t)
+
+    def delete_many(self, expected: Sequence[tuple[str, int]]) -> int:
+        """Delete referrals (Referral ID, version), each only if still at that version,
+        with their items, favorites and history (`history.delete_referrals`): returns
+        how many were deleted; fewer than `expected` means the caller must not commit."""
+        keys = self._pks_of(rid for rid, _ in expected)
+        pairs = [(keys[rid], version) for rid, version in expected if rid in keys]
+        return history_rows.delete_referrals(self.conn, self.actor.org_id, pairs)
+
+    def _pks_of(self, referral_ids: Iterable[str]) -> dict[str, int]:
+        """The keys known so far, with those of `referral_ids` not read yet looked up
+        (visible referrals only; others stay absent)."""
+        keys = self._keys
+        missing = sorted({rid for rid in referral_ids if rid not in keys})
+        for chunk in _chunks(missing):
+            keys.update(
+                (rid, pk)
+                for rid, pk in self.conn.execute(
+                    select(referrals_t.c.referral_id, referrals_t.c.pk).where(
+                        visible(self.actor), referrals_t.c.referral_id.in_(chunk)
+                    )
+                )
+            )
+        return keys
 
     def _insert_items(self, pairs: Iterable[tuple[int, Referral]]) -> None:
         org = self.actor.org_id
@@ -510,6 +576,7 @@ class ReferralRepository:
         if not rows:
             return []
         sols, team = self.children([r[0] for r in rows])
+        self._keys.update((r[1], r[0]) for r in rows)
         return [
             referral_from_row(
                 r,
