@@ -35,7 +35,6 @@ from cosell.services import accounts, demo, job_access
 from cosell.services import jobs as job_service
 from cosell.services.exports import ExportOptions, render_template
 from cosell.services.imports import ImportOptions
-from cosell.store import jobs as job_store
 
 
 @app.command()
@@ -164,7 +163,7 @@ def import_(
         with progress(enabled=not as_json) as on_progress:
             job = job_service.run_job(db, job_id, state.settings, on_progress)
         summary = job.summary or {}
-        if job.status == job_store.REJECTED:
+        if job.status == job_access.REJECTED:
             report_rejected(
                 job_id,
                 (summary.get("errors") or [job.error or ""])[0],
@@ -212,7 +211,7 @@ def export(
         options = ExportOptions(filters=filters, format=fmt, lang=lang, delimiter=delimiter)
         job_id = job_service.submit_export(db, actor, options)
         job = job_service.run_job(db, job_id, state.settings)
-        if job.status != job_store.COMPLETED:
+        if job.status != job_access.COMPLETED:
             fail(job.error or "the export failed", 3)
         output.write_bytes(job_access.job_file(db, actor, job, "exported file")[1])
         summary = job.summary or {}

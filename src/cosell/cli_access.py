@@ -16,7 +16,7 @@ from cosell.cli_app import RoleChoice, state, token_app, user_app
 from cosell.cli_output import errors
 from cosell.domain.enums import Role
 from cosell.services import accounts
-from cosell.store.accounts import TokenListing
+from cosell.services.uow import TokenListing
 
 
 def _tokens(count: int) -> str:

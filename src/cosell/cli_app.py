@@ -11,8 +11,9 @@ from typing import Annotated
 import typer
 
 from cosell.cli_output import errors
+from cosell.services.backend import backend_for
+from cosell.services.uow import Backend
 from cosell.settings import Settings
-from cosell.store.db import Database
 
 app = typer.Typer(
     add_completion=False,
@@ -32,14 +33,11 @@ app.add_typer(token_app, name="token")
 
 class _State:
     settings: Settings
-    db: Database | None = None
+    db: Backend | None = None
 
-    def database(self) -> Database:
+    def database(self) -> Backend:
         if self.db is None:
-            self.db = Database(
-                self.settings.database_url,
-                idle_transaction_seconds=self.settings.db_idle_transaction_seconds,
-            )
+            self.db = backend_for(self.settings)
         return self.db
 
 

@@ -31,14 +31,12 @@ def run_worker(settings: Settings, workers: int = 1) -> None:
     no new job is taken; a job not yet committed is handed back to the queue for the
     other workers, one being committed finishes. A second signal stops at once."""
     from cosell.queue.job_queue import JobQueue
-    from cosell.store.db import Database
+    from cosell.services.backend import backend_for
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     from cosell.services import health
 
-    db = Database(
-        settings.database_url, idle_transaction_seconds=settings.db_idle_transaction_seconds
-    )
+    db = backend_for(settings)
     queue = JobQueue(settings, db)
     consumer = queue.consumer(workers=workers)
     name, stop = health.worker_name(), threading.Event()

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cosell.queue.job_queue import JobQueue
+from cosell.services.sign_in import secret_key
 from cosell.settings import Settings
 from cosell.store.db import Database
-from cosell.web.security import secret_key
 
 STARTS = 8
 

@@ -25,9 +25,9 @@ from cosell.errors import UsageError
 from cosell.services import jobs as job_service
 from cosell.services import maintenance
 from cosell.services.clock import utcnow
+from cosell.services.job_access import QUEUED
+from cosell.services.uow import Backend
 from cosell.settings import Settings
-from cosell.store.db import Database
-from cosell.store.jobs import QUEUED
 
 log = logging.getLogger("cosell.jobs")
 
@@ -95,7 +95,7 @@ class JobQueue:
     test mode), for in-process tests of the web layer.
     """
 
-    def __init__(self, settings: Settings, db: Database, *, immediate: bool = False) -> None:
+    def __init__(self, settings: Settings, db: Backend, *, immediate: bool = False) -> None:
         self.settings = settings
         self.db = db
         self.huey = _make_huey(queue_url(settings), immediate)

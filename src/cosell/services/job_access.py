@@ -16,6 +16,23 @@ from cosell.services.jobs import options_problem
 from cosell.services.results import convert
 from cosell.services.uow import Backend, JobRecord
 from cosell.store import jobs as job_rows
+from cosell.store.jobs import COMPLETED, FAILED, QUEUED, REJECTED, RUNNING, UNREADABLE
+
+#: The job states and record every reader shows (the interfaces import them from here).
+__all__ = [
+    "COMPLETED",
+    "FAILED",
+    "QUEUED",
+    "REJECTED",
+    "RUNNING",
+    "UNREADABLE",
+    "JobRecord",
+    "find_job",
+    "job_file",
+    "list_jobs",
+    "readable",
+    "results_file",
+]
 
 
 def find_job(db: Backend, actor: Actor, job_id: str, kind: str) -> JobRecord:

@@ -24,6 +24,7 @@ from cosell.domain.filters import ReferralFilters
 from cosell.domain.history import Change, HistoryEntry, JobChange
 from cosell.domain.model import Referral
 from cosell.store.accounts import OrgRecord, TokenListing, TokenRecord, UserRecord
+from cosell.store.integrity import Problem
 from cosell.store.jobs import BlobInfo, ChunkRecord, JobRecord
 
 __all__ = [
@@ -269,6 +270,13 @@ class Backend(Protocol):
 
     def iter_blob(self, info: BlobInfo) -> Iterator[bytes]:
         """The parts of a stored file in order, each read in a short transaction."""
+        ...
+
+    def check_integrity(
+        self, now: dt.datetime, stale_after: dt.timedelta, queued_after: dt.timedelta
+    ) -> tuple[str | None, list[Problem], dict[str, int]]:
+        """The operator's checks on one snapshot (`store.integrity`): the schema
+        revision, the problems found, and how many records of each kind were checked."""
         ...
 
     def is_unavailable(self, error: BaseException) -> bool:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from cosell.errors import Conflict, UsageError
 from cosell.services.clock import utcnow
+from cosell.services.uow import Backend
 from cosell.settings import Settings
 from cosell.store import backup as copies
 from cosell.store import integrity
-from cosell.store.db import Database
 from cosell.store.integrity import Problem
 
 __all__ = ["Backup", "CheckReport", "Problem", "Restore", "backup", "check", "restore"]
@@ -88,43 +88,19 @@ def restore(url: str, source: Path, *, force: bool = False) -> Restore:
     else:
         copies.restore_postgres(source, url)
     seconds = time.perf_counter() - started
-    db = Database(url)
-    try:
-        with db.read() as conn:
-            revision = integrity.schema_problems(conn)[0]
-    finally:
-        db.dispose()
+    revision = integrity.schema_revision_at(url)
     return Restore(source, revision or "unknown", seconds, occupied)
 
 
 def _holds_data(url: str, sqlite_file: Path | None) -> bool:
     if sqlite_file is not None and (not sqlite_file.is_file() or sqlite_file.stat().st_size == 0):
         return False  # never create the file just to look into it
-    db = Database(url)
-    try:
-        with db.read() as conn:
-            return copies.holds_data(conn)
-    finally:
-        db.dispose()
+    return copies.holds_data_at(url)
 
 
 def check(
-    db: Database, settings: Settings, *, queued_after: dt.timedelta = dt.timedelta(minutes=10)
+    db: Backend, settings: Settings, *, queued_after: dt.timedelta = dt.timedelta(minutes=10)
 ) -> CheckReport:
     """Every integrity check on one snapshot of the database."""
-    if db.is_sqlite:
-        copies.existing_sqlite_file(db.url)
-    with db.read() as conn:
-        revision, problems = integrity.schema_problems(conn)
-        if not integrity.has_schema(conn):
-            return CheckReport(revision, problems, {})
-        if db.is_sqlite:
-            problems += integrity.sqlite_problems(conn)
-        problems += integrity.orphan_blobs(conn)
-        problems += integrity.broken_files(conn)
-        problems += integrity.orphan_children(conn)
-        problems += integrity.cells_out_of_step(conn)
-        problems += integrity.stuck_jobs(
-            conn, utcnow(), dt.timedelta(seconds=settings.job_stale_seconds), queued_after
-        )
-        return CheckReport(revision, problems, integrity.counts(conn))
+    stale = dt.timedelta(seconds=settings.job_stale_seconds)
+    return CheckReport(*db.check_integrity(utcnow(), stale, queued_after))

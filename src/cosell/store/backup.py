@@ -227,6 +227,18 @@ def restore_postgres(backup: Path, url: str) -> None:
     )
 
 
+def holds_data_at(url: str) -> bool:
+    """`holds_data` of the database at `url` (opened for the question, then closed)."""
+    from cosell.store.db import Database
+
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            return holds_data(conn)
+    finally:
+        db.dispose()
+
+
 def holds_data(conn: Connection) -> bool:
     """Whether any table holds a row of the operator's data."""
     return any(

@@ -16,6 +16,7 @@ the other instead of failing on each other's half-made tables.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
+    from cosell.store.integrity import Problem
     from cosell.store.jobs import BlobInfo
     from cosell.store.unit_of_work import SqlUnitOfWork
 
@@ -137,6 +139,14 @@ class Database:
         from cosell.store.jobs import iter_blob
 
         return iter_blob(self, info)
+
+    def check_integrity(
+        self, now: dt.datetime, stale_after: dt.timedelta, queued_after: dt.timedelta
+    ) -> tuple[str | None, list[Problem], dict[str, int]]:
+        """Every check of `store.integrity` on one snapshot."""
+        from cosell.store.integrity import check_database
+
+        return check_database(self, now, stale_after, queued_after)
 
     def is_unavailable(self, error: BaseException) -> bool:
         """Whether `error` came from the database (unreachable, refused, timed out)."""

@@ -15,13 +15,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Connection, Table, and_, func, inspect, or_, select, text
 
 from cosell.domain.cells import format_solution, format_team_member
 from cosell.domain.model import SolutionLine, TeamMember
 from cosell.store import jobs as job_store
+from cosell.store.backup import existing_sqlite_file
 from cosell.store.models import (
     Blob,
     BlobPart,
@@ -33,6 +34,9 @@ from cosell.store.models import (
     ReferralTeamMemberRow,
 )
 from cosell.store.referral_rows import ITEM_SEPARATOR, money
+
+if TYPE_CHECKING:
+    from cosell.store.db import Database
 
 referrals_t = cast(Table, ReferralRow.__table__)
 solutions_t = cast(Table, ReferralSolutionRow.__table__)
@@ -89,6 +93,38 @@ def schema_head() -> str:
 
 def has_schema(conn: Connection) -> bool:
     return inspect(conn).has_table(jobs_t.name)
+
+
+def check_database(
+    db: Database, now: dt.datetime, stale_after: dt.timedelta, queued_after: dt.timedelta
+) -> tuple[str | None, list[Problem], dict[str, int]]:
+    """Every check on one snapshot: (schema revision, problems, rows counted)."""
+    if db.is_sqlite:
+        existing_sqlite_file(db.url)
+    with db.read() as conn:
+        revision, problems = schema_problems(conn)
+        if not has_schema(conn):
+            return revision, problems, {}
+        if db.is_sqlite:
+            problems += sqlite_problems(conn)
+        problems += orphan_blobs(conn)
+        problems += broken_files(conn)
+        problems += orphan_children(conn)
+        problems += cells_out_of_step(conn)
+        problems += stuck_jobs(conn, now, stale_after, queued_after)
+        return revision, problems, counts(conn)
+
+
+def schema_revision_at(url: str) -> str | None:
+    """The schema revision of the database at `url` (opened for the question, then closed)."""
+    from cosell.store.db import Database
+
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            return schema_problems(conn)[0]
+    finally:
+        db.dispose()
 
 
 def schema_problems(conn: Connection) -> tuple[str | None, list[Problem]]:

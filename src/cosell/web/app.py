@@ -10,13 +10,13 @@ from fastapi.staticfiles import StaticFiles
 
 from cosell import __version__
 from cosell.queue.job_queue import JobQueue
+from cosell.services.backend import backend_for
+from cosell.services.sign_in import secret_key
 from cosell.settings import Settings
-from cosell.store.db import Database
 from cosell.web import problems
 from cosell.web.context import AppContext
 from cosell.web.headers import PAGE_POLICY, SecurityHeaders
 from cosell.web.limits import BodyLimit
-from cosell.web.security import secret_key
 
 #: Room for the multipart envelope around an upload of the largest allowed file.
 _ENVELOPE = 64 * 1024
@@ -27,9 +27,7 @@ OPENAPI_URL = "/api/openapi.json"
 
 def create_app(settings: Settings | None = None, *, queue: JobQueue | None = None) -> FastAPI:
     settings = settings or Settings()
-    db = Database(
-        settings.database_url, idle_transaction_seconds=settings.db_idle_transaction_seconds
-    )
+    db = backend_for(settings)
     queue = queue or JobQueue(settings, db)
     app = FastAPI(
         title="cosell",
@@ -44,8 +42,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
 
     from cosell.web.api import router as api_router
     from cosell.web.health import router as health_router
-    from cosell.web.ui import install as install_ui
-    from cosell.web.ui import router as ui_router
+    from cosell.web.ui.pages import install as install_ui
+    from cosell.web.ui.pages import router as ui_router
 
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(health_router)

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from cosell.queue.job_queue import JobQueue
+from cosell.services.uow import Backend
 from cosell.settings import Settings
-from cosell.store.db import Database
 
 
 @dataclass(frozen=True, slots=True)
 class AppContext:
     settings: Settings
-    db: Database
+    db: Backend
     queue: JobQueue
     secret_key: str
 

@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from cosell.domain.enums import MicrosoftStatus, Status, Substatus
 from cosell.domain.filters import SORT_KEYS, ReferralFilters, Tab
 from cosell.errors import UsageError
+from cosell.services import job_access
 from cosell.services.exports import ExportOptions
 from cosell.services.jobs import export_options_from_json
 from cosell.services.referrals import MAX_PAGE_SIZE
-from cosell.store import jobs as store
 from cosell.web.api.common import utc
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
@@ -230,7 +230,7 @@ class ExportJob(JobBase):
     file_url: str | None = Field(description="the exported file, once completed")
 
 
-def _base(job: store.JobRecord) -> dict[str, Any]:
+def _base(job: job_access.JobRecord) -> dict[str, Any]:
     return {
         "id": job.id,
         "status": job.status,
@@ -244,7 +244,7 @@ def _base(job: store.JobRecord) -> dict[str, Any]:
     }
 
 
-def _summary(model: type[BaseModel], job: store.JobRecord) -> Any:
+def _summary(model: type[BaseModel], job: job_access.JobRecord) -> Any:
     """The stored summary in its API shape; None when an older one no longer fits."""
     if not job.summary:
         return None
@@ -254,13 +254,13 @@ def _summary(model: type[BaseModel], job: store.JobRecord) -> Any:
         return None
 
 
-def import_job(job: store.JobRecord, prefix: str) -> ImportJob:
-    done = job.status == store.COMPLETED and job.result_blob_id is not None
+def import_job(job: job_access.JobRecord, prefix: str) -> ImportJob:
+    done = job.status == job_access.COMPLETED and job.result_blob_id is not None
     try:
         options: ImportOptionsOut | None = ImportOptionsOut.model_validate(job.options)
     except ValidationError:
         options = None
-    if store.UNREADABLE in job.options:
+    if job_access.UNREADABLE in job.options:
         options = None
     return ImportJob(
         **_base(job),
@@ -272,10 +272,10 @@ def import_job(job: store.JobRecord, prefix: str) -> ImportJob:
     )
 
 
-def export_job(job: store.JobRecord, prefix: str) -> ExportJob:
-    done = job.status == store.COMPLETED and job.result_blob_id is not None
+def export_job(job: job_access.JobRecord, prefix: str) -> ExportJob:
+    done = job.status == job_access.COMPLETED and job.result_blob_id is not None
     request: ExportRequest | None = None
-    if store.UNREADABLE not in job.options:
+    if job_access.UNREADABLE not in job.options:
         try:
             options = export_options_from_json(job.options)
             request = ExportRequest(

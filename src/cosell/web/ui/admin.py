@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.actor import Actor
@@ -19,9 +19,11 @@ from cosell.errors import Conflict, UsageError
 from cosell.services import accounts
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
-from cosell.web.ui import router
 from cosell.web.ui.guard import FormActor
 from cosell.web.ui.render import html
+
+#: The routes of this page (`ui.pages` puts every page's together).
+router = APIRouter(include_in_schema=False)
 
 ROLES = ((Role.USER.value, Role.USER.label), (Role.ADMIN.value, Role.ADMIN.label))
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cosell.domain.enums import (
@@ -19,9 +19,11 @@ from cosell.domain.enums import (
 from cosell.domain.model import Referral
 from cosell.services import referrals
 from cosell.web.deps import Ctx, CurrentActor
-from cosell.web.ui import router
 from cosell.web.ui.guard import came_from
 from cosell.web.ui.render import html
+
+#: The routes of this page (`ui.pages` puts every page's together).
+router = APIRouter(include_in_schema=False)
 
 SOURCES = {
     "import": "File import",

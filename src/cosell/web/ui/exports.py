@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -10,11 +10,14 @@ from cosell.services import jobs
 from cosell.services.exports import ExportOptions
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
-from cosell.web.ui import notice, router
+from cosell.web.ui import notice
 from cosell.web.ui.guard import FormActor, came_from, local_path
 from cosell.web.ui.job_views import EXPORT, output_file, own_job, own_jobs
 from cosell.web.ui.listing import TABS, parse
 from cosell.web.ui.render import html
+
+#: The routes of this page (`ui.pages` puts every page's together).
+router = APIRouter(include_in_schema=False)
 
 #: Names of the filters an export job keeps (`jobs.export_options_to_json`).
 FILTER_LABELS = {

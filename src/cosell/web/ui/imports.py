@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.actor import Actor
@@ -18,10 +18,12 @@ from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
 from cosell.web.limits import file_parts, too_many_files
-from cosell.web.ui import router
 from cosell.web.ui.guard import FormActor
 from cosell.web.ui.job_views import IMPORT, latest, own_job, own_jobs
 from cosell.web.ui.render import html
+
+#: The routes of this page (`ui.pages` puts every page's together).
+router = APIRouter(include_in_schema=False)
 
 Format = Literal["csv", "xlsx"]
 MATCH_CHOICES = (

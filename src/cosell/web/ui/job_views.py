@@ -11,8 +11,7 @@ from typing import Any
 
 from cosell.domain.actor import Actor
 from cosell.services import job_access
-from cosell.store import jobs as store
-from cosell.store.db import Database
+from cosell.services.uow import Backend
 
 IMPORT, EXPORT = "import", "export"
 
@@ -21,7 +20,7 @@ IMPORT, EXPORT = "import", "export"
 class JobView:
     """A job with what its card and table rows show."""
 
-    job: store.JobRecord
+    job: job_access.JobRecord
 
     @property
     def id(self) -> str:
@@ -111,21 +110,21 @@ class JobView:
         return self.job.options
 
 
-def own_jobs(db: Database, actor: Actor, kind: str, limit: int = 20) -> list[JobView]:
+def own_jobs(db: Backend, actor: Actor, kind: str, limit: int = 20) -> list[JobView]:
     """Past jobs as the API lists them: the organization's for an admin, else the user's."""
     return [JobView(job) for job in job_access.list_jobs(db, actor, kind, limit)]
 
 
-def latest(db: Database, actor: Actor, kind: str) -> JobView | None:
+def latest(db: Backend, actor: Actor, kind: str) -> JobView | None:
     """The user's own latest job (the "last processed file" card, the export notice)."""
     found = job_access.list_jobs(db, actor, kind, 1, mine=True)
     return JobView(found[0]) if found else None
 
 
-def own_job(db: Database, actor: Actor, job_id: str, kind: str) -> JobView:
+def own_job(db: Backend, actor: Actor, job_id: str, kind: str) -> JobView:
     return JobView(job_access.find_job(db, actor, job_id, kind))
 
 
-def output_file(db: Database, actor: Actor, view: JobView) -> tuple[str, bytes]:
+def output_file(db: Backend, actor: Actor, view: JobView) -> tuple[str, bytes]:
     """(name, bytes) of the job's results or export file."""
     return job_access.job_file(db, actor, view.job, f"{view.job.kind} file")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.headers import LANGUAGES
 from cosell.services import referrals
 from cosell.web.deps import Ctx, CurrentActor
-from cosell.web.ui import chart, router
+from cosell.web.ui import chart
 from cosell.web.ui.guard import FormActor, local_path
 from cosell.web.ui.job_views import IMPORT, latest
 from cosell.web.ui.listing import (
@@ -23,6 +23,9 @@ from cosell.web.ui.listing import (
     parse,
 )
 from cosell.web.ui.render import html
+
+#: The routes of this page (`ui.pages` puts every page's together).
+router = APIRouter(include_in_schema=False)
 
 #: The list page draws the chart itself when at most this many deals match (adding them
 #: up takes a few milliseconds); above, the chart is loaded by a request of its own.

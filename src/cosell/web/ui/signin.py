@@ -12,7 +12,7 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -25,9 +25,11 @@ from cosell.web.security import (
     sign_in,
     start_session,
 )
-from cosell.web.ui import router
 from cosell.web.ui.guard import FormActor, local_path
 from cosell.web.ui.render import html
+
+#: The routes of this page (`ui.pages` puts every page's together).
+router = APIRouter(include_in_schema=False)
 
 FORM_COOKIE = "cosell_signin"
 FORM_SECONDS = 3600
