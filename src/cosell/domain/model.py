@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 
@@ -71,7 +70,6 @@ class Referral:
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     favorite: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_closed(self) -> bool:
