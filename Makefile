@@ -54,8 +54,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests bench scripts
 	$(VENV)/bin/mypy
 
+# Every test: a plain `pytest` leaves out the slow (`-m ''` selects them) and the browser
+# tests (`--browser`).
 test: $(STAMP) system-deps lint
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q --browser -m ''
 
 # Long fuzzing of the CSV/XLSX readers and the header mapper (tests/fuzz; `make test`
 # runs the same properties on a short budget). COSELL_FUZZ_EXAMPLES per property.
