@@ -50,11 +50,6 @@ def org_by_name(conn: Connection, name: str) -> OrgRecord | None:
     return OrgRecord(*row) if row else None
 
 
-def org_by_id(conn: Connection, org_id: int) -> OrgRecord | None:
-    row = conn.execute(_ORG_QUERY.where(ORGS.c.id == org_id)).first()
-    return OrgRecord(*row) if row else None
-
-
 def add_org(conn: Connection, name: str, partner_id: str | None, now: dt.datetime) -> OrgRecord:
     pk = conn.execute(
         insert(ORGS).values(name=name, partner_id=partner_id, created_at=now).returning(ORGS.c.id)
@@ -194,10 +189,6 @@ def add_solution(
         insert(C).values(org_id=org_id, solution_id=solution_id, name=name, created_at=now)
     )
     return True
-
-
-def count_users(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(U)).scalar_one())
 
 
 def add_token(

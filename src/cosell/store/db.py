@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 _IMMEDIATE = "cosell_immediate"
 
@@ -148,7 +147,3 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
 
-
-def sqlite_null_pool(url: str) -> Engine:
-    """An engine without pooling, for tools that open a database briefly."""
-    return create_engine(url, poolclass=NullPool)
