@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from cosell import __version__
+from cosell.domain.cells import format_yes_no
 from cosell.services.actor import Actor
 from cosell.web.headers import PAGE_POLICY
 from cosell.web.security import read_session
@@ -74,7 +75,7 @@ def moment(value: dt.datetime | None) -> str:
 
 
 def yes_no(value: bool | None) -> str:
-    return "" if value is None else ("Yes" if value else "No")
+    return "" if value is None else format_yes_no(value)
 
 
 def count(value: int, singular: str, plural: str | None = None) -> str:
