@@ -55,8 +55,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# Every test: a plain `pytest` leaves out the slow (`-m ''` selects them) and the browser
+# tests (`--browser`).
 test: $(STAMP) system-deps lint
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q --browser -m ''
 
 # Long fuzzing of the CSV/XLSX readers and the header mapper (tests/fuzz; `make test`
 # runs the same properties on a short budget). COSELL_FUZZ_EXAMPLES per property.

@@ -14,8 +14,29 @@ settings.register_profile("cosell", deadline=None)
 settings.load_profile("cosell")
 
 
+BROWSER = "browser"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--browser",
+        action="store_true",
+        help="run the browser tests (marked `browser`; they need Chromium)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     backends.register(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests start a server and Chromium: they run only when asked for."""
+    if config.getoption("--browser"):
+        return
+    skip = pytest.mark.skip(reason="a browser test: run with --browser")
+    for item in items:
+        if item.get_closest_marker(BROWSER) is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

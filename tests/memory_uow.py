@@ -305,7 +305,7 @@ class MemoryAccounts:
 
     def _set(self, user_id: int, **values: object) -> None:
         if "role" in values:
-            values["role"] = Role(values["role"])
+            values["role"] = Role(str(values["role"]))
         user = self.state.users[user_id]
         self.state.users[user_id] = dataclasses.replace(user, **values)  # type: ignore[arg-type]
 

@@ -102,7 +102,8 @@ class Api:
         headers = dict(kwargs.pop("headers", None) or {})
         if self.who != "anonymous":
             headers.setdefault("Authorization", f"Bearer {self.tokens[self.who]}")
-        return self.client.request(method, url, headers=headers, **kwargs)
+        response: httpx.Response = self.client.request(method, url, headers=headers, **kwargs)
+        return response
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)

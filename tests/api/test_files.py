@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
-from cosell.cli import app as cli
+import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
+from cosell.cli_app import app as cli
 from cosell.services import jobs
 from cosell.services.imports import ImportOptions
 from tests.api.client import Api, csv_rows
@@ -18,9 +21,9 @@ from tests.support import VALID_ROW, World, csv_bytes, row
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def job_of(response) -> dict:  # type: ignore[no-untyped-def]
+def job_of(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 202, response.text
-    data: dict = response.json()
+    data: dict[str, Any] = response.json()
     assert response.headers["Location"].endswith(data["id"])
     return data
 
@@ -200,7 +203,7 @@ def test_export_in_xlsx_with_dutch_headers(api: Api) -> None:
     ],
     ids=["lang", "delimiter", "format", "search", "status", "unknown"],
 )
-def test_export_refuses_bad_options(api: Api, request_body: dict, status: int) -> None:
+def test_export_refuses_bad_options(api: Api, request_body: dict[str, Any], status: int) -> None:
     response = api.post("/api/v1/exports", json=request_body)
     assert response.status_code == status and response.json()["detail"]
     assert api.get("/api/v1/exports").json() == []
@@ -231,7 +234,7 @@ def test_a_referrals_user_exports_only_their_deals_and_sees_only_their_exports(
         ({"format": "xlsx"}, "cosell-template.xlsx", None),
     ],
 )
-def test_template_downloads(api: Api, params: dict, name: str, first: str | None) -> None:
+def test_template_downloads(api: Api, params: dict[str, str], name: str, first: str | None) -> None:
     response = api.get("/api/v1/template", params=params)
     assert response.status_code == 200
     assert f'filename="{name}"' in response.headers["content-disposition"]

@@ -14,7 +14,7 @@ import json
 import uuid
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.conftest import (
     ADMIN,
@@ -47,7 +47,7 @@ def upload(page: Page, name: str, data: bytes, *, content_type: str = "text/csv"
     page.goto("/imports")
     page.set_input_files(
         "#upload-form input[name=file]",
-        files=[{"name": name, "mimeType": content_type, "buffer": data}],
+        files=[FilePayload(name=name, mimeType=content_type, buffer=data)],
     )
     page.click("#upload-form button[type=submit]")
     page.wait_for_url("**/imports#last-file")

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from cosell.cli import app
+import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
+from cosell.cli_app import app
 from cosell.errors import NotFound
 from cosell.queue.job_queue import JobQueue
 from cosell.services import accounts
@@ -40,7 +41,8 @@ def http(world: World) -> Iterator[TestClient]:
 
 
 def _status(http: TestClient, token: str) -> int:
-    return http.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"}).status_code
+    answer = http.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"})
+    return int(answer.status_code)
 
 
 def test_token_list_and_revoke_by_id(world, http):

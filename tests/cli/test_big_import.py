@@ -7,7 +7,8 @@ import json
 
 from typer.testing import CliRunner
 
-from cosell.cli import app
+import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
+from cosell.cli_app import app
 from cosell.services import jobs
 from tests.support import ADMIN, World, csv_bytes, read_csv, row
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cosell.cli import app
+import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
+from cosell.cli_app import app
 from tests.support import ADMIN, SELLER, World, csv_bytes, read_csv, row
 
 runner = CliRunner()

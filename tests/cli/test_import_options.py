@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
-from cosell.cli import app
+import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
+from cosell.cli_app import app
 from cosell.domain.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, SELLER, World, csv_bytes, read_csv, row
@@ -21,7 +23,9 @@ def cosell(world: World, *args: str):
     return runner.invoke(app, ["--database-url", world.settings.database_url, *args])
 
 
-def import_file(world: World, path: Path, *options: str, who: str = ADMIN) -> tuple[int, dict]:
+def import_file(
+    world: World, path: Path, *options: str, who: str = ADMIN
+) -> tuple[int, dict[str, Any]]:
     result = cosell(world, "import", str(path), "--as", who, "--json", *options)
     return result.exit_code, json.loads(result.stdout)
 

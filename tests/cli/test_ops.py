@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cosell.cli import app
+import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
+from cosell.cli_app import app
 from cosell.services import jobs as job_service
 from cosell.services.imports import ImportOptions
 from cosell.store.integrity import schema_head

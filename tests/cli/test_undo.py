@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from typer.testing import CliRunner
 
-from cosell.cli import app
+import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
+from cosell.cli_app import app
 from cosell.domain.filters import ReferralFilters
 from cosell.services import jobs
 from cosell.services.exports import ExportOptions
@@ -20,7 +22,7 @@ def cosell(world: World, *args: str):
     return runner.invoke(app, ["--database-url", world.settings.database_url, *args])
 
 
-def imported(world: World, actor=None, **options: object) -> str:
+def imported(world: World, actor=None, **options: Any) -> str:
     return run_import(world, actor or world.admin, csv_bytes([row()]), **options).job_id
 
 

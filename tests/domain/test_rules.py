@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cosell.domain import rules
-from cosell.domain.enums import Role, Status, Substatus
+from cosell.domain.enums import Status, Substatus
 
 NEW_PENDING = (Status.NEW, Substatus.PENDING)
 NEW_RECEIVED = (Status.NEW, Substatus.RECEIVED)
@@ -103,24 +103,6 @@ def test_reason_on_other_substatus_is_an_error():
 def test_error_reason_codes_go_to_nine_and_declined_lost_to_eight():
     assert rules.reason_problem(Substatus.ERROR, 9) is None
     assert rules.reason_problem(Substatus.LOST, 9)
-
-
-def test_help_requires_contact_and_help_code():
-    missing = rules.help_requirements(True, {"First": None, "Email": "a@b.c", "Code": ""})
-    assert missing == ["First", "Code"]
-    assert rules.help_requirements(False, {"First": None}) == []
-
-
-def test_consent_must_be_yes():
-    assert rules.consent_problem(True) is None
-    assert rules.consent_problem(False)
-    assert rules.consent_problem(None)
-
-
-def test_admin_sees_everything_user_only_deals_listing_them():
-    assert rules.can_see(Role.ADMIN, "a@x.com", [])
-    assert rules.can_see(Role.USER, "a@x.com", ["b@x.com", "a@x.com"])
-    assert not rules.can_see(Role.USER, "a@x.com", ["b@x.com"])
 
 
 def test_share_with_microsoft_is_locked_once_yes():

@@ -41,7 +41,7 @@ def block_sizes(request: pytest.FixtureRequest) -> Iterator[None]:
     patch.undo()
 
 
-def outcome(read) -> object:  # type: ignore[no-untyped-def]
+def outcome(read) -> object:
     try:
         return read()
     except FileRejected as exc:

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,16 @@ def state(pid: int) -> str | None:
     return found.group(1) if found else None
 
 
+def newest_worker(server: Server, started_before: int) -> int | None:
+    """The newest worker's pid once more than `started_before` workers have started."""
+    pids = worker_pids(server)
+    return pids[-1] if len(pids) > started_before else None
+
+
+def gone(pid: int) -> bool:
+    return state(pid) is None
+
+
 def healthz(server: Server) -> httpx.Response:
     return httpx.get(f"{server.base}/healthz", timeout=5)
 
@@ -49,20 +60,14 @@ def test_a_killed_worker_is_reaped_restarted_and_runs_the_next_upload(
         old = worker_pids(server)[-1]
         os.kill(old, signal.SIGKILL)
         killed = time.monotonic()
-        new = wait_for(
-            f"worker restart #{kill}",
-            lambda n=kill: len(worker_pids(server)) > n and worker_pids(server)[-1],
-            timeout=30,
-        )
+        new = wait_for(f"worker restart #{kill}", partial(newest_worker, server, kill), timeout=30)
         restarts.append(time.monotonic() - killed)
         assert new != old
         # Reaped by the server: gone from the process table, not left a zombie.
-        wait_for(f"pid {old} to be reaped", lambda o=old: state(o) is None, timeout=5)
+        wait_for(f"pid {old} to be reaped", partial(gone, old), timeout=5)
 
         job_id = server.upload(world, deals_file(f"KILL{kill}", 3))
-        done = wait_for(
-            "the restarted worker to run the upload", lambda j=job_id: finished(world, j)
-        )
+        done = wait_for("the restarted worker to run the upload", partial(finished, world, job_id))
         assert done.status == job_store.COMPLETED, done.error
         assert crm_ids(world, f"KILL{kill}") == [f"KILL{kill}-{i}" for i in range(3)]
 
@@ -82,7 +87,7 @@ def test_a_killed_worker_is_reaped_restarted_and_runs_the_next_upload(
 def test_restarts_back_off_while_the_worker_keeps_dying(procs: Procs) -> None:
     server = procs.server()
     for kill in range(1, 4):
-        wait_for(f"worker #{kill}", lambda n=kill: len(worker_pids(server)) >= n, timeout=30)
+        wait_for(f"worker #{kill}", partial(newest_worker, server, kill - 1), timeout=30)
         os.kill(worker_pids(server)[-1], signal.SIGKILL)
     wait_for("the third restart", lambda: len(worker_pids(server)) >= 4, timeout=30)
     delays = [float(d) for d in re.findall(r"restarting in ([\d.]+) s", server.output())]

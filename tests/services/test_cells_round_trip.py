@@ -83,6 +83,7 @@ def test_a_leading_quote_before_a_formula_trigger_is_removed(world, fmt):
     data = csv_bytes([row(**cells)]) if fmt == "csv" else xlsx_bytes([row(**cells)])
     result = run_import(world, world.admin, data, name=f"deals.{fmt}")
     assert result.count("created") == 1, result.failures
+    assert result.results is not None
     rid = (
         result.result_rows()[0]["Referral ID"]
         if fmt == "csv"

@@ -124,7 +124,7 @@ def test_seed_language_headers_exactly_as_in_the_seeds(world, prefix):
     for header in headers:
         key = resolve_header(header)
         assert key is not None and key != "ignored", header
-        by_label[header] = VALID_ROW.get(key.label, "")  # type: ignore[union-attr]
+        by_label[header] = VALID_ROW.get(key.label, "")
     data = csv_bytes([by_label], headers)
     ref = assert_round_trip(world, data, f"{prefix}.csv")
     assert ref.customer_name == VALID_ROW["Customer Name"]

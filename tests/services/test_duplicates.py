@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from cosell.domain.filters import ReferralFilters
+from cosell.files.table import OutCell
 from cosell.files.writer import write_xlsx
 from cosell.store.referrals import ReferralRepository
 from tests.support import World, csv_bytes, row, run_import
@@ -200,9 +201,9 @@ def test_the_same_xlsx_file_twice_is_unchanged(world):
     """Real date and number cells, as a spreadsheet keeps them."""
     lines = [row(), row(Deal_Name="Other deal")]
     headers = list(lines[0])
-    cells: list[list[object]] = []
+    cells: list[list[OutCell]] = []
     for line in lines:
-        values: list[object] = [line[h] for h in headers]
+        values: list[OutCell] = [line[h] for h in headers]
         values[headers.index("Estimated Close Date")] = dt.date(2027, 1, 30)
         values[headers.index("Estimated Deal Value")] = Decimal("12563.50")
         values[headers.index("Sales Stage")] = 40

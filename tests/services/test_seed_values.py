@@ -13,9 +13,9 @@ from cosell.domain.fields import Field, Group
 from cosell.domain.header_names import headers_for
 from cosell.domain.headers import header_score
 from cosell.files.reader import read_table
-from cosell.services.exports import ExportOptions, export_referrals, render_template
+from cosell.services.exports import ExportOptions, Format, export_referrals, render_template
 from cosell.store.referrals import ReferralRepository
-from tests.support import World, csv_bytes, row, run_import
+from tests.support import Imported, World, csv_bytes, row, run_import
 
 REASON = "Declined/Lost reason"
 HELP = "Microsoft help required?"
@@ -30,7 +30,7 @@ def get(world: World, rid: str):
     return ref
 
 
-def rid_of(result) -> str:
+def rid_of(result: Imported) -> str:
     return result.result_rows()[0]["Referral ID"]
 
 
@@ -156,7 +156,7 @@ LABELS = {
 }
 
 
-def export_rows(world: World, lang: str, fmt: str) -> tuple[bytes, list[dict[str, object]]]:
+def export_rows(world: World, lang: str, fmt: Format) -> tuple[bytes, list[dict[str, object]]]:
     with world.db.reading() as uow:
         data = export_referrals(
             uow, world.admin, ExportOptions(lang=lang, format=fmt), world.settings

@@ -170,6 +170,7 @@ def test_results_file_has_row_version_before_import_result_with_the_new_version(
         ]
     )
     result = run_import(world, world.admin, data)
+    assert result.results is not None
     header = result.results.decode("utf-8-sig").split("\r\n", 1)[0].split(",")
     assert header[-2:] == ["Row Version", "Import Result"]
     updated, failed = result.result_rows()
@@ -184,6 +185,7 @@ def test_results_file_of_an_export_reuploaded_is_unchanged(world):
     assert first.count("updated") == 2
     lines = first.result_rows()
     assert [r["Row Version"] for r in lines] == ["2", "2"]
+    assert first.results is not None
     header = first.results.decode("utf-8-sig").split("\r\n", 1)[0].split(",")
     assert header.count("Row Version") == 1 and header[-2:] == ["Row Version", "Import Result"]
     again = run_import(world, world.admin, first.results or b"")

@@ -48,7 +48,7 @@ def sql(world: World, query: str, **params: object) -> list[Any]:
 
 def undone_by(world: World, job_id: str) -> str | None:
     [(value,)] = sql(world, "SELECT undone_by FROM jobs WHERE id = :id", id=job_id)
-    return value
+    return None if value is None else str(value)
 
 
 def big_change(rid: str) -> dict[str, str]:

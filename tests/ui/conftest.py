@@ -20,7 +20,7 @@ from tests.support import World
 with warnings.catch_warnings():
     # starlette's TestClient asks for `httpx2`; the `httpx` it falls back to works.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
+    from fastapi.testclient import TestClient as TestClient
 
 PASSWORD = "password-123"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

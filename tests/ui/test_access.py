@@ -43,7 +43,7 @@ def browser(world: World) -> Iterator[Browser]:
 
 def _signed_out(client: Client) -> bool:
     answer = client.get("/", follow_redirects=False)
-    return answer.status_code == 303 and answer.headers["location"].startswith("/sign-in")
+    return bool(answer.status_code == 303 and answer.headers["location"].startswith("/sign-in"))
 
 
 def _copy(client: Client, into: Client) -> None:
@@ -58,7 +58,7 @@ def _try_sign_in(client: Client, email: str, password: str) -> int:
         data={"email": email, "password": password, "csrf_token": token},
         follow_redirects=False,
     )
-    return answer.status_code
+    return int(answer.status_code)
 
 
 def _user_id(world: World, email: str) -> int:

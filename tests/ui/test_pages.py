@@ -38,6 +38,13 @@ def upload(client, data, name="deals.csv", **fields):
     )
 
 
+def found(pattern: str, page: str) -> str:
+    """The first group of `pattern` on `page`; fails the test when it is not there."""
+    match = re.search(pattern, page)
+    assert match is not None, f"{pattern} is not on the page"
+    return match.group(1)
+
+
 def text(answer):
     """A page as a person reads it (entities decoded)."""
     return unescape(answer.text)
@@ -242,7 +249,7 @@ def test_upload_shows_the_summary_and_results_in_both_formats(world, make_client
     assert 'data-count="created">1<' in card
     assert 'data-count="failed">1<' in card
     assert "Row 3:</strong> Customer Name: Mandatory field Customer Name missing" in card
-    job_id = re.search(r"/imports/([0-9a-f-]+)/results\?format=csv", card).group(1)
+    job_id = found(r"/imports/([0-9a-f-]+)/results\?format=csv", card)
     results = client.get(f"/imports/{job_id}/results?format=csv")
     assert results.headers["content-type"].startswith("text/csv")
     assert "deals-results.csv" in results.headers["content-disposition"]
@@ -336,7 +343,7 @@ def test_export_uses_the_tab_and_filters_and_announces_the_file(world, make_clie
     answer = client.post("/exports", data={**fields, "format": "csv", "lang": "en"})
     assert answer.status_code == 200 and answer.url.query == b"tab=outbound&currency=EUR"
     assert "Your export is ready: 1 exported" in answer.text
-    job_id = re.search(r"/exports/([0-9a-f-]+)/file", answer.text).group(1)
+    job_id = found(r"/exports/([0-9a-f-]+)/file", answer.text)
     exported = client.get(f"/exports/{job_id}/file")
     assert [r["Deal Name"] for r in read_csv(exported.content)] == ["Euro Deal"]
     assert "Your export is ready" not in client.get("/").text  # seen once downloaded
@@ -353,7 +360,7 @@ def test_export_in_another_language_and_format(world, make_client):
         data={"csrf_token": token, "tab": "outbound", "format": "xlsx", "lang": "nl-nl"},
     )
     page = client.get("/exports").text
-    job_id = re.search(r"/exports/([0-9a-f-]+)/file", page).group(1)
+    job_id = found(r"/exports/([0-9a-f-]+)/file", page)
     answer = client.get(f"/exports/{job_id}/file")
     assert answer.content[:2] == b"PK"
     assert ".xlsx" in answer.headers["content-disposition"]
@@ -369,7 +376,7 @@ def test_export_notice_can_be_closed(world, make_client):
     token = form_token(client.get("/").text)
     client.post("/exports", data={"csrf_token": token, "tab": "outbound"})
     page = client.get("/").text
-    job_id = re.search(r"/exports/([0-9a-f-]+)/seen", page).group(1)
+    job_id = found(r"/exports/([0-9a-f-]+)/seen", page)
     answer = client.post(
         f"/exports/{job_id}/seen", headers={"X-CSRF-Token": token, "HX-Request": "true"}
     )
@@ -382,7 +389,7 @@ def test_another_users_export_cannot_be_downloaded(world, make_client):
     client = make_client(ADMIN)
     token = form_token(client.get("/").text)
     client.post("/exports", data={"csrf_token": token, "tab": "outbound"})
-    job_id = re.search(r"/exports/([0-9a-f-]+)/file", client.get("/exports").text).group(1)
+    job_id = found(r"/exports/([0-9a-f-]+)/file", client.get("/exports").text)
     assert make_client(SELLER).get(f"/exports/{job_id}/file").status_code == 404
     assert make_client(OTHER_ADMIN).get(f"/exports/{job_id}/file").status_code == 404
 
@@ -435,7 +442,7 @@ def test_admin_user_without_password_gets_one_generated(make_client):
     page = admin.post(
         "/admin/users", data={"csrf_token": token, "email": "gen@org-a.example", "role": "admin"}
     ).text
-    password = re.search(r'id="generated-password">([^<]+)<', page).group(1)
+    password = found(r'id="generated-password">([^<]+)<', page)
     from tests.ui.conftest import sign_in
 
     newcomer = make_client()
@@ -474,8 +481,8 @@ def test_unexpected_errors_get_a_500_page_without_a_traceback(make_client):
     def boom() -> None:
         raise RuntimeError("secret internals")
 
-    client.app.router.add_api_route("/boom", boom)  # type: ignore[attr-defined]
-    client.app.router.add_api_route("/api/v1/boom", boom)  # type: ignore[attr-defined]
+    client.app.router.add_api_route("/boom", boom)
+    client.app.router.add_api_route("/api/v1/boom", boom)
     page = client.get("/boom")
     assert page.status_code == 500 and "text/html" in page.headers["content-type"]
     assert "Something went wrong on our side" in page.text

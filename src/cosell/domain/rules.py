@@ -1,4 +1,4 @@
-"""Status rules, conditional requirements and visibility (SPEC §1.1, §1.3–1.5).
+"""Status rules and conditional requirements (SPEC §1.3–1.5).
 
 Each function states one rule and returns the problems it finds as messages
 (an empty list or None when the rule holds). They take plain values so the
@@ -7,13 +7,12 @@ import pipeline, the API and the pages all apply exactly the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from cosell.domain.enums import (
     DECLINED_LOST_REASONS,
     ERROR_REASONS,
     SUBSTATUSES,
-    Role,
     Status,
     Substatus,
 )
@@ -21,7 +20,6 @@ from cosell.domain.enums import (
 Pair = tuple[Status, Substatus]
 
 ACTIVE_ACCEPTED: Pair = (Status.ACTIVE, Substatus.ACCEPTED)
-NEW_PENDING: Pair = (Status.NEW, Substatus.PENDING)
 
 #: Moves a partner may make (SPEC §1.3). Staying on the same pair is always allowed.
 _PARTNER_MOVES: dict[Pair, frozenset[Pair]] = {
@@ -136,29 +134,6 @@ def stage_problem(pair: Pair, stage: int) -> str | None:
     if stage == WON_STAGE and pair != (Status.CLOSED, Substatus.WON):
         return "sales stage 100 (Won) is only for a deal closed as Won"
     return None
-
-
-def help_requirements(help_required: bool, present: Mapping[str, object]) -> list[str]:
-    """When Microsoft help is requested, the contact and the help code are required.
-
-    `present` maps the column name of each required value to the value (None when empty).
-    Returns the names of the missing columns.
-    """
-    if not help_required:
-        return []
-    return [name for name, value in present.items() if value in (None, "")]
-
-
-def consent_problem(consent: bool | None) -> str | None:
-    """Deals are not created or updated without consent."""
-    if consent is True:
-        return None
-    return "consent must be Yes: deals are not created or updated without it"
-
-
-def can_see(role: Role, user_email_key: str, team_email_keys: Iterable[str]) -> bool:
-    """A Referrals admin sees every deal; a Referrals user only deals listing their email."""
-    return role is Role.ADMIN or user_email_key in team_email_keys
 
 
 def share_lock_problem(stored_share: bool, new_share: bool) -> str | None:

@@ -71,106 +71,71 @@ ENGLISH: Final = ValueLabels(
     stages=dict(SALES_STAGES),
 )
 
-# Article words: Nieuw, Actief (status examples), Geaccepteerd (substatus example),
-# Geweigerd/Verlopen/Gewonnen/Verloren (its terminal states), In behandeling
-# (Microsoft status example), Ja/Nee.
-DUTCH: Final = ValueLabels(
-    lang="nl",
-    statuses={
-        Status.NEW: "Nieuw",
-        Status.ACTIVE: "Actief",
-        Status.CLOSED: "Gesloten",  # not in the article: chosen as the UI's word
-    },
-    substatuses={
-        _S.PENDING: "In behandeling",
-        _S.RECEIVED: "Ontvangen",  # not in the article: chosen as the UI's word
-        _S.ACCEPTED: "Geaccepteerd",
-        _S.WON: "Gewonnen",
-        _S.LOST: "Verloren",
-        _S.DECLINED: "Geweigerd",
-        _S.EXPIRED: "Verlopen",
-        _S.ERROR: "Fout",  # not in the article, which calls its error column "Fouten"
-    },
-    yes="Ja",
-    no="Nee",
-    # The article gives no stage names: these are the usual Dutch past participles.
-    stages={
-        10: "Gemaakt/Geaccepteerd",
-        20: "Gekwalificeerd",
-        40: "Ontwikkeld",
-        60: "Voorgesteld",
-        80: "Onderhandeld",
-        100: "Gewonnen",
-    },
-)
+#: The languages of the tables below, in the order of their columns.
+_LANGS: Final = ("nl", "sv", "fr")
 
-# Article words: Ny, Aktiv (status examples), Accepterad and Har godkänts (substatus),
-# Nekad/Förlorad (the substatuses a declined/lost reason is for), Nekat/Upphört/
-# Vunnet/Förlorat and Nekad/Upphörd (its terminal states), Väntar (Microsoft status
-# example), Ja/Nej.
-SWEDISH: Final = ValueLabels(
-    lang="sv",
-    statuses={
-        Status.NEW: "Ny",
-        Status.ACTIVE: "Aktiv",
-        Status.CLOSED: "Stängd",  # not in the article: chosen as the UI's word
-    },
-    substatuses={
-        _S.PENDING: "Väntar",
-        _S.RECEIVED: "Mottagen",  # not in the article: chosen as the UI's word
-        _S.ACCEPTED: "Accepterad",
-        _S.WON: "Vunnet",
-        _S.LOST: "Förlorad",
-        _S.DECLINED: "Nekad",
-        _S.EXPIRED: "Upphörd",
-        _S.ERROR: "Fel",  # not in the article as a status, it calls its error column "Fel"
-    },
-    yes="Ja",
-    no="Nej",
-    # The article gives no stage names: these are the usual Swedish participles.
-    stages={
-        10: "Skapad/Accepterad",
-        20: "Kvalificerad",
-        40: "Utvecklad",
-        60: "Föreslagen",
-        80: "Förhandlad",
-        100: "Vunnen",
-    },
-)
+# The articles' own words: Dutch Nieuw, Actief (status examples), Geaccepteerd
+# (substatus example), Geweigerd/Verlopen/Gewonnen/Verloren (terminal states), In
+# behandeling (Microsoft status example), Ja/Nee. Swedish Ny, Aktiv (status examples),
+# Accepterad and Har godkänts (substatus), Nekad/Förlorad (the substatuses a
+# declined/lost reason is for), Nekat/Upphört/Vunnet/Förlorat and Nekad/Upphörd
+# (terminal states), Väntar (Microsoft status example), Ja/Nej. French nouveau, Actif
+# (status), accepté/Accepté (substatus), refusé/expiré/gagné/perdu (terminal states),
+# Oui/Non; its Microsoft status example stays in English ("Pending"), which reads as
+# English anyway. A word the articles lack is marked "chosen": the word Partner
+# Center's own screens would use.
 
-# Article words: nouveau, Actif (status), accepté/Accepté (substatus), refusé/expiré/
-# gagné/perdu (its terminal states), Oui/Non. Its Microsoft status example is left
-# in English ("Pending"), which reads as English anyway.
-FRENCH: Final = ValueLabels(
-    lang="fr",
-    statuses={
-        Status.NEW: "Nouveau",
-        Status.ACTIVE: "Actif",
-        Status.CLOSED: "Fermé",  # not in the article: chosen as the UI's word
-    },
-    substatuses={
-        # Not in the article (its example stays "Pending"): chosen as the UI's word.
-        _S.PENDING: "En attente",
-        _S.RECEIVED: "Reçu",  # not in the article: chosen as the UI's word
-        _S.ACCEPTED: "Accepté",
-        _S.WON: "Gagné",
-        _S.LOST: "Perdu",
-        _S.DECLINED: "Refusé",
-        _S.EXPIRED: "Expiré",
-        _S.ERROR: "Erreur",  # not in the article, which calls its error column "Erreurs"
-    },
-    yes="Oui",
-    no="Non",
-    # The article gives no stage names: these are the usual French past participles.
-    stages={
-        10: "Créé/Accepté",
-        20: "Qualifié",
-        40: "Développé",
-        60: "Proposé",
-        80: "Négocié",
-        100: "Gagné",
-    },
-)
+# fmt: off
+_STATUSES: Final[Mapping[Status, tuple[str, str, str]]] = {
+    #               Dutch       Swedish   French
+    Status.NEW:    ("Nieuw",    "Ny",     "Nouveau"),
+    Status.ACTIVE: ("Actief",   "Aktiv",  "Actif"),
+    Status.CLOSED: ("Gesloten", "Stängd", "Fermé"),  # all chosen
+}
+_SUBSTATUSES: Final[Mapping[Substatus, tuple[str, str, str]]] = {
+    #             Dutch             Swedish       French
+    _S.PENDING:  ("In behandeling", "Väntar",     "En attente"),  # French chosen
+    _S.RECEIVED: ("Ontvangen",      "Mottagen",   "Reçu"),  # all chosen
+    _S.ACCEPTED: ("Geaccepteerd",   "Accepterad", "Accepté"),
+    _S.WON:      ("Gewonnen",       "Vunnet",     "Gagné"),
+    _S.LOST:     ("Verloren",       "Förlorad",   "Perdu"),
+    _S.DECLINED: ("Geweigerd",      "Nekad",      "Refusé"),
+    _S.EXPIRED:  ("Verlopen",       "Upphörd",    "Expiré"),
+    # All chosen: not statuses in the articles, whose error columns are Fouten, Fel, Erreurs.
+    _S.ERROR:    ("Fout",           "Fel",        "Erreur"),
+}
+_YES_NO: Final[Mapping[bool, tuple[str, str, str]]] = {
+    True:  ("Ja",  "Ja",  "Oui"),
+    False: ("Nee", "Nej", "Non"),
+}
+# The articles give no stage names: these are each language's usual participles.
+_STAGES: Final[Mapping[int, tuple[str, str, str]]] = {
+    10:  ("Gemaakt/Geaccepteerd", "Skapad/Accepterad", "Créé/Accepté"),
+    20:  ("Gekwalificeerd",       "Kvalificerad",      "Qualifié"),
+    40:  ("Ontwikkeld",           "Utvecklad",         "Développé"),
+    60:  ("Voorgesteld",          "Föreslagen",        "Proposé"),
+    80:  ("Onderhandeld",         "Förhandlad",        "Négocié"),
+    100: ("Gewonnen",             "Vunnen",            "Gagné"),
+}
+# fmt: on
+
+
+def _labels(lang: str) -> ValueLabels:
+    """One language's column of the tables above."""
+    column = _LANGS.index(lang)
+    return ValueLabels(
+        lang=lang,
+        statuses={status: words[column] for status, words in _STATUSES.items()},
+        substatuses={substatus: words[column] for substatus, words in _SUBSTATUSES.items()},
+        yes=_YES_NO[True][column],
+        no=_YES_NO[False][column],
+        stages={stage: words[column] for stage, words in _STAGES.items()},
+    )
+
+
+DUTCH: Final = _labels("nl")
+SWEDISH: Final = _labels("sv")
+FRENCH: Final = _labels("fr")
 
 _TRANSLATIONS: Final = (DUTCH, SWEDISH, FRENCH)
 

@@ -9,10 +9,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import IO, cast
 
+from cosell.domain.cells import format_date, format_yes_no
 from cosell.files.neutralize import TRIGGERS, neutralize
-from cosell.files.table import OutCell
-
-_DELIMITERS = (",", ";", "\t")
+from cosell.files.table import DELIMITERS, OutCell
 
 
 def write_csv(
@@ -29,7 +28,7 @@ def write_csv(
 
     `delimiter` is "," (default), ";" or a tab; anything else is a `ValueError`.
     """
-    if delimiter not in _DELIMITERS:
+    if delimiter not in DELIMITERS:
         raise ValueError(f"unsupported CSV delimiter {delimiter!r}")
     output = _Output(["\ufeff"])
     write = _RecordWriter(delimiter, output).write
@@ -52,7 +51,7 @@ def write_csv_to(
 ) -> int:
     """`write_csv`, written to the binary file `out` a thousand rows at a time (memory
     stays flat for any number of rows); the same bytes. Returns the rows written."""
-    if delimiter not in _DELIMITERS:
+    if delimiter not in DELIMITERS:
         raise ValueError(f"unsupported CSV delimiter {delimiter!r}")
     output = _Output(["\ufeff"])
     write = _RecordWriter(delimiter, output).write
@@ -132,12 +131,12 @@ class _RecordWriter:
         if isinstance(value, str):
             return value
         if isinstance(value, bool):
-            return "Yes" if value else "No"
+            return format_yes_no(value)
         if isinstance(value, int):
             return str(value)
         if isinstance(value, Decimal):
             text = format(value, "f")
             return text.replace(".", ",") if self._decimal_comma else text
         if isinstance(value, dt.date):
-            return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
+            return format_date(value)
         raise TypeError(f"cannot write a {type(value).__name__} to a CSV cell")

@@ -11,9 +11,7 @@ from typing import cast
 
 from cosell.errors import FileRejected
 from cosell.files._rows import EXPECTED_FILE, clean_header, no_header, shape_row, trim_headers
-from cosell.files.table import Cell, HeaderScore, SheetRow, Table
-
-DELIMITERS = (",", ";", "\t")
+from cosell.files.table import DELIMITERS, Cell, HeaderScore, SheetRow, Table
 
 # Excel writes `sep=;` as the first line of a CSV to name its delimiter and
 # hides that line; other tools sometimes quote it or pad it with delimiters.

@@ -33,6 +33,7 @@ import re
 import zipfile
 import zlib
 
+from cosell.domain.headers import column_letter
 from cosell.errors import FileRejected
 from cosell.files._rows import EXPECTED_FILE, format_size, unreadable_workbook
 
@@ -188,7 +189,7 @@ def _check_sheet_extent(xml: _Bytes) -> None:
     if rows * columns > MAX_SHEET_CELLS:
         raise FileRejected(
             f"A sheet of the workbook has values up to row {rows:,} and column "
-            f"{_column_name(columns - 1)}, a grid of {rows * columns:,} cells; at most "
+            f"{column_letter(columns - 1)}, a grid of {rows * columns:,} cells; at most "
             f"{MAX_SHEET_CELLS:,} can be read. Delete the unused rows and columns (a single "
             "stray value far from the table is enough) and save the workbook again."
         )
@@ -263,12 +264,3 @@ def _parse_reference(reference: bytes) -> tuple[int, int] | None:
     for letter in letters.upper()[-12:]:
         column = column * 26 + letter - 64
     return max(row, 0), column - 1
-
-
-def _column_name(index: int) -> str:
-    name = ""
-    index += 1
-    while index > 0:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(65 + remainder) + name
-    return name

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import python_calamine as calamine
 
+from cosell.domain.cells import format_yes_no
 from cosell.errors import FileRejected
 from cosell.files._rows import (
     EXPECTED_HEADERS,
@@ -94,7 +95,7 @@ def _reason(exc: Exception) -> str:
 
 def _cell(value: _RawCell) -> Cell:
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return format_yes_no(value)
     if isinstance(value, float):
         return _number_text(value)
     if isinstance(value, int):

@@ -11,6 +11,7 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from cosell.domain.cells import format_date, format_yes_no
 from cosell.domain.formula import guard_quotes
 from cosell.files.table import OutCell
 
@@ -152,7 +153,7 @@ def _write_rows(
             elif column in text_columns:
                 write_string(last, column, _as_text(value), text_format)
             elif isinstance(value, bool):
-                write_string(last, column, "Yes" if value else "No")
+                write_string(last, column, format_yes_no(value))
             elif isinstance(value, int | Decimal):
                 write_number(last, column, value if isinstance(value, int) else float(value))
             elif isinstance(value, dt.date):
@@ -167,7 +168,7 @@ def _as_text(value: OutCell) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dt.date):
-        return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
+        return format_date(value)
     return str(value)
 
 

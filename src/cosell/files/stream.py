@@ -34,7 +34,7 @@ from cosell.files.reader import (
     _reject_known_binary,
     read_table,
 )
-from cosell.files.table import Cell, FileFormat, HeaderScore, SheetRow, Table
+from cosell.files.table import DELIMITERS, Cell, FileFormat, HeaderScore, SheetRow, Table
 
 __all__ = ["BytesSource", "Source", "TableStream", "open_table"]
 
@@ -210,7 +210,7 @@ class _TextStream(TableStream):
         whole = self._whole and cut in (-1, len(self._head) - 1)
         sample = self._head if cut == -1 else self._head[: cut + 1]
         best, best_score = ",", 0
-        for delimiter in _text.DELIMITERS:
+        for delimiter in DELIMITERS:
             cells = _text._first_row(sample, delimiter)
             if cells is None and not whole:
                 cells = _text._first_row(self._lines(), delimiter)

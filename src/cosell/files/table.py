@@ -16,6 +16,8 @@ OutCell = str | int | Decimal | dt.date | None
 HeaderScore = Callable[[Sequence[str]], int]
 
 FileFormat = Literal["csv", "xlsx"]
+#: The delimiters a CSV file may use: read (the one that fits the header best) and written.
+DELIMITERS = (",", ";", "\t")
 
 
 @dataclass(frozen=True, slots=True)

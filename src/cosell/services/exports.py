@@ -176,7 +176,7 @@ def render_template(fmt: Format, lang: str | None) -> bytes:
         return write_csv(headers, [])
     required = [i for i, f in enumerate(FIELD_ORDER) if f in REQUIRED_ON_CREATE]
     required += [len(FIELD_ORDER), len(FIELD_ORDER) + 1]
-    yes_no = ["Yes", "No"]
+    yes_no = [cells.format_yes_no(True), cells.format_yes_no(False)]
     position = {f: i for i, f in enumerate(FIELD_ORDER)}
     valid = {
         position[Field.STATUS]: [s.value for s in Status],
@@ -189,7 +189,7 @@ def render_template(fmt: Format, lang: str | None) -> bytes:
         position[Field.HELP_REQUIRED]: yes_no,
         position[Field.HELP_CODE]: _meanings(HELP_CODES),
         position[Field.SHARE_WITH_MS]: yes_no,
-        position[Field.CONSENT]: ["Yes"],
+        position[Field.CONSENT]: [cells.format_yes_no(True)],
     }
     return write_xlsx(
         headers,

@@ -50,11 +50,6 @@ def org_by_name(conn: Connection, name: str) -> OrgRecord | None:
     return OrgRecord(*row) if row else None
 
 
-def org_by_id(conn: Connection, org_id: int) -> OrgRecord | None:
-    row = conn.execute(_ORG_QUERY.where(orgs_t.c.id == org_id)).first()
-    return OrgRecord(*row) if row else None
-
-
 def add_org(conn: Connection, name: str, partner_id: str | None, now: dt.datetime) -> OrgRecord:
     pk = conn.execute(
         insert(orgs_t)
@@ -211,10 +206,6 @@ def add_solution(
         insert(catalog_t).values(org_id=org_id, solution_id=solution_id, name=name, created_at=now)
     )
     return True
-
-
-def count_users(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(users_t)).scalar_one())
 
 
 def add_token(

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
     from cosell.store.integrity import Problem
@@ -206,8 +205,3 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
-
-
-def sqlite_null_pool(url: str) -> Engine:
-    """An engine without pooling, for tools that open a database briefly."""
-    return create_engine(url, poolclass=NullPool)

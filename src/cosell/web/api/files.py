@@ -8,8 +8,9 @@ the same message the command line prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 
@@ -34,6 +35,45 @@ JobId = Annotated[str, Path(max_length=100, description="the job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="how many, newest first")]
 Format = Literal["csv", "xlsx"]
 _ACCEPTED = {"Location": {"description": "the job", "schema": {"type": "string"}}}
+
+
+def _job_routes(
+    kind: Literal["import", "export"],
+    view: Callable[[Any, str], ImportJob | ExportJob],
+    schema: type[ImportJob | ExportJob],
+    about_one: str,
+) -> None:
+    """Add `GET /{kind}s`, the past jobs of `kind`, and `GET /{kind}s/{job_id}`, one job
+    (`about_one` describes it), named `past_{kind}s` and `get_{kind}` in the OpenAPI."""
+    plural = f"{kind}s"
+
+    def past(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ImportJob | ExportJob]:
+        return [view(j, PREFIX) for j in list_jobs(ctx.db, actor, kind, limit)]
+
+    def one(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ImportJob | ExportJob:
+        return view(find_job(ctx.db, actor, job_id, kind), PREFIX)
+
+    router.add_api_route(
+        f"/{plural}",
+        past,
+        methods=["GET"],
+        tags=[plural],
+        response_model=list[schema],  # type: ignore[valid-type]
+        responses=errors(403, 422),
+        name=f"past_{plural}",
+        description=f"Past {plural}, newest first: all of your organization's for an admin, "
+        "else your own.",
+    )
+    router.add_api_route(
+        f"/{plural}/{{job_id}}",
+        one,
+        methods=["GET"],
+        tags=[plural],
+        response_model=schema,
+        responses=errors(403, 404, 422),
+        name=f"get_{kind}",
+        description=about_one,
+    )
 
 
 # ------------------------------------------------------------------ imports
@@ -99,23 +139,12 @@ def upload(
     return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
 
 
-@router.get(
-    "/imports", tags=["imports"], response_model=list[ImportJob], responses=errors(403, 422)
+_job_routes(
+    "import",
+    import_job,
+    ImportJob,
+    "An import's status, progress and summary (with every failed row's errors).",
 )
-def past_imports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ImportJob]:
-    """Past imports, newest first: all of your organization's for an admin, else your own."""
-    return [import_job(j, PREFIX) for j in list_jobs(ctx.db, actor, "import", limit)]
-
-
-@router.get(
-    "/imports/{job_id}",
-    tags=["imports"],
-    response_model=ImportJob,
-    responses=errors(403, 404, 422),
-)
-def get_import(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ImportJob:
-    """An import's status, progress and summary (with every failed row's errors)."""
-    return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
 
 
 @router.get(
@@ -184,23 +213,12 @@ def request_export(
     return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
 
 
-@router.get(
-    "/exports", tags=["exports"], response_model=list[ExportJob], responses=errors(403, 422)
+_job_routes(
+    "export",
+    export_job,
+    ExportJob,
+    """An export's status and summary ("5,000 of 7,214 exported — narrow the filters").""",
 )
-def past_exports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ExportJob]:
-    """Past exports, newest first: all of your organization's for an admin, else your own."""
-    return [export_job(j, PREFIX) for j in list_jobs(ctx.db, actor, "export", limit)]
-
-
-@router.get(
-    "/exports/{job_id}",
-    tags=["exports"],
-    response_model=ExportJob,
-    responses=errors(403, 404, 422),
-)
-def get_export(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ExportJob:
-    """An export's status and summary ("5,000 of 7,214 exported — narrow the filters")."""
-    return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
 
 
 @router.get(

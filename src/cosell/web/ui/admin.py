@@ -7,7 +7,8 @@ form with the session's CSRF token and takes effect at the user's next request.
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
@@ -28,36 +29,53 @@ router = APIRouter(include_in_schema=False)
 ROLES = ((Role.USER.value, Role.USER.label), (Role.ADMIN.value, Role.ADMIN.label))
 
 
-def _users_page(
-    request: Request,
-    ctx: AppContext,
-    actor: Actor,
-    *,
-    error: str = "",
-    added: str = "",
-    generated: str = "",
-    done: str = "",
-    action_error: str = "",
-    reset_for: str = "",
-    form: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """An admin page: its template, the messages it may show, its empty form."""
+
+    template: str
+    messages: tuple[str, ...]
+    empty_form: dict[str, str]
+
+    def render(
+        self,
+        request: Request,
+        actor: Actor,
+        data: dict[str, Any],
+        *,
+        form: dict[str, str] | None = None,
+        status: int = 200,
+        **messages: str,
+    ) -> Response:
+        """The page with `data`; the messages not given are empty (the template reads
+        them all)."""
+        unknown = messages.keys() - set(self.messages)
+        if unknown:
+            raise TypeError(f"{self.template} has no message {', '.join(sorted(unknown))}")
+        shown: dict[str, Any] = {**dict.fromkeys(self.messages, ""), **messages}
+        return html(
+            request,
+            self.template,
+            actor=actor,
+            status=status,
+            form=form or self.empty_form,
+            **data,
+            **shown,
+        )
+
+
+_USERS = _Page(
+    "admin_users.html",
+    ("error", "added", "generated", "done", "action_error", "reset_for"),
+    {"email": "", "name": "", "role": Role.USER.value},
+)
+_SOLUTIONS = _Page("admin_solutions.html", ("error", "added"), {"solution_id": "", "name": ""})
+
+
+def _users_page(request: Request, ctx: AppContext, actor: Actor, **options: Any) -> Response:
+    """The Users page; `options` as `_Page.render` takes them."""
     users = accounts.list_users(ctx.db, actor)
-    return html(
-        request,
-        "admin_users.html",
-        actor=actor,
-        status=status,
-        users=users,
-        roles=ROLES,
-        error=error,
-        added=added,
-        generated=generated,
-        done=done,
-        action_error=action_error,
-        reset_for=reset_for,
-        form=form or {"email": "", "name": "", "role": Role.USER.value},
-    )
+    return _USERS.render(request, actor, {"users": users, "roles": ROLES}, **options)
 
 
 #: what a user action did, as the page says it after the redirect (`?done=…&who=…`)
@@ -158,27 +176,10 @@ def _role(value: str) -> Role:
     raise UsageError(f'role must be "admin" or "user", not "{value}"')
 
 
-def _solutions_page(
-    request: Request,
-    ctx: AppContext,
-    actor: Actor,
-    *,
-    error: str = "",
-    added: str = "",
-    form: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
+def _solutions_page(request: Request, ctx: AppContext, actor: Actor, **options: Any) -> Response:
+    """The Solution catalog page; `options` as `_Page.render` takes them."""
     catalog = accounts.list_solutions(ctx.db, actor)
-    return html(
-        request,
-        "admin_solutions.html",
-        actor=actor,
-        status=status,
-        catalog=catalog,
-        error=error,
-        added=added,
-        form=form or {"solution_id": "", "name": ""},
-    )
+    return _SOLUTIONS.render(request, actor, {"catalog": catalog}, **options)
 
 
 @router.get("/admin/solutions")

@@ -13,31 +13,11 @@ from cosell.web.downloads import download
 from cosell.web.ui import notice
 from cosell.web.ui.guard import FormActor, came_from, local_path
 from cosell.web.ui.job_views import EXPORT, output_file, own_job, own_jobs
-from cosell.web.ui.listing import TABS, parse
+from cosell.web.ui.listing import FILTER_LABELS, TABS, parse
 from cosell.web.ui.render import html
 
 #: The routes of this page (`ui.pages` puts every page's together).
 router = APIRouter(include_in_schema=False)
-
-#: Names of the filters an export job keeps (`jobs.export_options_to_json`).
-FILTER_LABELS = {
-    "statuses": "Status",
-    "substatuses": "Substatus",
-    "ms_statuses": "Microsoft status",
-    "countries": "Country",
-    "sales_stages": "Sales stage",
-    "help_required": "Help required",
-    "currencies": "Currency",
-    "created_from": "Created from",
-    "created_to": "Created until",
-    "close_from": "Closing from",
-    "close_to": "Closing until",
-    "value_min": "Value from",
-    "value_max": "Value up to",
-    "solution_id": "Solution",
-    "team_email": "Team member",
-    "search": "Search",
-}
 
 
 @router.get("/exports")

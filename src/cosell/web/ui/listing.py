@@ -30,7 +30,7 @@ MIN_SEARCH = 3
 MAX_COUNTRIES = 50
 HELP_CHOICES = (("", "Any"), ("yes", "Yes"), ("no", "No"))
 
-#: The filter fields of the URL: name → label (in the panel's order).
+#: The filter fields of the URL in the panel's order: those picked from a list, then typed ones.
 MULTI = ("status", "substatus", "ms_status", "stage")
 TEXT = (
     "country",
@@ -45,24 +45,31 @@ TEXT = (
     "solution",
     "team",
 )
-LABELS = {
-    "status": "Status",
-    "substatus": "Substatus",
-    "ms_status": "Microsoft status",
-    "stage": "Sales stage",
-    "country": "Country",
-    "currency": "Currency",
-    "help": "Help required",
-    "created_from": "Created from",
-    "created_to": "Created until",
-    "close_from": "Closing from",
-    "close_to": "Closing until",
-    "value_min": "Value from",
-    "value_max": "Value up to",
-    "solution": "Solution ID",
-    "team": "Team member",
-    "q": "Search",
-}
+#: Each filter of the list: its URL name, its name in `ReferralFilters` (so also in an
+#: export job's stored options), and its label on the pages.
+FILTERS: tuple[tuple[str, str, str], ...] = (
+    ("status", "statuses", "Status"),
+    ("substatus", "substatuses", "Substatus"),
+    ("ms_status", "ms_statuses", "Microsoft status"),
+    ("stage", "sales_stages", "Sales stage"),
+    ("country", "countries", "Country"),
+    ("currency", "currencies", "Currency"),
+    ("help", "help_required", "Help required"),
+    ("created_from", "created_from", "Created from"),
+    ("created_to", "created_to", "Created until"),
+    ("close_from", "close_from", "Closing from"),
+    ("close_to", "close_to", "Closing until"),
+    ("value_min", "value_min", "Value from"),
+    ("value_max", "value_max", "Value up to"),
+    ("solution", "solution_id", "Solution ID"),
+    ("team", "team_email", "Team member"),
+    ("q", "search", "Search"),
+)
+#: label by URL name
+LABELS = {url: label for url, _, label in FILTERS}
+#: label by `ReferralFilters` name
+FILTER_LABELS = {name: label for _, name, label in FILTERS}
+
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "status": tuple((s.value, s.value) for s in Status),
     "substatus": tuple((s.value, s.value) for s in Substatus),

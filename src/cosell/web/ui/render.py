@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from cosell import __version__
 from cosell.domain.actor import Actor
+from cosell.domain.cells import format_yes_no
 from cosell.web.headers import PAGE_POLICY
 from cosell.web.security import read_session
 from cosell.web.ui import notice
@@ -74,7 +75,7 @@ def moment(value: dt.datetime | None) -> str:
 
 
 def yes_no(value: bool | None) -> str:
-    return "" if value is None else ("Yes" if value else "No")
+    return "" if value is None else format_yes_no(value)
 
 
 def count(value: int, singular: str, plural: str | None = None) -> str:

@@ -38,7 +38,7 @@ def upgrade() -> None:
         "organizations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("partner_id", sa.String(length=50), nullable=True),
+        sa.Column("partner_id", sa.String(length=50)),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
         sa.UniqueConstraint("name", name=op.f("uq_organizations_name")),
@@ -65,7 +65,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("solution_id", sa.String(length=100), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("name", sa.String(length=200)),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organizations.id"], name=op.f("fk_solutions_org_id_organizations")
@@ -80,7 +80,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("email_key", sa.String(length=320), nullable=False),
         sa.Column("display_name", sa.String(length=200), nullable=False),
-        sa.Column("password_hash", sa.String(length=200), nullable=True),
+        sa.Column("password_hash", sa.String(length=200)),
         sa.Column("role", sa.String(length=10), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -97,12 +97,12 @@ def upgrade() -> None:
         "api_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer()),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("token_hash", sa.String(length=128), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("name", sa.String(length=200)),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.Column("last_used_at", sa.DateTime()),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organizations.id"], name=op.f("fk_api_tokens_org_id_organizations")
         ),
@@ -123,18 +123,18 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("options", sa.Text(), nullable=False),
-        sa.Column("file_name", sa.String(length=255), nullable=True),
-        sa.Column("input_blob_id", sa.String(length=36), nullable=True),
-        sa.Column("result_blob_id", sa.String(length=36), nullable=True),
+        sa.Column("file_name", sa.String(length=255)),
+        sa.Column("input_blob_id", sa.String(length=36)),
+        sa.Column("result_blob_id", sa.String(length=36)),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
-        sa.Column("summary", sa.Text(), nullable=True),
-        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("summary", sa.Text()),
+        sa.Column("error", sa.Text()),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("heartbeat_at", sa.DateTime(), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime()),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("started_at", sa.DateTime(), nullable=True),
-        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("started_at", sa.DateTime()),
+        sa.Column("finished_at", sa.DateTime()),
         sa.ForeignKeyConstraint(
             ["input_blob_id"], ["blobs.id"], name=op.f("fk_jobs_input_blob_id_blobs")
         ),
@@ -163,36 +163,36 @@ def upgrade() -> None:
         sa.Column("deal_name", sa.String(length=200), nullable=False),
         sa.Column("customer_name", sa.String(length=200), nullable=False),
         sa.Column("address_1", sa.String(length=200), nullable=False),
-        sa.Column("address_2", sa.String(length=200), nullable=True),
+        sa.Column("address_2", sa.String(length=200)),
         sa.Column("city", sa.String(length=100), nullable=False),
-        sa.Column("state", sa.String(length=100), nullable=True),
-        sa.Column("postal_code", sa.String(length=20), nullable=True),
+        sa.Column("state", sa.String(length=100)),
+        sa.Column("postal_code", sa.String(length=20)),
         sa.Column("country", sa.String(length=2), nullable=False),
-        sa.Column("duns", sa.String(length=9), nullable=True),
-        sa.Column("contact_first_name", sa.String(length=100), nullable=True),
-        sa.Column("contact_last_name", sa.String(length=100), nullable=True),
-        sa.Column("contact_phone", sa.String(length=40), nullable=True),
-        sa.Column("contact_email", sa.String(length=320), nullable=True),
+        sa.Column("duns", sa.String(length=9)),
+        sa.Column("contact_first_name", sa.String(length=100)),
+        sa.Column("contact_last_name", sa.String(length=100)),
+        sa.Column("contact_phone", sa.String(length=40)),
+        sa.Column("contact_email", sa.String(length=320)),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("substatus", sa.String(length=10), nullable=False),
-        sa.Column("ms_status", sa.String(length=10), nullable=True),
-        sa.Column("reason", sa.Integer(), nullable=True),
+        sa.Column("ms_status", sa.String(length=10)),
+        sa.Column("reason", sa.Integer()),
         sa.Column("sales_stage", sa.Integer(), nullable=False),
         sa.Column("value_cents", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("close_date", sa.Date(), nullable=False),
-        sa.Column("crm_id", sa.String(length=100), nullable=True),
-        sa.Column("campaign_id", sa.String(length=100), nullable=True),
-        sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("notes_to_ms", sa.Text(), nullable=True),
+        sa.Column("crm_id", sa.String(length=100)),
+        sa.Column("campaign_id", sa.String(length=100)),
+        sa.Column("notes", sa.Text()),
+        sa.Column("notes_to_ms", sa.Text()),
         sa.Column("help_required", sa.Boolean(), nullable=False),
-        sa.Column("help_code", sa.Integer(), nullable=True),
+        sa.Column("help_code", sa.Integer()),
         sa.Column("share_with_ms", sa.Boolean(), nullable=False),
         sa.Column("consent", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.Integer()),
         sa.Column("solution_cells", sa.Text(), nullable=False, server_default=""),
         sa.Column("team_cells", sa.Text(), nullable=False, server_default=""),
         sa.ForeignKeyConstraint(
@@ -238,9 +238,9 @@ def upgrade() -> None:
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("referral_pk", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer()),
         sa.Column("source", sa.String(length=20), nullable=False),
-        sa.Column("job_id", sa.String(length=36), nullable=True),
+        sa.Column("job_id", sa.String(length=36)),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("changes", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -265,9 +265,9 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("solution_id", sa.String(length=100), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=True),
-        sa.Column("price_cents", sa.BigInteger(), nullable=True),
-        sa.Column("quantity", sa.Integer(), nullable=True),
+        sa.Column("currency", sa.String(length=3)),
+        sa.Column("price_cents", sa.BigInteger()),
+        sa.Column("quantity", sa.Integer()),
         sa.ForeignKeyConstraint(
             ["referral_pk"],
             ["referrals.pk"],
@@ -288,7 +288,7 @@ def upgrade() -> None:
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("first_name", sa.String(length=100), nullable=False),
         sa.Column("last_name", sa.String(length=100), nullable=False),
-        sa.Column("phone", sa.String(length=40), nullable=True),
+        sa.Column("phone", sa.String(length=40)),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("email_key", sa.String(length=320), nullable=False),
         sa.ForeignKeyConstraint(
@@ -311,49 +311,33 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("referral_team_members", schema=None) as batch_op:
-        batch_op.drop_index("ix_referral_team_members_org_email")
-
-    op.drop_table("referral_team_members")
-    with op.batch_alter_table("referral_solutions", schema=None) as batch_op:
-        batch_op.drop_index("ix_referral_solutions_org_solution")
-
-    op.drop_table("referral_solutions")
-    with op.batch_alter_table("referral_history", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_referral_history_referral_pk"))
-
-    op.drop_table("referral_history")
-    op.drop_table("favorites")
-    with op.batch_alter_table("referrals", schema=None) as batch_op:
-        batch_op.drop_index("ix_referrals_org_status")
-        batch_op.drop_index("ix_referrals_org_referral_id")
-        batch_op.drop_index("ix_referrals_org_created")
-        batch_op.drop_index("ix_referrals_org_direction_created")
-        batch_op.drop_index("ix_referrals_org_crm_id")
-
-    op.drop_table("referrals")
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_jobs_status"))
-        batch_op.drop_index("ix_jobs_org_kind_created")
-
-    op.drop_table("jobs")
-    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_api_tokens_org_id"))
-
-    op.drop_table("api_tokens")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_users_org_id"))
-
-    op.drop_table("users")
-    op.drop_table("solutions")
-    with op.batch_alter_table("blobs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_blobs_org_id"))
-
-    op.drop_table("blobs")
-    op.drop_table("organizations")
-    with op.batch_alter_table("login_attempts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_login_attempts_email_key"))
-
-    op.drop_table("login_attempts")
-    op.drop_table("app_settings")
+    _drop_table("referral_team_members", "ix_referral_team_members_org_email")
+    _drop_table("referral_solutions", "ix_referral_solutions_org_solution")
+    _drop_table("referral_history", op.f("ix_referral_history_referral_pk"))
+    _drop_table("favorites")
+    _drop_table(
+        "referrals",
+        "ix_referrals_org_status",
+        "ix_referrals_org_referral_id",
+        "ix_referrals_org_created",
+        "ix_referrals_org_direction_created",
+        "ix_referrals_org_crm_id",
+    )
+    _drop_table("jobs", op.f("ix_jobs_status"), "ix_jobs_org_kind_created")
+    _drop_table("api_tokens", op.f("ix_api_tokens_org_id"))
+    _drop_table("users", op.f("ix_users_org_id"))
+    _drop_table("solutions")
+    _drop_table("blobs", op.f("ix_blobs_org_id"))
+    _drop_table("organizations")
+    _drop_table("login_attempts", op.f("ix_login_attempts_email_key"))
+    _drop_table("app_settings")
     # ### end Alembic commands ###
+
+
+def _drop_table(name: str, *indexes: str) -> None:
+    """Drop a table after its indexes (in a batch, as SQLite needs)."""
+    if indexes:
+        with op.batch_alter_table(name, schema=None) as batch_op:
+            for index in indexes:
+                batch_op.drop_index(index)
+    op.drop_table(name)
