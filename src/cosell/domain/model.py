@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
+from cosell.domain.field_spec import Section
 from cosell.domain.fields import Field
 
 #: A cell as read from a file: text, or a real date from a spreadsheet date cell.
@@ -93,3 +94,9 @@ def _record() -> tuple[tuple[str, Field | None], ...]:
 #: The deal's own values (not its items, not its bookkeeping) in `Referral`'s order: each
 #: attribute with the field it holds (None: `direction`, which no column of a file holds).
 RECORD: tuple[tuple[str, Field | None], ...] = _record()
+
+#: The fields the detail page lists on each of its cards, by `Section` value, in this order.
+PAGE_SECTIONS: dict[str, tuple[Field, ...]] = {
+    section.value: tuple(f for _, f in RECORD if f is not None and f.spec.section is section)
+    for section in Section
+}
