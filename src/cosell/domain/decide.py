@@ -288,7 +288,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         errors.append(
             RowError(
                 record.column(Field.ENGAGEMENT_ID),
-                f'Engagement ID "{engagement}" does not belong to Referral ID {stored.id}',
+                f'Engagement ID "{_quoted(engagement)}" does not belong to Referral ID {stored.id}',
             )
         )
     pair = _new_pair(record, stored, errors)
@@ -356,8 +356,8 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
             errors.append(
                 RowError(
                     record.column(f),
-                    f'cannot change after the deal is created (stored "{show(old) or ""}", '
-                    f'given "{show(given) or ""}")',
+                    f'cannot change after the deal is created (stored "{_quoted(old)}", '
+                    f'given "{_quoted(given)}")',
                 )
             )
     if stored.help_required:
@@ -368,7 +368,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
                     RowError(
                         record.column(f),
                         "locked since the deal was shared with Microsoft for help "
-                        f'(stored "{show(old) or ""}", given "{show(given) or ""}")',
+                        f'(stored "{_quoted(old)}", given "{_quoted(given)}")',
                     )
                 )
     if Field.SHARE_WITH_MS in changed:
@@ -446,6 +446,12 @@ def _new_pair(record: RowRecord, stored: Referral, errors: list[RowError]) -> ru
         errors.append(RowError(record.column(Field.SUBSTATUS), problem))
         return (stored.status, stored.substatus)
     return pair
+
+
+def _quoted(value: Any) -> str:
+    """A value as a message quotes it: the Errors cell joins messages with "; ", so a
+    message never holds one."""
+    return (show(value) or "").replace(";", ",")
 
 
 def show_pair(pair: rules.Pair) -> str:
