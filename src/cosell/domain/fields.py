@@ -51,10 +51,9 @@ class Field(StrEnum):
         "id", Kind.IDENTIFIER, 100, Access.KEY, Need.ALWAYS, column="referral_id", width=36,
         doc="Referral ID", label="Referral ID", section=Section.DEAL,
     )  # fmt: skip
-    DEAL_NAME = (
-        "Deal Name",
-        FieldSpec("deal_name", Kind.TEXT, 200, need=_REQUIRED, doc="required, ≤ 200 characters"),
-    )
+    DEAL_NAME = "Deal Name", FieldSpec(
+        "deal_name", Kind.TEXT, 200, need=_REQUIRED, doc="required, ≤ 200 characters",
+    )  # fmt: skip
     CUSTOMER_NAME = "Customer Name", FieldSpec(
         "customer_name", Kind.TEXT, 200, _FIXED, _REQUIRED,
         doc="required on create; fixed afterwards", label="Name", section=Section.CUSTOMER,

@@ -149,10 +149,11 @@ def from_snapshot(text: str) -> Referral:
     return ref
 
 
-# Rows ⇄ referrals, by column name. Both run for every row of an import or an export,
-# so each is planned once here: the row's values are taken in one C-level call in the
-# order of `Referral`'s attributes (resolved by name below), and only the values that
-# change type on the way are converted.
+# Rows ⇄ referrals, by column name, planned once from the field table: both run for
+# every row of an import or an export. `referral_from_row` takes a row's values in one
+# C-level call, in the order of `Referral`'s attributes (positions found by column name),
+# and converts only those that change type; `row_params` is written out as one dict
+# display, as a hand-written one would be.
 
 
 def _choice(enum: type[Enum]) -> Callable[[Any], Any]:

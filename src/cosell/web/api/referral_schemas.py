@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from cosell.domain.enums import Direction
 from cosell.domain.field_spec import Access, Kind
 from cosell.domain.model import RECORD, Referral
-from cosell.services.referral_input import MemberInput, ReferralInput, SolutionInput
+from cosell.services.referral_input import FIELDS, MemberInput, ReferralInput, SolutionInput
 from cosell.web.api.common import utc
 from cosell.web.api.job_schemas import ListQuery
 
@@ -82,11 +82,11 @@ class TeamMemberIn(BaseModel):
 
 
 def _given_fields() -> dict[str, Any]:
-    """The fields a request may give (every stored field but the keys), in `Referral`'s
-    order, each as lenient JSON of its kind, documented as the field table says."""
+    """The fields a request may give (`referral_input.FIELDS`), in `Referral`'s order, each
+    as lenient JSON of its kind, documented as the field table says."""
     given: dict[str, Any] = {}
     for attr, f in RECORD:
-        if f is None or f.spec.access is Access.KEY:
+        if f is None or attr not in FIELDS:
             continue
         info = Field(None, description=f.spec.doc) if f.spec.doc else Field(None)
         given[attr] = (_GIVEN.get(f.spec.kind, Text), info)
