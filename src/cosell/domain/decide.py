@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from cosell.domain import cells, rules
 from cosell.domain._groups import (
@@ -24,16 +24,20 @@ from cosell.domain._groups import (
     merged_items,
 )
 from cosell.domain.cells import DateOrder
-from cosell.domain.enums import Direction, Role, Status, Substatus
+from cosell.domain.enums import Direction, MicrosoftStatus, Role, Status, Substatus
+from cosell.domain.field_spec import Access
 from cosell.domain.fields import (
     LOCKED_AFTER_HELP_SHARED,
     READ_ONLY_AFTER_CREATE,
     REQUIRED_ON_CREATE,
+    REQUIRED_WITH_HELP,
     Field,
     Group,
 )
 from cosell.domain.model import Referral, SolutionLine, TeamMember
-from cosell.domain.rows import RowError, RowRecord
+from cosell.domain.rows import RowError, RowRecord, Values
+
+T = TypeVar("T")
 
 
 class Outcome(StrEnum):
@@ -45,47 +49,22 @@ class Outcome(StrEnum):
 
 #: Field → attribute of `Referral` for the fields import may write.
 ATTR: dict[Field, str] = {
-    Field.DEAL_NAME: "deal_name",
-    Field.CUSTOMER_NAME: "customer_name",
-    Field.ADDRESS_1: "address_1",
-    Field.ADDRESS_2: "address_2",
-    Field.CITY: "city",
-    Field.STATE: "state",
-    Field.POSTAL_CODE: "postal_code",
-    Field.COUNTRY: "country",
-    Field.DUNS: "duns",
-    Field.CONTACT_FIRST_NAME: "contact_first_name",
-    Field.CONTACT_LAST_NAME: "contact_last_name",
-    Field.CONTACT_PHONE: "contact_phone",
-    Field.CONTACT_EMAIL: "contact_email",
-    Field.STATUS: "status",
-    Field.SUBSTATUS: "substatus",
-    Field.REASON: "reason",
-    Field.SALES_STAGE: "sales_stage",
-    Field.DEAL_VALUE: "deal_value",
-    Field.CURRENCY: "currency",
-    Field.CLOSE_DATE: "close_date",
-    Field.CRM_ID: "crm_id",
-    Field.CAMPAIGN_ID: "campaign_id",
-    Field.NOTES: "notes",
-    Field.HELP_REQUIRED: "help_required",
-    Field.HELP_CODE: "help_code",
-    Field.SHARE_WITH_MS: "share_with_ms",
-    Field.NOTES_TO_MS: "notes_to_ms",
-    Field.CONSENT: "consent",
+    f: f.spec.attr
+    for f in Field
+    if f.spec.attr is not None and f.spec.access not in (Access.KEY, Access.IGNORED)
 }
 
 #: Text fields where a spreadsheet may have dropped leading zeros (SPEC §2.1).
-_ZERO_TOLERANT = frozenset(
-    {Field.POSTAL_CODE, Field.CONTACT_PHONE, Field.CRM_ID, Field.CAMPAIGN_ID, Field.DUNS}
-)
+_ZERO_TOLERANT = frozenset(f for f in ATTR if f.spec.kind.numeric_looking)
 
-_WITH_HELP: tuple[Field, ...] = (
-    Field.CONTACT_FIRST_NAME,
-    Field.CONTACT_LAST_NAME,
-    Field.CONTACT_PHONE,
-    Field.CONTACT_EMAIL,
-    Field.HELP_CODE,
+#: What an incoming referral (Microsoft's) may be created as; the first is the default.
+INCOMING_PAIRS: tuple[rules.Pair, ...] = (
+    (Status.NEW, Substatus.PENDING),
+    (Status.NEW, Substatus.RECEIVED),
+)
+#: An incoming referral gets its status from Microsoft, not from the required columns.
+_REQUIRED_INCOMING = tuple(
+    f for f in REQUIRED_ON_CREATE if f not in (Field.STATUS, Field.SUBSTATUS)
 )
 
 SOLUTIONS = "Solutions"
@@ -147,9 +126,30 @@ def _show_item(item: object) -> str:
 
 
 def decide_create(
-    record: RowRecord, ctx: Context, referral_id: str, engagement_id: str
+    record: RowRecord,
+    ctx: Context,
+    referral_id: str,
+    engagement_id: str,
+    *,
+    direction: Direction = Direction.OUTGOING,
+    ms_status: MicrosoftStatus | None = None,
 ) -> Decision:
-    errors = list(record.errors)
+    """A new deal from a row, or every problem of the row.
+
+    An outgoing referral is the partner's: created as Active/Accepted, with a team
+    that (for a Referrals user) lists the user. An incoming one is Microsoft's: New with
+    substatus Pending (the default) or Received, no reason, Microsoft status
+    `ms_status` (Pending when not given) and a team only if Microsoft knows it; only
+    Microsoft sets that status, so an outgoing referral must come without one."""
+    incoming = direction is Direction.INCOMING
+    errors: list[RowError] = []
+    if incoming:
+        pair = _incoming_pair(record, errors)
+    elif ms_status is not None:
+        errors.append(
+            RowError(record.column(Field.MS_STATUS), "is set by Microsoft only, leave it empty")
+        )
+    errors.extend(record.errors)
     warnings: list[str] = []
     canonical_solutions(record, ctx.catalog)
     v = record.values
@@ -157,28 +157,24 @@ def decide_create(
         if ctx.date_order is None:
             errors.append(_ambiguous(record, day))
         else:
-            v = {**v, Field.CLOSE_DATE: _reading(day, ctx.date_order)}
-    for f in REQUIRED_ON_CREATE:
+            v = Values(v)
+            v[Field.CLOSE_DATE] = _reading(day, ctx.date_order)
+    for f in _REQUIRED_INCOMING if incoming else REQUIRED_ON_CREATE:
         if v.get(f) is None and not _has_error(record, f):
             errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
     if not record.solutions and not group_error(record, Group.SOLUTION):
         errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
-    if not record.team and not group_error(record, Group.TEAM_MEMBER):
+    if not incoming and not record.team and not group_error(record, Group.TEAM_MEMBER):
         errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
-    status, substatus = v.get(Field.STATUS), v.get(Field.SUBSTATUS)
-    pair = rules.ACTIVE_ACCEPTED
-    if status is not None and substatus is not None:
-        pair = rules.normalize_pair(status, substatus)
-        problem = rules.create_status_problem(pair)
-        if problem:
-            errors.append(RowError(record.column(Field.SUBSTATUS), problem))
-    if v.get(Field.REASON) is not None:
-        warnings.extend(_ignored_reason(record, pair))
-    stage = rules.stage_for(pair, v.get(Field.SALES_STAGE))
+    if not incoming:
+        pair = _outgoing_pair(record, errors)
+        if v.get(Field.REASON) is not None:
+            warnings.extend(_ignored_reason(record, pair))
+    stage = rules.stage_for(pair, v.number(Field.SALES_STAGE))
     _check_stage(record, pair, stage, errors)
     if Field.CONSENT in v and v[Field.CONSENT] is False:
         errors.append(RowError(record.column(Field.CONSENT), _consent_message()))
-    help_required = bool(v.get(Field.HELP_REQUIRED))
+    help_required = bool(v.yes_no(Field.HELP_REQUIRED))
     _check_help(record, help_required, v, errors)
     solutions = record.solutions or ()
     team = record.team or ()
@@ -200,35 +196,35 @@ def decide_create(
     referral = Referral(
         id=referral_id,
         engagement_id=engagement_id,
-        direction=Direction.OUTGOING,
-        deal_name=v[Field.DEAL_NAME],
-        customer_name=v[Field.CUSTOMER_NAME],
-        address_1=v[Field.ADDRESS_1],
-        address_2=v.get(Field.ADDRESS_2),
-        city=v[Field.CITY],
-        state=v.get(Field.STATE),
-        postal_code=v.get(Field.POSTAL_CODE),
-        country=v[Field.COUNTRY],
-        duns=v.get(Field.DUNS),
-        contact_first_name=v.get(Field.CONTACT_FIRST_NAME),
-        contact_last_name=v.get(Field.CONTACT_LAST_NAME),
-        contact_phone=v.get(Field.CONTACT_PHONE),
-        contact_email=v.get(Field.CONTACT_EMAIL),
+        direction=direction,
+        deal_name=_given(v.text(Field.DEAL_NAME)),
+        customer_name=_given(v.text(Field.CUSTOMER_NAME)),
+        address_1=_given(v.text(Field.ADDRESS_1)),
+        address_2=v.text(Field.ADDRESS_2),
+        city=_given(v.text(Field.CITY)),
+        state=v.text(Field.STATE),
+        postal_code=v.text(Field.POSTAL_CODE),
+        country=_given(v.text(Field.COUNTRY)),
+        duns=v.text(Field.DUNS),
+        contact_first_name=v.text(Field.CONTACT_FIRST_NAME),
+        contact_last_name=v.text(Field.CONTACT_LAST_NAME),
+        contact_phone=v.text(Field.CONTACT_PHONE),
+        contact_email=v.text(Field.CONTACT_EMAIL),
         status=pair[0],
         substatus=pair[1],
-        ms_status=None,
+        ms_status=(ms_status or MicrosoftStatus.PENDING) if incoming else None,
         reason=None,
         sales_stage=stage,
-        deal_value=v[Field.DEAL_VALUE],
-        currency=v[Field.CURRENCY],
-        close_date=v[Field.CLOSE_DATE],
-        crm_id=v.get(Field.CRM_ID),
-        campaign_id=v.get(Field.CAMPAIGN_ID),
-        notes=v.get(Field.NOTES),
-        notes_to_ms=v.get(Field.NOTES_TO_MS),
+        deal_value=_given(v.money(Field.DEAL_VALUE)),
+        currency=_given(v.text(Field.CURRENCY)),
+        close_date=_given(v.day(Field.CLOSE_DATE)),
+        crm_id=v.text(Field.CRM_ID),
+        campaign_id=v.text(Field.CAMPAIGN_ID),
+        notes=v.text(Field.NOTES),
+        notes_to_ms=v.text(Field.NOTES_TO_MS),
         help_required=help_required,
-        help_code=v.get(Field.HELP_CODE),
-        share_with_ms=bool(v.get(Field.SHARE_WITH_MS)),
+        help_code=v.number(Field.HELP_CODE),
+        share_with_ms=bool(v.yes_no(Field.SHARE_WITH_MS)),
         consent=True,
         solutions=solutions,
         team=team,
@@ -239,10 +235,51 @@ def decide_create(
     return Decision(record.number, Outcome.CREATED, referral=referral, warnings=warnings)
 
 
+def _given(value: T | None) -> T:
+    """A value of a required field, which the checks before made sure of."""
+    assert value is not None
+    return value
+
+
+def _outgoing_pair(record: RowRecord, errors: list[RowError]) -> rules.Pair:
+    """A partner's deal is created as Active/Accepted (given so, or as New/Accepted)."""
+    status = record.values.choice(Field.STATUS, Status)
+    substatus = record.values.choice(Field.SUBSTATUS, Substatus)
+    if status is None or substatus is None:
+        return rules.ACTIVE_ACCEPTED
+    pair = rules.normalize_pair(status, substatus)
+    problem = rules.create_status_problem(pair)
+    if problem:
+        errors.append(RowError(record.column(Field.SUBSTATUS), problem))
+    return pair
+
+
+def _incoming_pair(record: RowRecord, errors: list[RowError]) -> rules.Pair:
+    """The status an incoming referral is created with (New/Pending when not given);
+    it takes no reason."""
+    v = record.values
+    status = v.choice(Field.STATUS, Status) or Status.NEW
+    substatus = v.choice(Field.SUBSTATUS, Substatus) or Substatus.PENDING
+    pair = (status, substatus)
+    if pair not in INCOMING_PAIRS:
+        errors.append(
+            RowError(
+                record.column(Field.SUBSTATUS),
+                "an incoming referral is created as New with substatus Pending or Received, "
+                f"not {status.value}/{substatus.value}",
+            )
+        )
+        pair = INCOMING_PAIRS[0]
+    problem = rules.reason_problem(pair[1], v.number(Field.REASON))
+    if problem:
+        errors.append(RowError(record.column(Field.REASON), problem))
+    return pair
+
+
 def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision:
     """Compare a row with the stored deal; apply every rule of SPEC §1.3–1.5 and report
     every problem of the row (cells that did not parse are left out of the comparison)."""
-    v = record.values
+    v: dict[Field, Any] = record.values
     errors: list[RowError] = list(record.errors)
     warnings: list[str] = []
     canonical_solutions(record, ctx.catalog)
@@ -251,7 +288,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         errors.append(
             RowError(
                 record.column(Field.ENGAGEMENT_ID),
-                f'Engagement ID "{engagement}" does not belong to Referral ID {stored.id}',
+                f'Engagement ID "{_quoted(engagement)}" does not belong to Referral ID {stored.id}',
             )
         )
     pair = _new_pair(record, stored, errors)
@@ -319,8 +356,8 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
             errors.append(
                 RowError(
                     record.column(f),
-                    f'cannot change after the deal is created (stored "{show(old) or ""}", '
-                    f'given "{show(given) or ""}")',
+                    f'cannot change after the deal is created (stored "{_quoted(old)}", '
+                    f'given "{_quoted(given)}")',
                 )
             )
     if stored.help_required:
@@ -331,7 +368,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
                     RowError(
                         record.column(f),
                         "locked since the deal was shared with Microsoft for help "
-                        f'(stored "{show(old) or ""}", given "{show(given) or ""}")',
+                        f'(stored "{_quoted(old)}", given "{_quoted(given)}")',
                     )
                 )
     if Field.SHARE_WITH_MS in changed:
@@ -409,6 +446,12 @@ def _new_pair(record: RowRecord, stored: Referral, errors: list[RowError]) -> ru
         errors.append(RowError(record.column(Field.SUBSTATUS), problem))
         return (stored.status, stored.substatus)
     return pair
+
+
+def _quoted(value: Any) -> str:
+    """A value as a message quotes it: the Errors cell joins messages with "; ", so a
+    message never holds one."""
+    return (show(value) or "").replace(";", ",")
 
 
 def show_pair(pair: rules.Pair) -> str:
@@ -492,7 +535,7 @@ def _check_help(
     record: RowRecord, help_required: bool, values: dict[Field, Any], errors: list[RowError]
 ) -> None:
     if help_required:
-        for f in _WITH_HELP:
+        for f in REQUIRED_WITH_HELP:
             if values.get(f) is None:
                 errors.append(
                     RowError(

@@ -1,49 +1,177 @@
-"""The columns of the bulk file, as field keys with their canonical English headers.
+"""The columns of the bulk file: the one table of the referral's scalar fields.
 
-A `Field` names one scalar column of the file. Solutions and team members are
-numbered groups (`Solution 1` … `Solution 50`) and are described by `Group`.
+A `Field` names one scalar column of the file; its value is the canonical English
+header, and its `spec` (a `field_spec.FieldSpec`) says everything else about it.
+Adding a column is one entry here (plus the `Referral` attribute it fills, which a
+test checks against this table, and a migration for its stored column): the file's
+parsers, the import rules, the stored column, the API's models and the detail page
+are derived from it. Solutions and team members are numbered groups (`Solution 1` …
+`Solution 50`) and are described by `Group`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+
+from cosell.domain.enums import (
+    DECLINED_LOST_REASONS,
+    ERROR_REASONS,
+    HELP_CODES,
+    MicrosoftStatus,
+    Status,
+    Substatus,
+)
+from cosell.domain.field_spec import Access, FieldSpec, Kind, Need, Section
+
+_FIXED = Access.FIXED_AFTER_CREATE
+_LOCKED = Access.LOCKED_AFTER_HELP
+_REQUIRED = Need.REQUIRED
+#: Every reason code, so a row's reason parses before we know which list applies.
+_ALL_REASONS = {**DECLINED_LOST_REASONS, **ERROR_REASONS}
 
 
 class Field(StrEnum):
     """A scalar column; the value is the canonical English header (SPEC §2.1)."""
 
-    ERRORS = "Errors"
-    ENGAGEMENT_ID = "Engagement ID"
-    REFERRAL_ID = "Referral ID"
-    DEAL_NAME = "Deal Name"
-    CUSTOMER_NAME = "Customer Name"
-    ADDRESS_1 = "Customer Address Line 1"
-    ADDRESS_2 = "Customer Address Line 2"
-    CITY = "Customer City"
-    STATE = "Customer State"
-    POSTAL_CODE = "Customer Postal Code"
-    COUNTRY = "Customer Country"
-    DUNS = "Customer D-U-N-S ID"
-    CONTACT_FIRST_NAME = "Customer Contact First Name"
-    CONTACT_LAST_NAME = "Customer Contact Last Name"
-    CONTACT_PHONE = "Customer Contact Phone number"
-    CONTACT_EMAIL = "Customer Contact Email Address"
-    STATUS = "Partner Referral Status"
-    SUBSTATUS = "Partner Referral Substatus"
-    MS_STATUS = "Microsoft Referral Status"
-    REASON = "Declined/Lost reason"
-    SALES_STAGE = "Sales Stage"
-    DEAL_VALUE = "Estimated Deal Value"
-    CURRENCY = "Currency"
-    CLOSE_DATE = "Estimated Close Date"
-    CRM_ID = "CRM ID"
-    CAMPAIGN_ID = "Marketing Campaign ID"
-    NOTES = "Notes"
-    HELP_REQUIRED = "Microsoft help required?"
-    HELP_CODE = "What specific help from Microsoft?"
-    SHARE_WITH_MS = "Share with Microsoft sales team"
-    NOTES_TO_MS = "Notes to Microsoft"
-    CONSENT = "Consent to share Customer/Partner contact"
+    spec: FieldSpec
+
+    def __new__(cls, header: str, spec: FieldSpec) -> Field:
+        member = str.__new__(cls, header)
+        member._value_ = header
+        member.spec = spec
+        return member
+
+    ERRORS = "Errors", FieldSpec(None, Kind.MULTILINE, access=Access.IGNORED)
+    ENGAGEMENT_ID = "Engagement ID", FieldSpec(
+        "engagement_id", Kind.IDENTIFIER, 100, Access.KEY, Need.ALWAYS, width=36,
+        label="Engagement ID", section=Section.DEAL,
+    )  # fmt: skip
+    REFERRAL_ID = "Referral ID", FieldSpec(
+        "id", Kind.IDENTIFIER, 100, Access.KEY, Need.ALWAYS, column="referral_id", width=36,
+        doc="Referral ID", label="Referral ID", section=Section.DEAL,
+    )  # fmt: skip
+    DEAL_NAME = "Deal Name", FieldSpec(
+        "deal_name", Kind.TEXT, 200, need=_REQUIRED, doc="required, ≤ 200 characters",
+    )  # fmt: skip
+    CUSTOMER_NAME = "Customer Name", FieldSpec(
+        "customer_name", Kind.TEXT, 200, _FIXED, _REQUIRED,
+        doc="required on create; fixed afterwards", label="Name", section=Section.CUSTOMER,
+    )  # fmt: skip
+    ADDRESS_1 = "Customer Address Line 1", FieldSpec(
+        "address_1", Kind.TEXT, 200, _FIXED, _REQUIRED,
+        doc="required on create; fixed afterwards", label="Address line 1",
+        section=Section.CUSTOMER,
+    )  # fmt: skip
+    ADDRESS_2 = "Customer Address Line 2", FieldSpec(
+        "address_2", Kind.TEXT, 200, _FIXED,
+        doc="fixed after create", label="Address line 2", section=Section.CUSTOMER,
+    )  # fmt: skip
+    CITY = "Customer City", FieldSpec(
+        "city", Kind.TEXT, 100, _FIXED, _REQUIRED,
+        doc="required on create; fixed afterwards", label="City", section=Section.CUSTOMER,
+    )  # fmt: skip
+    STATE = "Customer State", FieldSpec(
+        "state", Kind.TEXT, 100, _FIXED,
+        doc="fixed after create", label="State", section=Section.CUSTOMER,
+    )  # fmt: skip
+    POSTAL_CODE = "Customer Postal Code", FieldSpec(
+        "postal_code", Kind.IDENTIFIER, 20, _FIXED,
+        doc="fixed after create", label="Postal code", section=Section.CUSTOMER,
+    )  # fmt: skip
+    COUNTRY = "Customer Country", FieldSpec(
+        "country", Kind.COUNTRY, None, _FIXED, _REQUIRED,
+        doc="ISO 3166 alpha-2 (alpha-3 accepted); fixed", label="Country",
+        section=Section.CUSTOMER,
+    )  # fmt: skip
+    DUNS = "Customer D-U-N-S ID", FieldSpec(
+        "duns", Kind.DUNS, None, _FIXED,
+        doc="9 digits; fixed after create", label="D-U-N-S ID", section=Section.CUSTOMER,
+    )  # fmt: skip
+    CONTACT_FIRST_NAME = "Customer Contact First Name", FieldSpec(
+        "contact_first_name", Kind.TEXT, 100, _LOCKED, with_help=True,
+        doc="required when help_required", label="First name", section=Section.CONTACT,
+    )  # fmt: skip
+    CONTACT_LAST_NAME = "Customer Contact Last Name", FieldSpec(
+        "contact_last_name", Kind.TEXT, 100, _LOCKED, with_help=True,
+        doc="required when help_required", label="Last name", section=Section.CONTACT,
+    )  # fmt: skip
+    CONTACT_PHONE = "Customer Contact Phone number", FieldSpec(
+        "contact_phone", Kind.PHONE, None, _LOCKED, with_help=True,
+        doc="required when help_required", label="Phone", section=Section.CONTACT,
+    )  # fmt: skip
+    CONTACT_EMAIL = "Customer Contact Email Address", FieldSpec(
+        "contact_email", Kind.EMAIL, None, _LOCKED, with_help=True,
+        doc="required when help_required", label="Email", section=Section.CONTACT,
+    )  # fmt: skip
+    STATUS = "Partner Referral Status", FieldSpec(
+        "status", Kind.CHOICE, need=_REQUIRED, choices=Status,
+        doc="New, Active or Closed (SPEC §1.3)", label="Partner referral status",
+        section=Section.DEAL,
+    )  # fmt: skip
+    SUBSTATUS = "Partner Referral Substatus", FieldSpec(
+        "substatus", Kind.CHOICE, need=_REQUIRED, choices=Substatus,
+        doc="Pending, Received, Accepted, Won, Lost …",
+    )  # fmt: skip
+    MS_STATUS = "Microsoft Referral Status", FieldSpec(
+        "ms_status", Kind.CHOICE, access=Access.IGNORED, choices=MicrosoftStatus,
+        doc="Microsoft Referral Status: set by the integration token only; "
+        "partners may send only the stored value",
+        label="Microsoft referral status", section=Section.DEAL,
+    )  # fmt: skip
+    REASON = "Declined/Lost reason", FieldSpec(
+        "reason", Kind.CODE, codes=_ALL_REASONS,
+        doc="Declined/Lost reason 1–8 or Error reason 1–9",
+        label="Declined/Lost/Error reason", section=Section.DEAL,
+    )  # fmt: skip
+    SALES_STAGE = "Sales Stage", FieldSpec(
+        "sales_stage", Kind.SALES_STAGE, need=Need.ALWAYS,
+        doc="10, 20, 40, 60, 80 or 100, or a stage name", label="Sales stage",
+        section=Section.DEAL,
+    )  # fmt: skip
+    DEAL_VALUE = "Estimated Deal Value", FieldSpec(
+        "deal_value", Kind.MONEY, need=_REQUIRED, column="value_cents",
+        doc="≥ 0, at most 2 decimals", label="Estimated deal value", section=Section.DEAL,
+    )  # fmt: skip
+    CURRENCY = "Currency", FieldSpec("currency", Kind.CURRENCY, need=_REQUIRED, doc="ISO 4217 code")
+    CLOSE_DATE = "Estimated Close Date", FieldSpec(
+        "close_date", Kind.DATE, need=_REQUIRED,
+        doc="YYYY-MM-DD (or MM/DD/YYYY)", label="Estimated close date", section=Section.DEAL,
+    )  # fmt: skip
+    CRM_ID = "CRM ID", FieldSpec(
+        "crm_id", Kind.IDENTIFIER, 100,
+        doc="≤ 100 characters", label="CRM ID", section=Section.DEAL,
+    )  # fmt: skip
+    CAMPAIGN_ID = "Marketing Campaign ID", FieldSpec(
+        "campaign_id", Kind.IDENTIFIER, 100,
+        doc="≤ 100 characters", label="Marketing campaign ID", section=Section.DEAL,
+    )  # fmt: skip
+    NOTES = "Notes", FieldSpec(
+        "notes", Kind.MULTILINE, 4000,
+        doc="≤ 4000 characters", label="Notes", section=Section.DEAL,
+    )  # fmt: skip
+    HELP_REQUIRED = "Microsoft help required?", FieldSpec(
+        "help_required", Kind.YES_NO, None, _LOCKED, _REQUIRED,
+        doc="true/false (or Yes/No)", label="Microsoft help required?",
+        section=Section.MICROSOFT,
+    )  # fmt: skip
+    HELP_CODE = "What specific help from Microsoft?", FieldSpec(
+        "help_code", Kind.CODE, None, _LOCKED, with_help=True, codes=HELP_CODES,
+        doc="1–6, required when help_required", label="What specific help",
+        section=Section.MICROSOFT,
+    )  # fmt: skip
+    SHARE_WITH_MS = "Share with Microsoft sales team", FieldSpec(
+        "share_with_ms", Kind.YES_NO, need=_REQUIRED,
+        label="Share with Microsoft sales team", section=Section.MICROSOFT,
+    )  # fmt: skip
+    NOTES_TO_MS = "Notes to Microsoft", FieldSpec(
+        "notes_to_ms", Kind.MULTILINE, 4000, _LOCKED,
+        doc="≤ 4000 characters", label="Notes to Microsoft", section=Section.MICROSOFT,
+    )  # fmt: skip
+    CONSENT = "Consent to share Customer/Partner contact", FieldSpec(
+        "consent", Kind.YES_NO, None, _FIXED, _REQUIRED,
+        doc="must be true", label="Consent to share contact", section=Section.MICROSOFT,
+    )  # fmt: skip
 
     @property
     def header(self) -> str:
@@ -60,62 +188,23 @@ class Group(StrEnum):
         return f"{self.value} {number}"
 
 
+def _having(test: Callable[[FieldSpec], bool]) -> tuple[Field, ...]:
+    return tuple(f for f in Field if test(f.spec))
+
+
 #: Scalar fields in file order (SPEC §2.1); groups follow them.
 FIELD_ORDER: tuple[Field, ...] = tuple(Field)
 
-#: Columns that import ignores whatever they hold (SPEC §1.5).
-ALWAYS_READ_ONLY: frozenset[Field] = frozenset(
-    {Field.ERRORS, Field.ENGAGEMENT_ID, Field.REFERRAL_ID, Field.MS_STATUS}
-)
-
 #: Customer fields fixed once the deal exists (SPEC §1.5).
-READ_ONLY_AFTER_CREATE: tuple[Field, ...] = (
-    Field.CUSTOMER_NAME,
-    Field.ADDRESS_1,
-    Field.ADDRESS_2,
-    Field.CITY,
-    Field.STATE,
-    Field.POSTAL_CODE,
-    Field.COUNTRY,
-    Field.DUNS,
-    Field.CONSENT,
-)
+READ_ONLY_AFTER_CREATE: tuple[Field, ...] = _having(lambda s: s.access is _FIXED)
 
 #: Fields locked once the deal was saved with "Microsoft help required" = yes.
-LOCKED_AFTER_HELP_SHARED: tuple[Field, ...] = (
-    Field.HELP_REQUIRED,
-    Field.HELP_CODE,
-    Field.CONTACT_FIRST_NAME,
-    Field.CONTACT_LAST_NAME,
-    Field.CONTACT_PHONE,
-    Field.CONTACT_EMAIL,
-    Field.NOTES_TO_MS,
-)
+LOCKED_AFTER_HELP_SHARED: tuple[Field, ...] = _having(lambda s: s.access is _LOCKED)
 
 #: Columns required on create (SPEC §2.1 table "Required? Yes").
-REQUIRED_ON_CREATE: tuple[Field, ...] = (
-    Field.DEAL_NAME,
-    Field.CUSTOMER_NAME,
-    Field.ADDRESS_1,
-    Field.CITY,
-    Field.COUNTRY,
-    Field.STATUS,
-    Field.SUBSTATUS,
-    Field.DEAL_VALUE,
-    Field.CURRENCY,
-    Field.CLOSE_DATE,
-    Field.HELP_REQUIRED,
-    Field.SHARE_WITH_MS,
-    Field.CONSENT,
-)
+REQUIRED_ON_CREATE: tuple[Field, ...] = _having(lambda s: s.need is _REQUIRED)
 
 #: Columns whose value is required when Microsoft help is requested.
-REQUIRED_WITH_HELP: tuple[Field, ...] = (
-    Field.CONTACT_FIRST_NAME,
-    Field.CONTACT_LAST_NAME,
-    Field.CONTACT_PHONE,
-    Field.CONTACT_EMAIL,
-    Field.HELP_CODE,
-)
+REQUIRED_WITH_HELP: tuple[Field, ...] = _having(lambda s: s.with_help)
 
 MAX_GROUP_ITEMS = 50

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
+from cosell.domain.field_spec import Section
+from cosell.domain.fields import Field
 
 #: A cell as read from a file: text, or a real date from a spreadsheet date cell.
 Cell = str | dt.date
@@ -30,7 +33,11 @@ class TeamMember:
 
 @dataclass(slots=True)
 class Referral:
-    """A referral as stored. Money is exact (`Decimal` with at most 2 places)."""
+    """A referral as stored. Money is exact (`Decimal` with at most 2 places).
+
+    Its values before `solutions` are the fields of the table in `fields` (checked by
+    tests/domain/test_fields.py), and `direction`; their order here is the order of the
+    API's JSON and of the stored columns. A field added later may default to None."""
 
     id: str
     engagement_id: str
@@ -74,3 +81,20 @@ class Referral:
     @property
     def is_closed(self) -> bool:
         return self.status is Status.CLOSED
+
+
+def _record() -> tuple[tuple[str, Field | None], ...]:
+    by_attr = {f.spec.attr: f for f in Field if f.spec.attr is not None}
+    names = [a.name for a in dataclasses.fields(Referral)]
+    return tuple((name, by_attr.get(name)) for name in names[: names.index("solutions")])
+
+
+#: The deal's own values (not its items, not its bookkeeping) in `Referral`'s order: each
+#: attribute with the field it holds (None: `direction`, which no column of a file holds).
+RECORD: tuple[tuple[str, Field | None], ...] = _record()
+
+#: The fields the detail page lists on each of its cards, by `Section` value, in this order.
+PAGE_SECTIONS: dict[str, tuple[Field, ...]] = {
+    section.value: tuple(f for _, f in RECORD if f is not None and f.spec.section is section)
+    for section in Section
+}

@@ -7,51 +7,61 @@ fails a required one).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
 
 from cosell.domain import cells
 from cosell.domain.cells import CellError, DateOrder
-from cosell.domain.enums import (
-    DECLINED_LOST_REASONS,
-    ERROR_REASONS,
-    HELP_CODES,
-    MicrosoftStatus,
-    Status,
-    Substatus,
-)
+from cosell.domain.field_spec import Access, FieldSpec, Kind
 from cosell.domain.fields import Field, Group
 from cosell.domain.headers import ColumnMap, column_letter
 from cosell.domain.model import Cell, SolutionLine, TeamMember
 
-#: Every reason code, so a row's reason parses before we know which list applies.
-_ALL_REASONS = {**DECLINED_LOST_REASONS, **ERROR_REASONS}
-
-_TEXT_LIMITS: dict[Field, int] = {
-    Field.DEAL_NAME: 200,
-    Field.CUSTOMER_NAME: 200,
-    Field.ADDRESS_1: 200,
-    Field.ADDRESS_2: 200,
-    Field.CITY: 100,
-    Field.STATE: 100,
-    Field.CONTACT_FIRST_NAME: 100,
-    Field.CONTACT_LAST_NAME: 100,
-}
-#: Identifiers: text that a spreadsheet may have turned into a number (`1.23457E+19`).
-_IDENTIFIER_LIMITS: dict[Field, int] = {
-    Field.REFERRAL_ID: 100,
-    Field.ENGAGEMENT_ID: 100,
-    Field.POSTAL_CODE: 20,
-    Field.CRM_ID: 100,
-    Field.CAMPAIGN_ID: 100,
-}
-_MULTILINE_LIMITS: dict[Field, int] = {Field.NOTES: 4000, Field.NOTES_TO_MS: 4000}
-
 #: Columns import never reads (SPEC §1.5: ignored, never an error).
-_IGNORED: frozenset[Field] = frozenset({Field.ERRORS, Field.MS_STATUS})
+_IGNORED: frozenset[Field] = frozenset(f for f in Field if f.spec.access is Access.IGNORED)
+
+E = TypeVar("E", bound=Enum)
+
+
+class Values(dict[Field, Any]):
+    """A row's typed values by field, with a typed read for each kind of field, so
+    that what is built from them (`decide_create`'s `Referral`) is type-checked."""
+
+    __slots__ = ()
+
+    def text(self, f: Field) -> str | None:
+        """TEXT, MULTILINE, IDENTIFIER, COUNTRY, DUNS, PHONE, EMAIL and CURRENCY."""
+        value: str | None = self.get(f)
+        return value
+
+    def number(self, f: Field) -> int | None:
+        """CODE and SALES_STAGE."""
+        value: int | None = self.get(f)
+        return value
+
+    def money(self, f: Field) -> Decimal | None:
+        value: Decimal | None = self.get(f)
+        return value
+
+    def day(self, f: Field) -> dt.date | None:
+        """DATE, once an ambiguous date (`cells.AmbiguousDate`) was read one way."""
+        value: dt.date | None = self.get(f)
+        return value
+
+    def yes_no(self, f: Field) -> bool | None:
+        value: bool | None = self.get(f)
+        return value
+
+    def choice(self, f: Field, _enum: type[E]) -> E | None:
+        """CHOICE: the member of `_enum` (named for the type checker only)."""
+        value: E | None = self.get(f)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +78,7 @@ class RowError:
 @dataclass(slots=True)
 class RowRecord:
     number: int
-    values: dict[Field, Any]
+    values: Values
     #: the items of the file's Solution N / Team member N cells, in column order, empty
     #: cells left out (None: the file has no such columns)
     solutions: tuple[SolutionLine, ...] | None = None
@@ -109,7 +119,7 @@ class RowParser:
         """The row's typed values and every problem of the row, including each value
         to the right of the last header (the readers keep those so they are reported
         here, never dropped silently)."""
-        record = RowRecord(number=number, values={})
+        record = RowRecord(number=number, values=Values())
         n = len(row)
         parsers = _parsers(self.decimal_comma, self.date_order)
         for f, idx in self.column_map.fields.items():
@@ -219,34 +229,40 @@ def _identifier(limit: int) -> Callable[[Cell], str]:
     return lambda cell: cells.parse_identifier(cell, limit)
 
 
+#: The parser of each kind that needs nothing of the field or the file.
+_PLAIN_PARSERS: dict[Kind, Callable[[Cell], Any]] = {
+    Kind.COUNTRY: cells.parse_country,
+    Kind.DUNS: cells.parse_duns,
+    Kind.PHONE: cells.parse_phone,
+    Kind.EMAIL: cells.parse_email,
+    Kind.SALES_STAGE: cells.parse_sales_stage,
+    Kind.CURRENCY: cells.parse_currency,
+    Kind.YES_NO: cells.parse_yes_no,
+}
+
+
+def _parser(
+    spec: FieldSpec, decimal_comma: bool, date_order: DateOrder | None
+) -> Callable[[Cell], Any]:
+    kind, limit, choices, codes = spec.kind, spec.limit or 0, spec.choices, spec.codes
+    if kind is Kind.TEXT or kind is Kind.MULTILINE:
+        return _text(limit, multiline=kind is Kind.MULTILINE)
+    if kind is Kind.IDENTIFIER:
+        return _identifier(limit)
+    if choices is not None:
+        return lambda c: cells.parse_enum(c, choices)
+    if codes is not None:
+        return lambda c: cells.parse_int_code(c, codes)
+    if kind is Kind.MONEY:
+        return lambda c: cells.parse_decimal(c, decimal_comma=decimal_comma)
+    if kind is Kind.DATE:
+        return lambda c: cells.read_date(c, date_order)
+    return _PLAIN_PARSERS[kind]
+
+
 @functools.cache
 def _parsers(
     decimal_comma: bool, date_order: DateOrder | None
 ) -> dict[Field, Callable[[Cell], Any]]:
-    """The parser of each field for one kind of file (built once per kind)."""
-    table: dict[Field, Callable[[Cell], Any]] = {
-        f: _text(limit) for f, limit in _TEXT_LIMITS.items()
-    }
-    table.update({f: _identifier(limit) for f, limit in _IDENTIFIER_LIMITS.items()})
-    table.update({f: _text(limit, multiline=True) for f, limit in _MULTILINE_LIMITS.items()})
-    table.update(
-        {
-            Field.COUNTRY: cells.parse_country,
-            Field.DUNS: cells.parse_duns,
-            Field.CONTACT_PHONE: cells.parse_phone,
-            Field.CONTACT_EMAIL: cells.parse_email,
-            Field.STATUS: lambda c: cells.parse_enum(c, Status),
-            Field.SUBSTATUS: lambda c: cells.parse_enum(c, Substatus),
-            Field.MS_STATUS: lambda c: cells.parse_enum(c, MicrosoftStatus),
-            Field.REASON: lambda c: cells.parse_int_code(c, _ALL_REASONS),
-            Field.SALES_STAGE: cells.parse_sales_stage,
-            Field.DEAL_VALUE: lambda c: cells.parse_decimal(c, decimal_comma=decimal_comma),
-            Field.CURRENCY: cells.parse_currency,
-            Field.CLOSE_DATE: lambda c: cells.read_date(c, date_order),
-            Field.HELP_REQUIRED: cells.parse_yes_no,
-            Field.HELP_CODE: lambda c: cells.parse_int_code(c, HELP_CODES),
-            Field.SHARE_WITH_MS: cells.parse_yes_no,
-            Field.CONSENT: cells.parse_yes_no,
-        }
-    )
-    return table
+    """The parser of each field import reads, for one kind of file (built once per kind)."""
+    return {f: _parser(f.spec, decimal_comma, date_order) for f in Field if f not in _IGNORED}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from typing import Any, Literal
 
 from cosell.domain import cells
@@ -19,11 +21,12 @@ from cosell.domain.enums import (
     Status,
     Substatus,
 )
+from cosell.domain.field_spec import Kind
 from cosell.domain.fields import FIELD_ORDER, REQUIRED_ON_CREATE, Field, Group
 from cosell.domain.filters import ReferralFilters
 from cosell.domain.header_names import headers_for
 from cosell.domain.headers import ROW_VERSION
-from cosell.domain.value_names import labels_for
+from cosell.domain.value_names import ValueLabels, labels_for
 from cosell.errors import UsageError
 from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
@@ -31,7 +34,7 @@ from cosell.services.gc import gc_paused
 from cosell.services.referrals import count_bound
 from cosell.services.uow import UnitOfWork
 from cosell.settings import Settings
-from cosell.store.referral_rows import ITEM_SEPARATOR
+from cosell.store.referral_rows import COLUMNS, ITEM_SEPARATOR
 from cosell.store.referrals import to_date
 
 Format = Literal["csv", "xlsx"]
@@ -41,17 +44,7 @@ CONTENT_TYPES = {
 }
 
 #: Columns written as text in XLSX: identifiers a spreadsheet would otherwise mangle.
-_TEXT_FIELDS = frozenset(
-    {
-        Field.ENGAGEMENT_ID,
-        Field.REFERRAL_ID,
-        Field.POSTAL_CODE,
-        Field.DUNS,
-        Field.CONTACT_PHONE,
-        Field.CRM_ID,
-        Field.CAMPAIGN_ID,
-    }
-)
+_TEXT_FIELDS = frozenset(f for f in FIELD_ORDER if f.spec.kind.numeric_looking)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,32 +112,115 @@ def export_referrals(
 def _render(rows: Sequence[Any], options: ExportOptions) -> bytes:
     """Rows of `ReferralRepository.raw_search` as the file: SPEC §2.1 columns, then as many
     Solution / Team member columns as the widest deal, then the deal's `Row Version`."""
-    items = [(_split(r[36]), _split(r[37])) for r in rows]
+    solution_cells, team_cells, version = _AT["solution_cells"], _AT["team_cells"], _AT["version"]
+    items = [(_split(r[solution_cells]), _split(r[team_cells])) for r in rows]
     n_solutions = max([len(sols) for sols, _ in items] + [1])
     n_team = max([len(team) for _, team in items] + [1])
     headers = [*_headers(options.lang, n_solutions, n_team), ROW_VERSION]
     xlsx = options.format == "xlsx"
-    money = _money_cell(xlsx, options.delimiter == ";")
-    day = to_date if xlsx else _us_date
-    labels = labels_for(options.lang)
-    yes_no = {True: labels.yes_no(True), False: labels.yes_no(False)}
-    status = {s.value: labels.status(s) for s in Status}
-    substatus = {s.value: labels.substatus(s) for s in Substatus}
-    ms_status = {s.value: labels.ms_status(s) for s in MicrosoftStatus} | {None: None}
+    cells = _field_cells()(*_formats(xlsx, options.delimiter == ";", labels_for(options.lang)))
     out: list[list[OutCell]] = []
     for r, (sols, team) in zip(rows, items, strict=True):
-        line: list[OutCell] = [
-            "", r[2], r[1], *r[4:17], status[r[17]], substatus[r[18]], ms_status[r[19]], r[20],
-            str(r[21]), money(r[22]), r[23], day(r[24]),
-            r[25], r[26], r[27], yes_no[r[29]], r[30], yes_no[r[31]], r[28], yes_no[r[32]],
-            *sols, *[None] * (n_solutions - len(sols)), *team, *[None] * (n_team - len(team)),
-            r[33],
-        ]  # fmt: skip
+        line = cells(r)
+        line += sols
+        line += [None] * (n_solutions - len(sols))
+        line += team
+        line += [None] * (n_team - len(team))
+        line.append(r[version])
         out.append(line)
     if xlsx:
         text = [i for i, f in enumerate(FIELD_ORDER) if f in _TEXT_FIELDS]
         return write_xlsx(headers, out, text_columns=text)
     return write_csv(headers, out, delimiter=options.delimiter)
+
+
+#: position of each column in a row of `raw_search`
+_AT = {column.name: i for i, column in enumerate(COLUMNS)}
+#: How a stored value that is not written as it is reads in the file: a look-up of its
+#: label, or a function (money, dates).
+Show = Mapping[Any, OutCell] | Callable[[Any], OutCell]
+#: The fields whose stored value `_formats` turns into the file's text.
+_SHOWN = [
+    f
+    for f in FIELD_ORDER
+    if f.spec.attr is not None
+    and (
+        f.spec.choices is not None
+        or f.spec.kind in (Kind.SALES_STAGE, Kind.MONEY, Kind.DATE, Kind.YES_NO)
+    )
+]
+
+
+def _formats(xlsx: bool, decimal_comma: bool, labels: ValueLabels) -> list[Show]:
+    """How each field of `_SHOWN` reads in a file of this format and language."""
+    yes_no: dict[Any, OutCell] = {True: labels.yes_no(True), False: labels.yes_no(False)}
+    by_kind: dict[Kind, Show] = {
+        Kind.SALES_STAGE: str,
+        Kind.MONEY: _money_cell(xlsx, decimal_comma),
+        Kind.DATE: to_date if xlsx else _us_date,
+        Kind.YES_NO: yes_no,
+    }
+    formats: list[Show] = []
+    for f in _SHOWN:
+        spec = f.spec
+        show: Show
+        if spec.choices is not None:
+            label = _LABELS.get(spec.choices, _value)
+            show = {m.value: label(labels, m) for m in spec.choices}
+        else:
+            show = by_kind[spec.kind]
+        if spec.optional:
+            show = {**show, None: None} if isinstance(show, Mapping) else _or_none(show)
+        formats.append(show)
+    return formats
+
+
+#: The label of a member of each enum, in a language.
+_LABELS: dict[type[Enum], Callable[[ValueLabels, Any], str]] = {
+    Status: ValueLabels.status,
+    Substatus: ValueLabels.substatus,
+    MicrosoftStatus: ValueLabels.ms_status,
+}
+
+
+def _value(_labels: ValueLabels, member: Enum) -> str:
+    """A member of an enum without labels: its value."""
+    return str(member.value)
+
+
+def _or_none(show: Callable[[Any], OutCell]) -> Callable[[Any], OutCell]:
+    return lambda value: None if value is None else show(value)
+
+
+@functools.cache
+def _field_cells() -> Callable[..., Callable[[Any], list[OutCell]]]:
+    """Given the `_formats` of an export, the function from a row of `raw_search` to the
+    cells of its fields, in file order (a field not stored, Errors, is empty). Written out
+    once from the field table as one list display: as fast as a hand-written one, and it
+    runs for every row an export writes."""
+    looked_up = [isinstance(show, Mapping) for show in _formats(False, False, labels_for(None))]
+    cells = []
+    for f in FIELD_ORDER:
+        if f.spec.attr is None:
+            cells.append('""')
+            continue
+        value = f"r[{_AT[f.spec.column_name]}]"
+        if f in _SHOWN:
+            i = _SHOWN.index(f)
+            value = f"_{i}[{value}]" if looked_up[i] else f"_{i}({value})"
+        cells.append(value)
+    shows = ", ".join(f"_{i}" for i in range(len(_SHOWN)))
+    body = ",\n            ".join(cells)
+    source = (
+        f"def field_cells({shows}):\n"
+        f"    def cells(r):\n"
+        f"        return [\n            {body},\n        ]\n"
+        f"    return cells\n"
+    )
+    env: dict[str, Any] = {}
+    exec(compile(source, f"<field_cells of {__name__}>", "exec"), env)
+    function: Callable[..., Callable[[Any], list[OutCell]]] = env["field_cells"]
+    return function
 
 
 def _split(cells: str) -> list[str]:

@@ -39,7 +39,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from cosell.domain import rules
 from cosell.domain.actor import Actor
 from cosell.domain.decide import (
     SOLUTIONS,
@@ -51,10 +50,10 @@ from cosell.domain.decide import (
     decide_update,
     show,
 )
-from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
+from cosell.domain.enums import Direction, MicrosoftStatus
 from cosell.domain.fields import Field
 from cosell.domain.history import history_entry
-from cosell.domain.model import Referral, TeamMember
+from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowRecord
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
 from cosell.services.clock import utcnow
@@ -70,10 +69,6 @@ from cosell.settings import Settings
 
 Source = Literal["api", "page"]
 
-_INCOMING_PAIRS = ((Status.NEW, Substatus.PENDING), (Status.NEW, Substatus.RECEIVED))
-# Stands in for the team of an incoming referral while `decide_create` checks it:
-# the partner's team is not Microsoft's to give. An empty email matches no user.
-_NO_TEAM = TeamMember("-", "-", None, "")
 _MS = Field.MS_STATUS
 
 
@@ -121,53 +116,20 @@ def create_referral(
         )
     record = parse_input(given, settings.max_group_items)
     ms_status, errors = parse_ms_status(record, given)
-    incoming: tuple[Status, Substatus] | None = None
-    if actor.integration:
-        incoming = _as_incoming(record, errors)
-    elif ms_status is not None:
-        errors.append(RowError(_MS.value, "is set by Microsoft only, leave it empty"))
     now = utcnow()
     with db.writing() as uow:
-        decision = decide_create(record, _context(uow, actor, record, now), _uuid(), _uuid())
+        ctx = _context(uow, actor, record, now)
+        decision = decide_create(
+            record, ctx, _uuid(), _uuid(), direction=wanted, ms_status=ms_status
+        )
         errors.extend(decision.errors)
         if errors or decision.referral is None:
             raise RowErrors(errors)
         referral = decision.referral
-        if incoming is not None:
-            referral.direction = Direction.INCOMING
-            referral.status, referral.substatus = incoming
-            referral.ms_status = ms_status or MicrosoftStatus.PENDING
-            referral.team = tuple(m for m in referral.team if m is not _NO_TEAM)
         repo = uow.referrals(actor)
         repo.insert_many([referral], actor.user_id)
         repo.add_history([history_entry(referral.id, actor, source, "created", {}, now, version=1)])
     return referral
-
-
-def _as_incoming(record: RowRecord, errors: list[RowError]) -> tuple[Status, Substatus]:
-    """Check the Incoming rules and shape the record so `decide_create` checks the rest."""
-    values = record.values
-    status = values.get(Field.STATUS) or Status.NEW
-    substatus = values.get(Field.SUBSTATUS) or Substatus.PENDING
-    pair = (status, substatus)
-    if pair not in _INCOMING_PAIRS:
-        errors.append(
-            RowError(
-                record.column(Field.SUBSTATUS),
-                "an incoming referral is created as New with substatus Pending or Received, "
-                f"not {status.value}/{substatus.value}",
-            )
-        )
-        pair = _INCOMING_PAIRS[0]
-    reason = values.pop(Field.REASON, None)
-    problem = rules.reason_problem(pair[1], reason)
-    if problem:
-        errors.append(RowError(record.column(Field.REASON), problem))
-    # decide_create knows only the partner's create (Active/Accepted); the pair is put back after.
-    values[Field.STATUS], values[Field.SUBSTATUS] = rules.ACTIVE_ACCEPTED
-    if not record.team:
-        record.team = (_NO_TEAM,)
-    return pair
 
 
 # ------------------------------------------------------------------ update

@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from cosell.domain import cells
 from cosell.domain.cells import CellError
-from cosell.domain.decide import ATTR, SOLUTIONS, TEAM
+from cosell.domain.decide import SOLUTIONS, TEAM
 from cosell.domain.enums import Direction, MicrosoftStatus
+from cosell.domain.field_spec import Access
 from cosell.domain.fields import Field, Group
 from cosell.domain.headers import ColumnMap
 from cosell.domain.rows import RowError, RowParser, RowRecord
@@ -25,8 +26,11 @@ from cosell.files.table import Cell
 
 Scalar = str | int | bool | Decimal | dt.date | None
 
-#: JSON name of each field a request may give → the file column it stands for.
-FIELDS: dict[str, Field] = {attr: f for f, attr in ATTR.items()} | {"ms_status": Field.MS_STATUS}
+#: JSON name of each field a request may give → the file column it stands for: every
+#: stored field but the keys (Microsoft Referral Status too, which only Microsoft sets).
+FIELDS: dict[str, Field] = {
+    f.spec.attr: f for f in Field if f.spec.attr is not None and f.spec.access is not Access.KEY
+}
 #: file column → JSON name, for error reports
 _NAMES: dict[str, str] = {f.value: name for name, f in FIELDS.items()}
 

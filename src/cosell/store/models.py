@@ -7,11 +7,13 @@ Every tenant-owned table carries `org_id`, so each query can be scoped without a
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -27,6 +29,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import FromClause
+from sqlalchemy.types import TypeEngine
+
+from cosell.domain.field_spec import FieldSpec, Kind
+from cosell.domain.fields import Field
+from cosell.domain.model import RECORD
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -96,103 +104,125 @@ class Solution(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
-class ReferralRow(Base):
-    __tablename__ = "referrals"
-    __table_args__ = (
-        Index("ix_referrals_org_direction_created", "org_id", "direction", "created_at"),
-        Index("ix_referrals_org_created", "org_id", "created_at"),
-        Index("ix_referrals_org_referral_id", "org_id", "referral_id"),
-        Index("ix_referrals_org_crm_id", "org_id", "crm_id"),
-        Index("ix_referrals_org_engagement_id", "org_id", "engagement_id"),
-        Index("ix_referrals_org_deal_name", "org_id", "deal_name"),
-        # The list's filters within a tab, in the default order, then the other filters
-        # (a count of any mix of them reads the index alone; migration 0006).
-        Index(
-            "ix_referrals_org_dir_status_created",
-            *("org_id", "direction", "status", "created_at", "country", "sales_stage"),
-        ),
-        Index(
-            "ix_referrals_org_dir_country_created",
-            *("org_id", "direction", "country", "created_at", "status", "sales_stage"),
-        ),
-        Index(
-            "ix_referrals_org_dir_stage_created",
-            *("org_id", "direction", "sales_stage", "created_at", "status", "country"),
-        ),
-        Index(
-            "ix_referrals_org_dir_close",
-            *("org_id", "direction", "close_date", "status", "country", "sales_stage"),
-        ),
-        # Search on PostgreSQL: trigrams of the searched columns (migration 0006). SQLite
-        # searches the FTS5 table `referrals_fts` instead (kept by the repository; see 0006).
-        Index(
-            "ix_referrals_search",
-            literal_column(SEARCH_TEXT).label("search_text"),
-            postgresql_using="gin",
-            postgresql_ops={"search_text": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
-        # Covers the pipeline chart's aggregate of a tab (value per stage and currency):
-        # read from the index alone instead of fetching every deal's row.
-        Index(
-            "ix_referrals_org_pipeline",
-            "org_id",
-            "direction",
-            "sales_stage",
-            "currency",
-            "value_cents",
-        ),
-        # Only the incoming referrals still New: what the periodic expiry looks for
-        # across every organization (migration 0005).
-        Index(
-            "ix_referrals_unanswered",
-            "created_at",
-            postgresql_where=text(UNANSWERED),
-            sqlite_where=text(UNANSWERED),
-        ),
-    )
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    referral_id: Mapped[str] = mapped_column(String(36), unique=True)
-    engagement_id: Mapped[str] = mapped_column(String(36))
-    direction: Mapped[str] = mapped_column(String(10))
-    deal_name: Mapped[str] = mapped_column(String(200))
-    customer_name: Mapped[str] = mapped_column(String(200))
-    address_1: Mapped[str] = mapped_column(String(200))
-    address_2: Mapped[str | None] = mapped_column(String(200))
-    city: Mapped[str] = mapped_column(String(100))
-    state: Mapped[str | None] = mapped_column(String(100))
-    postal_code: Mapped[str | None] = mapped_column(String(20))
-    country: Mapped[str] = mapped_column(String(2))
-    duns: Mapped[str | None] = mapped_column(String(9))
-    contact_first_name: Mapped[str | None] = mapped_column(String(100))
-    contact_last_name: Mapped[str | None] = mapped_column(String(100))
-    contact_phone: Mapped[str | None] = mapped_column(String(40))
-    contact_email: Mapped[str | None] = mapped_column(String(320))
-    status: Mapped[str] = mapped_column(String(10))
-    substatus: Mapped[str] = mapped_column(String(10))
-    ms_status: Mapped[str | None] = mapped_column(String(10))
-    reason: Mapped[int | None] = mapped_column(Integer)
-    sales_stage: Mapped[int] = mapped_column(Integer)
-    value_cents: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    close_date: Mapped[dt.date] = mapped_column(Date)
-    crm_id: Mapped[str | None] = mapped_column(String(100))
-    campaign_id: Mapped[str | None] = mapped_column(String(100))
-    notes: Mapped[str | None] = mapped_column(Text)
-    notes_to_ms: Mapped[str | None] = mapped_column(Text)
-    help_required: Mapped[bool] = mapped_column(Boolean)
-    help_code: Mapped[int | None] = mapped_column(Integer)
-    share_with_ms: Mapped[bool] = mapped_column(Boolean)
-    consent: Mapped[bool] = mapped_column(Boolean)
-    version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+def _sql_type(spec: FieldSpec) -> TypeEngine[Any]:
+    """How a field's values are stored: text of its width, or the kind's type."""
+    kind = spec.kind
+    if kind is Kind.MULTILINE:
+        return Text()
+    if kind in _TYPES:
+        return _TYPES[kind]()
+    width = spec.width or spec.limit or _WIDTHS[kind]
+    return String(width)
+
+
+#: Kinds not stored as text; money is exact integer minor units (cents).
+_TYPES: dict[Kind, Callable[[], TypeEngine[Any]]] = {
+    Kind.CODE: Integer,
+    Kind.SALES_STAGE: Integer,
+    Kind.MONEY: BigInteger,
+    Kind.DATE: Date,
+    Kind.YES_NO: Boolean,
+}
+#: The width of text kinds whose field does not say it.
+_WIDTHS = {
+    Kind.COUNTRY: 2,
+    Kind.DUNS: 9,
+    Kind.PHONE: 40,
+    Kind.EMAIL: 320,
+    Kind.CURRENCY: 3,
+    Kind.CHOICE: 10,
+}
+
+
+def _record_columns() -> list[Column[Any]]:
+    """A column for each of the deal's own values (`domain.model.RECORD`), in that order."""
+    columns: list[Column[Any]] = []
+    for _, f in RECORD:
+        if f is None:
+            columns.append(Column("direction", String(10), nullable=False))
+        else:
+            # the Referral ID names a deal across organizations: unique
+            unique = True if f is Field.REFERRAL_ID else None
+            spec = f.spec
+            columns.append(
+                Column(spec.column_name, _sql_type(spec), nullable=spec.optional, unique=unique)
+            )
+    return columns
+
+
+_REFERRALS = Table(
+    "referrals",
+    Base.metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    *_record_columns(),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id")),
     # The Solution N / Team member N cells as export writes them, joined by U+001F:
     # a copy of referral_solutions / referral_team_members kept by every write, so an
     # export of thousands of deals reads one table.
-    solution_cells: Mapped[str] = mapped_column(Text, default="", server_default="")
-    team_cells: Mapped[str] = mapped_column(Text, default="", server_default="")
+    Column("solution_cells", Text, nullable=False, default="", server_default=""),
+    Column("team_cells", Text, nullable=False, default="", server_default=""),
+    Index("ix_referrals_org_direction_created", "org_id", "direction", "created_at"),
+    Index("ix_referrals_org_created", "org_id", "created_at"),
+    Index("ix_referrals_org_referral_id", "org_id", "referral_id"),
+    Index("ix_referrals_org_crm_id", "org_id", "crm_id"),
+    Index("ix_referrals_org_engagement_id", "org_id", "engagement_id"),
+    Index("ix_referrals_org_deal_name", "org_id", "deal_name"),
+    # The list's filters within a tab, in the default order, then the other filters
+    # (a count of any mix of them reads the index alone; migration 0006).
+    Index(
+        "ix_referrals_org_dir_status_created",
+        *("org_id", "direction", "status", "created_at", "country", "sales_stage"),
+    ),
+    Index(
+        "ix_referrals_org_dir_country_created",
+        *("org_id", "direction", "country", "created_at", "status", "sales_stage"),
+    ),
+    Index(
+        "ix_referrals_org_dir_stage_created",
+        *("org_id", "direction", "sales_stage", "created_at", "status", "country"),
+    ),
+    Index(
+        "ix_referrals_org_dir_close",
+        *("org_id", "direction", "close_date", "status", "country", "sales_stage"),
+    ),
+    # Search on PostgreSQL: trigrams of the searched columns (migration 0006). SQLite
+    # searches the FTS5 table `referrals_fts` instead (kept by the repository; see 0006).
+    Index(
+        "ix_referrals_search",
+        literal_column(SEARCH_TEXT).label("search_text"),
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+    # Covers the pipeline chart's aggregate of a tab (value per stage and currency):
+    # read from the index alone instead of fetching every deal's row.
+    Index(
+        "ix_referrals_org_pipeline",
+        "org_id",
+        "direction",
+        "sales_stage",
+        "currency",
+        "value_cents",
+    ),
+    # Only the incoming referrals still New: what the periodic expiry looks for
+    # across every organization (migration 0005).
+    Index(
+        "ix_referrals_unanswered",
+        "created_at",
+        postgresql_where=text(UNANSWERED),
+        sqlite_where=text(UNANSWERED),
+    ),
+)
+
+
+class ReferralRow(Base):
+    """A referral: its scalar columns come from the field table (`domain.fields`), typed
+    by each field's kind and width; the rest is bookkeeping and the items' cell copies."""
+
+    __table__: ClassVar[FromClause] = _REFERRALS
 
 
 class ReferralSolutionRow(Base):

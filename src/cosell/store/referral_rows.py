@@ -6,17 +6,23 @@ per import or export, stay small, plain and easy to measure.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal
+from enum import Enum
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import String, Table, type_coerce
 
 from cosell.domain.cells import format_solution, format_team_member
-from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
+from cosell.domain.enums import Direction
+from cosell.domain.field_spec import Kind
+from cosell.domain.fields import Field
 from cosell.domain.history import HistoryEntry
-from cosell.domain.model import Referral, SolutionLine, TeamMember
+from cosell.domain.model import RECORD, Referral, SolutionLine, TeamMember
 from cosell.store.models import Favorite, HistoryRow, ReferralRow, ReferralSolutionRow
 from cosell.store.models import ReferralTeamMemberRow as TeamRow
 
@@ -26,48 +32,23 @@ team_t = cast(Table, TeamRow.__table__)
 favorites_t = cast(Table, Favorite.__table__)
 history_t = cast(Table, HistoryRow.__table__)
 
-SCALARS = [
-    "referral_id",
-    "engagement_id",
-    "direction",
-    "deal_name",
-    "customer_name",
-    "address_1",
-    "address_2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "duns",
-    "contact_first_name",
-    "contact_last_name",
-    "contact_phone",
-    "contact_email",
-    "status",
-    "substatus",
-    "ms_status",
-    "reason",
-    "sales_stage",
-    "value_cents",
-    "currency",
-    "close_date",
-    "crm_id",
-    "campaign_id",
-    "notes",
-    "notes_to_ms",
-    "help_required",
-    "help_code",
-    "share_with_ms",
-    "consent",
-    "version",
-    "created_at",
-    "updated_at",
-    "solution_cells",
-    "team_cells",
+#: The stored column of each of the deal's own values, in `RECORD` order: (column,
+#: `Referral` attribute, field; None for `direction`, which is no field of the table).
+_RECORD_COLUMNS = [
+    ("direction" if f is None else f.spec.column_name, attr, f) for attr, f in RECORD
 ]
+#: Bookkeeping columns that `Referral` also holds, in its order (after its items).
+_KEPT = ("version", "created_at", "updated_at")
+SCALARS = [*(column for column, _, _ in _RECORD_COLUMNS), *_KEPT, "solution_cells", "team_cells"]
 #: Dates are read as stored text and parsed with `fromisoformat`: several times faster
 #: than the generic result processing, which dominates reading thousands of rows.
-_DATES = frozenset({"close_date", "created_at", "updated_at"})
+_DATES = frozenset(
+    [
+        *(c for c, _, f in _RECORD_COLUMNS if f and f.spec.kind is Kind.DATE),
+        "created_at",
+        "updated_at",
+    ]
+)
 COLUMNS = [
     referrals_t.c.pk,
     *(
@@ -115,157 +96,149 @@ def history_row(pk: int, org_id: int, entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
+#: The columns of a snapshot's "row", in order: the stored columns when the format was
+#: set (schema 0007). Never change it: history rows keep snapshots written in it. A
+#: column added since is kept by name under "more".
+_SNAPSHOT_ROW = (
+    "referral_id", "engagement_id", "direction", "deal_name", "customer_name", "address_1",
+    "address_2", "city", "state", "postal_code", "country", "duns", "contact_first_name",
+    "contact_last_name", "contact_phone", "contact_email", "status", "substatus", "ms_status",
+    "reason", "sales_stage", "value_cents", "currency", "close_date", "crm_id", "campaign_id",
+    "notes", "notes_to_ms", "help_required", "help_code", "share_with_ms", "consent", "version",
+    "created_at", "updated_at", "solution_cells", "team_cells",
+)  # fmt: skip
+
+
 def snapshot(ref: Referral) -> str:
     """The referral as JSON (every stored column and item), for `from_snapshot`."""
     params = row_params(ref)
     for key in _DATES:
         if params[key] is not None:
             params[key] = params[key].isoformat()
-    return json.dumps(
-        {
-            "row": [params[name] for name in SCALARS],
-            "solutions": [
-                [s.solution_id, s.currency, None if s.price is None else cents(s.price), s.quantity]
-                for s in ref.solutions
-            ],
-            "team": [[m.first_name, m.last_name, m.phone, m.email] for m in ref.team],
-        },
-        ensure_ascii=False,
-    )
+    data: dict[str, Any] = {"row": [params.pop(name) for name in _SNAPSHOT_ROW]}
+    if params:
+        data["more"] = params
+    data["solutions"] = [
+        [s.solution_id, s.currency, None if s.price is None else cents(s.price), s.quantity]
+        for s in ref.solutions
+    ]
+    data["team"] = [[m.first_name, m.last_name, m.phone, m.email] for m in ref.team]
+    return json.dumps(data, ensure_ascii=False)
 
 
 def from_snapshot(text: str) -> Referral:
-    """The referral a `snapshot` recorded (read as a table row is)."""
+    """The referral a `snapshot` recorded (read as a table row is; a column the snapshot
+    predates reads as empty)."""
     data = json.loads(text)
     solutions = tuple(
         SolutionLine(sid, cur, None if price is None else money(price), qty)
         for sid, cur, price, qty in data["solutions"]
     )
     team = tuple(TeamMember(*member) for member in data["team"])
-    return referral_from_row([None, *data["row"]], solutions, team)
+    stored = dict(zip(_SNAPSHOT_ROW, data["row"], strict=True)) | data.get("more", {})
+    return referral_from_row([None, *(stored.get(name) for name in SCALARS)], solutions, team)
+
+
+# Rows ⇄ referrals, by column name, planned once from the field table: both run for
+# every row of an import or an export. `referral_from_row` takes a row's values in one
+# C-level call, in the order of `Referral`'s attributes (positions found by column name),
+# and converts only those that change type; `row_params` is written out as one dict
+# display, as a hand-written one would be.
+
+
+def _choice(enum: type[Enum]) -> Callable[[Any], Any]:
+    members = {member.value: member for member in enum}
+
+    def load(value: Any) -> Any:
+        try:
+            return members[value]
+        except KeyError:
+            return enum(value)  # raises ValueError, as a stored value never does
+
+    return load
+
+
+def _or_none(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _loader(f: Field | None) -> Callable[[Any], Any] | None:
+    """How a stored value becomes the attribute's (None: as it is)."""
+    if f is None:
+        return _choice(Direction)
+    spec = f.spec
+    load: Callable[[Any], Any] | None = {
+        Kind.MONEY: money,
+        Kind.DATE: to_date,
+        Kind.YES_NO: bool,
+    }.get(spec.kind)
+    if spec.choices is not None:
+        load = _choice(spec.choices)
+    return _or_none(load) if load is not None and spec.optional else load
+
+
+def _stored(f: Field | None, attr: str) -> str:
+    """The expression of an attribute's stored value, in `row_params`'s source."""
+    value = f"ref.{attr}"
+    if f is None or f.spec.choices is not None:
+        stored = f"{value}._value_"  # an enum member's value (`.value` is a slower property)
+    elif f.spec.kind is Kind.MONEY:
+        stored = f"_cents({value})"
+    else:
+        return value
+    return f"(None if {value} is None else {stored})" if f and f.spec.optional else stored
+
+
+def _compile_row_params() -> Callable[[Referral], dict[str, Any]]:
+    """`row_params`, written out once from the field table as one dict display: as fast
+    as a hand-written one, and it runs for every row an import or an undo writes."""
+    items = [f"{column!r}: {_stored(f, attr)}" for column, attr, f in _RECORD_COLUMNS]
+    items += [f"{name!r}: ref.{name}" for name in _KEPT]
+    items += [
+        "'solution_cells': _SEPARATOR.join(map(_solution, ref.solutions))",
+        "'team_cells': _SEPARATOR.join(map(_member, ref.team))",
+    ]
+    body = ",\n        ".join(items)
+    source = f"def row_params(ref):\n    return {{\n        {body},\n    }}\n"
+    env: dict[str, Any] = {
+        "_cents": cents,
+        "_SEPARATOR": ITEM_SEPARATOR,
+        "_solution": format_solution,
+        "_member": format_team_member,
+    }
+    exec(compile(source, f"<row_params of {__name__}>", "exec"), env)
+    function: Callable[[Referral], dict[str, Any]] = env["row_params"]
+    function.__doc__ = "The stored columns of a referral (`SCALARS`), by name."
+    return function
+
+
+_ATTRS = [attr for _, attr, _ in _RECORD_COLUMNS]
+assert [a.name for a in dataclasses.fields(Referral)][len(_ATTRS) : len(_ATTRS) + 5] == [
+    "solutions",
+    "team",
+    *_KEPT,
+], "Referral's attributes: its own values, then solutions, team, version, created_at, updated_at"
+_AT = {name: i for i, name in enumerate(["pk", *SCALARS])}
+#: the stored values in the order of `Referral`'s attributes (its items left out)
+_TAKE_ROW = itemgetter(*(_AT[column] for column, _, _ in _RECORD_COLUMNS), *(_AT[n] for n in _KEPT))
+_LOADS = [
+    (i, load)
+    for i, load in enumerate(
+        [*map(_loader, (f for _, _, f in _RECORD_COLUMNS)), None, to_datetime, to_datetime]
+    )
+    if load is not None
+]
 
 
 def referral_from_row(
     r: Any, solutions: tuple[SolutionLine, ...], team: tuple[TeamMember, ...]
 ) -> Referral:
-    (
-        _pk,
-        rid,
-        eid,
-        direction,
-        deal,
-        cust,
-        a1,
-        a2,
-        city,
-        state,
-        postal,
-        country,
-        duns,
-        cf,
-        cl,
-        cp,
-        ce,
-        status,
-        substatus,
-        ms,
-        reason,
-        stage,
-        cents,
-        currency,
-        close,
-        crm,
-        campaign,
-        notes,
-        notes_ms,
-        help_req,
-        help_code,
-        share,
-        consent,
-        version,
-        created,
-        updated,
-        _solution_cells,
-        _team_cells,
-    ) = r
-    return Referral(
-        id=rid,
-        engagement_id=eid,
-        direction=Direction(direction),
-        deal_name=deal,
-        customer_name=cust,
-        address_1=a1,
-        address_2=a2,
-        city=city,
-        state=state,
-        postal_code=postal,
-        country=country,
-        duns=duns,
-        contact_first_name=cf,
-        contact_last_name=cl,
-        contact_phone=cp,
-        contact_email=ce,
-        status=Status(status),
-        substatus=Substatus(substatus),
-        ms_status=MicrosoftStatus(ms) if ms else None,
-        reason=reason,
-        sales_stage=stage,
-        deal_value=money(cents),
-        currency=currency,
-        close_date=to_date(close),
-        crm_id=crm,
-        campaign_id=campaign,
-        notes=notes,
-        notes_to_ms=notes_ms,
-        help_required=bool(help_req),
-        help_code=help_code,
-        share_with_ms=bool(share),
-        consent=bool(consent),
-        solutions=solutions,
-        team=team,
-        version=version,
-        created_at=to_datetime(created),
-        updated_at=to_datetime(updated),
-    )
+    """A referral from a row of `COLUMNS` (or any sequence in its order)."""
+    values = list(_TAKE_ROW(r))
+    for i, load in _LOADS:
+        values[i] = load(values[i])
+    values[len(_ATTRS) : len(_ATTRS)] = (solutions, team)
+    return Referral(*values)
 
 
-def row_params(ref: Referral) -> dict[str, Any]:
-    return {
-        "referral_id": ref.id,
-        "engagement_id": ref.engagement_id,
-        "direction": ref.direction.value,
-        "deal_name": ref.deal_name,
-        "customer_name": ref.customer_name,
-        "address_1": ref.address_1,
-        "address_2": ref.address_2,
-        "city": ref.city,
-        "state": ref.state,
-        "postal_code": ref.postal_code,
-        "country": ref.country,
-        "duns": ref.duns,
-        "contact_first_name": ref.contact_first_name,
-        "contact_last_name": ref.contact_last_name,
-        "contact_phone": ref.contact_phone,
-        "contact_email": ref.contact_email,
-        "status": ref.status.value,
-        "substatus": ref.substatus.value,
-        "ms_status": ref.ms_status.value if ref.ms_status else None,
-        "reason": ref.reason,
-        "sales_stage": ref.sales_stage,
-        "value_cents": cents(ref.deal_value),
-        "currency": ref.currency,
-        "close_date": ref.close_date,
-        "crm_id": ref.crm_id,
-        "campaign_id": ref.campaign_id,
-        "notes": ref.notes,
-        "notes_to_ms": ref.notes_to_ms,
-        "help_required": ref.help_required,
-        "help_code": ref.help_code,
-        "share_with_ms": ref.share_with_ms,
-        "consent": ref.consent,
-        "version": ref.version,
-        "created_at": ref.created_at,
-        "updated_at": ref.updated_at,
-        "solution_cells": ITEM_SEPARATOR.join(map(format_solution, ref.solutions)),
-        "team_cells": ITEM_SEPARATOR.join(map(format_team_member, ref.team)),
-    }
+row_params = _compile_row_params()

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
-from cosell.domain.model import Referral
-from cosell.services.referral_input import MemberInput, ReferralInput, SolutionInput
+from cosell.domain.enums import Direction
+from cosell.domain.field_spec import Access, Kind
+from cosell.domain.model import RECORD, Referral
+from cosell.services.referral_input import FIELDS, MemberInput, ReferralInput, SolutionInput
 from cosell.web.api.common import utc
 from cosell.web.api.job_schemas import PagedFilterSpec
 
@@ -80,44 +81,38 @@ class TeamMemberIn(BaseModel):
     email: str = Field(description="unique within the deal")
 
 
-class ReferralFields(BaseModel):
+def _given_fields() -> dict[str, Any]:
+    """The fields a request may give (`referral_input.FIELDS`), in `Referral`'s order, each
+    as lenient JSON of its kind, documented as the field table says."""
+    given: dict[str, Any] = {}
+    for attr, f in RECORD:
+        if f is None or attr not in FIELDS:
+            continue
+        info = Field(None, description=f.spec.doc) if f.spec.doc else Field(None)
+        given[attr] = (_GIVEN.get(f.spec.kind, Text), info)
+    return given
+
+
+#: What JSON a field of each kind accepts (other kinds: text).
+_GIVEN: dict[Kind, Any] = {
+    Kind.CODE: Code,
+    Kind.SALES_STAGE: Code,
+    Kind.MONEY: Number,
+    Kind.DATE: Day,
+    Kind.YES_NO: YesNo,
+}
+
+if TYPE_CHECKING:
+    _Given = BaseModel
+else:
+    _Given = create_model("_Given", **_given_fields())
+
+
+class ReferralFields(_Given):
     """The changeable fields. On create, give every required one (SPEC §1.2)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    deal_name: Text = Field(None, description="required, ≤ 200 characters")
-    customer_name: Text = Field(None, description="required on create; fixed afterwards")
-    address_1: Text = Field(None, description="required on create; fixed afterwards")
-    address_2: Text = Field(None, description="fixed after create")
-    city: Text = Field(None, description="required on create; fixed afterwards")
-    state: Text = Field(None, description="fixed after create")
-    postal_code: Text = Field(None, description="fixed after create")
-    country: Text = Field(None, description="ISO 3166 alpha-2 (alpha-3 accepted); fixed")
-    duns: Text = Field(None, description="9 digits; fixed after create")
-    contact_first_name: Text = Field(None, description="required when help_required")
-    contact_last_name: Text = Field(None, description="required when help_required")
-    contact_phone: Text = Field(None, description="required when help_required")
-    contact_email: Text = Field(None, description="required when help_required")
-    status: Text = Field(None, description="New, Active or Closed (SPEC §1.3)")
-    substatus: Text = Field(None, description="Pending, Received, Accepted, Won, Lost …")
-    ms_status: Text = Field(
-        None,
-        description="Microsoft Referral Status: set by the integration token only; "
-        "partners may send only the stored value",
-    )
-    reason: Code = Field(None, description="Declined/Lost reason 1–8 or Error reason 1–9")
-    sales_stage: Code = Field(None, description="10, 20, 40, 60, 80 or 100, or a stage name")
-    deal_value: Number = Field(None, description="≥ 0, at most 2 decimals")
-    currency: Text = Field(None, description="ISO 4217 code")
-    close_date: Day = Field(None, description="YYYY-MM-DD (or MM/DD/YYYY)")
-    crm_id: Text = Field(None, description="≤ 100 characters")
-    campaign_id: Text = Field(None, description="≤ 100 characters")
-    notes: Text = Field(None, description="≤ 4000 characters")
-    notes_to_ms: Text = Field(None, description="≤ 4000 characters")
-    help_required: YesNo = Field(None, description="true/false (or Yes/No)")
-    help_code: Code = Field(None, description="1–6, required when help_required")
-    share_with_ms: YesNo = None
-    consent: YesNo = Field(None, description="must be true")
     solutions: list[SolutionIn] | None = Field(None, description="1–50; replaces the list")
     team_members: list[TeamMemberIn] | None = Field(None, description="1–50; replaces the list")
 
@@ -168,39 +163,30 @@ class TeamMemberOut(BaseModel):
     email: str
 
 
-class ReferralOut(BaseModel):
-    id: str = Field(description="Referral ID")
-    engagement_id: str
-    direction: Direction
-    deal_name: str
-    customer_name: str
-    address_1: str
-    address_2: str | None
-    city: str
-    state: str | None
-    postal_code: str | None
-    country: str
-    duns: str | None
-    contact_first_name: str | None
-    contact_last_name: str | None
-    contact_phone: str | None
-    contact_email: str | None
-    status: Status
-    substatus: Substatus
-    ms_status: MicrosoftStatus | None
-    reason: int | None
-    sales_stage: int
-    deal_value: str = Field(description="exact decimal as text, two decimals")
-    currency: str
-    close_date: dt.date
-    crm_id: str | None
-    campaign_id: str | None
-    notes: str | None
-    notes_to_ms: str | None
-    help_required: bool
-    help_code: int | None
-    share_with_ms: bool
-    consent: bool
+def _stored_fields() -> dict[str, Any]:
+    """The deal's own values as the API returns them, in `Referral`'s order: canonical
+    values of each field's kind (money as exact text)."""
+    stored: dict[str, Any] = {}
+    for attr, f in RECORD:
+        if f is None:
+            stored[attr] = (Direction, ...)
+            continue
+        spec = f.spec
+        kind = str if spec.kind is Kind.MONEY else spec.value_type
+        doc = _MONEY if spec.kind is Kind.MONEY else spec.doc if spec.access is Access.KEY else ""
+        stored[attr] = (kind | None if spec.optional else kind, Field(description=doc or None))
+    return stored
+
+
+_MONEY = "exact decimal as text, two decimals"
+
+if TYPE_CHECKING:
+    _Stored = BaseModel
+else:
+    _Stored = create_model("_Stored", **_stored_fields())
+
+
+class ReferralOut(_Stored):
     solutions: list[SolutionOut]
     team_members: list[TeamMemberOut]
     version: int = Field(description="also the ETag; send it as If-Match to PATCH")
@@ -252,39 +238,11 @@ def _money(value: Decimal) -> str:
 
 
 def referral_out(ref: Referral) -> ReferralOut:
+    values = {attr: getattr(ref, attr) for attr, _ in RECORD}
+    for attr in _MONEY_ATTRS:
+        values[attr] = _money(values[attr])
     return ReferralOut(
-        id=ref.id,
-        engagement_id=ref.engagement_id,
-        direction=ref.direction,
-        deal_name=ref.deal_name,
-        customer_name=ref.customer_name,
-        address_1=ref.address_1,
-        address_2=ref.address_2,
-        city=ref.city,
-        state=ref.state,
-        postal_code=ref.postal_code,
-        country=ref.country,
-        duns=ref.duns,
-        contact_first_name=ref.contact_first_name,
-        contact_last_name=ref.contact_last_name,
-        contact_phone=ref.contact_phone,
-        contact_email=ref.contact_email,
-        status=ref.status,
-        substatus=ref.substatus,
-        ms_status=ref.ms_status,
-        reason=ref.reason,
-        sales_stage=ref.sales_stage,
-        deal_value=_money(ref.deal_value),
-        currency=ref.currency,
-        close_date=ref.close_date,
-        crm_id=ref.crm_id,
-        campaign_id=ref.campaign_id,
-        notes=ref.notes,
-        notes_to_ms=ref.notes_to_ms,
-        help_required=ref.help_required,
-        help_code=ref.help_code,
-        share_with_ms=ref.share_with_ms,
-        consent=ref.consent,
+        **values,
         solutions=[
             SolutionOut(
                 solution_id=s.solution_id,
@@ -305,6 +263,9 @@ def referral_out(ref: Referral) -> ReferralOut:
         updated_at=utc(ref.updated_at),
         favorite=ref.favorite,
     )
+
+
+_MONEY_ATTRS = [attr for attr, f in RECORD if f is not None and f.spec.kind is Kind.MONEY]
 
 
 def history_out(entry: dict[str, Any]) -> HistoryEntry:

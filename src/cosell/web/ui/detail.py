@@ -16,7 +16,7 @@ from cosell.domain.enums import (
     SALES_STAGES,
     Substatus,
 )
-from cosell.domain.model import Referral
+from cosell.domain.model import PAGE_SECTIONS, Referral
 from cosell.services import referrals
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.ui.guard import came_from
@@ -89,6 +89,7 @@ def referral_page(request: Request, actor: CurrentActor, ctx: Ctx, referral_id: 
         "referral.html",
         actor=actor,
         r=referral,
+        sections=PAGE_SECTIONS,
         history=entries,
         reason=reason_text(referral),
         stage_name=SALES_STAGES.get(referral.sales_stage, ""),
