@@ -38,11 +38,9 @@ def errors() -> Iterator[None]:
         yield
     except typer.Exit:
         raise
-    except CosellError as exc:
+    except CosellError as exc:  # DatabaseNotInitialized too: "run `cosell init` first"
         fail(exc.message, 2)
     except OperationalError as exc:
-        if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
-            fail("the database has no cosell schema yet; run `cosell init` first", 2)
         fail(f"the database cannot be used: {exc.orig}", 2)
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)

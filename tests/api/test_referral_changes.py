@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cosell.errors import StaleVersion
 from cosell.services import referral_changes
-from cosell.services.referral_changes import StaleVersion, update_referral
+from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import ReferralInput, field_name
 from cosell.services.referrals import history
 from cosell.store.referrals import ReferralRepository

@@ -14,10 +14,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from cosell.errors import StaleVersion
 from cosell.services import jobs
 from cosell.services.exports import ExportOptions, export_referrals
 from cosell.services.imports import ImportOptions
-from cosell.services.referral_changes import StaleVersion, update_referral
+from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import ReferralInput
 from cosell.store import jobs as job_store
 from cosell.store.filters import ReferralFilters

@@ -85,7 +85,7 @@ def submit_import_file(
     size: int | None = None,
 ) -> str:
     """Store an upload read from the binary file `source` (a part at a time, never whole
-    in memory) and its job; returns the job's id. FileRejected, with nothing stored, for
+    in memory) and its job; returns the job's id. FileTooLarge, with nothing stored, for
     a file over the upload limit (`size`, when known, is checked before reading)."""
     if size is not None:
         check_size(size, settings.max_upload_bytes)
@@ -93,19 +93,15 @@ def submit_import_file(
     user_id = require_user(actor, "import files")
     now = utcnow()
     with db.write() as conn:
-        try:
-            blob = store.put_blob_stream(
-                conn,
-                org_id=actor.org_id,
-                name=name,
-                content_type="application/octet-stream",
-                source=source,
-                now=now,
-                max_bytes=settings.max_upload_bytes,
-            )
-        except store.TooLarge as exc:
-            check_size(exc.size, settings.max_upload_bytes)
-            raise
+        blob = store.put_blob_stream(
+            conn,
+            org_id=actor.org_id,
+            name=name,
+            content_type="application/octet-stream",
+            source=source,
+            now=now,
+            max_bytes=settings.max_upload_bytes,
+        )
         return store.add_job(
             conn,
             org_id=actor.org_id,

@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cosell.files.reader import check_size
 from cosell.store.models import Blob, BlobPart, ImportChunk, Job, Setting
 
 if TYPE_CHECKING:
@@ -118,14 +119,6 @@ def put_blob(
     )
 
 
-class TooLarge(Exception):
-    """A streamed file went past the size it was allowed (`put_blob_stream`)."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
 def put_blob_stream(
     conn: Connection,
     *,
@@ -138,8 +131,8 @@ def put_blob_stream(
 ) -> str:
     """Store a file read from `source` (a binary file, or an iterable of byte strings) in
     parts of `PART_SIZE`, holding at most one part in memory; returns its id. Raises
-    `TooLarge` (nothing is kept once the caller's transaction rolls back) when it holds
-    more than `max_bytes`."""
+    `FileTooLarge` (nothing is kept once the caller's transaction rolls back) when it
+    holds more than `max_bytes`."""
     blob_id = str(uuid.uuid4())
     conn.execute(
         insert(B).values(
@@ -156,8 +149,8 @@ def put_blob_stream(
     size = parts = 0
     for part in _parts_of(source):
         size += len(part)
-        if max_bytes is not None and size > max_bytes:
-            raise TooLarge(size)
+        if max_bytes is not None:
+            check_size(size, max_bytes)
         conn.execute(insert(P).values(blob_id=blob_id, position=parts, data=part))
         parts += 1
     conn.execute(update(B).where(B.c.id == blob_id).values(size=size, parts=parts))

@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cosell.domain.enums import Role
-from cosell.errors import CosellError, PermissionDenied
+from cosell.errors import NotAuthenticated, PermissionDenied, TooManyAttempts
 from cosell.services.actor import Actor
 from cosell.services.clock import utcnow
 from cosell.services.passwords import token_hash, verify_password
@@ -50,18 +50,6 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 ADDRESS_FREE_FAILURES = 10
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class NotAuthenticated(CosellError):
-    """No valid session or token (HTTP 401; pages redirect to sign-in)."""
-
-
-class TooManyAttempts(CosellError):
-    """Sign-in refused for a while after repeated failures (HTTP 429)."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 
-from cosell.errors import FileRejected
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.imports import ImportOptions
@@ -85,15 +84,13 @@ def upload(
         overwrite_newer=overwrite_newer,
         allow_duplicates=allow_duplicates,
     )
-    try:
-        # The upload waits in a temporary file (on disk past 1 MiB): it is copied into
-        # the database a part at a time, never read whole.
-        job_id = job_service.submit_import_file(
-            ctx.db, actor, file.filename or "upload", file.file, options, ctx.settings,
-            size=file.size,
-        )  # fmt: skip
-    except FileRejected as exc:  # only the size is judged before the job exists
-        return problem(413, "File too large", exc.message)
+    # The upload waits in a temporary file (on disk past 1 MiB): it is copied into the
+    # database a part at a time, never read whole. Only its size is judged before the job
+    # exists (FileTooLarge: 413).
+    job_id = job_service.submit_import_file(
+        ctx.db, actor, file.filename or "upload", file.file, options, ctx.settings,
+        size=file.size,
+    )  # fmt: skip
     ctx.queue.enqueue(job_id)
     response.headers["Location"] = f"{PREFIX}/imports/{job_id}"
     return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
