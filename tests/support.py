@@ -162,7 +162,7 @@ def run_import(
             blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id)
         assert blob is not None
         results = blob[2]
-    return Imported(job_id, job.status, job.summary or {}, results)
+    return Imported(job_id, job.status, job.summary.to_json() if job.summary else {}, results)
 
 
 def open_world(url: str, *, queue_url: str | None = None) -> World:

@@ -25,16 +25,22 @@ from cosell.cli_app import (
     token_app,
     user_app,
 )
-from cosell.cli_output import errors, fail, progress, report_import, report_rejected
+from cosell.cli_output import (
+    errors,
+    export_json,
+    fail,
+    progress,
+    report_import,
+    report_rejected,
+)
 from cosell.domain import cells
 from cosell.domain.cells import CellError
 from cosell.domain.enums import Role, Status, Substatus
+from cosell.domain.job_types import ExportOptions, ImportOptions, JobStatus
 from cosell.errors import FileRejected
 from cosell.services import accounts, demo, job_access
 from cosell.services import jobs as job_service
-from cosell.services.exports import ExportOptions, render_template
-from cosell.services.imports import ImportOptions
-from cosell.store import jobs as job_store
+from cosell.services.exports import render_template
 from cosell.store.filters import ReferralFilters, Tab
 
 
@@ -163,15 +169,12 @@ def import_(
             report_rejected(None, exc.message, dry_run, as_json)
         with progress(enabled=not as_json) as on_progress:
             job = job_service.run_job(db, job_id, state.settings, on_progress)
-        summary = job.summary or {}
-        if job.status == job_store.REJECTED:
-            report_rejected(
-                job_id,
-                (summary.get("errors") or [job.error or ""])[0],
-                dry_run,
-                as_json,
-                summary.get("warnings", []),
-            )
+        summary = job.import_summary
+        if job.status is JobStatus.REJECTED:
+            errors_, warnings = (summary.errors, summary.warnings) if summary else ((), ())
+            report_rejected(job_id, (errors_ or (job.error or "",))[0], dry_run, as_json, warnings)
+        if summary is None:  # failed: the message says why
+            fail(job.error or "the import failed", 3)
         results_path = None
         if results is not None:
             fmt = results.suffix.lower().lstrip(".")
@@ -181,7 +184,7 @@ def import_(
                     out.write(part)
             results_path = str(results)
         report_import(job_id, summary, results_path, as_json)
-        raise typer.Exit(1 if summary.get("failed") else 0)
+        raise typer.Exit(1 if summary.failed else 0)
 
 
 @app.command()
@@ -212,28 +215,16 @@ def export(
         options = ExportOptions(filters=filters, format=fmt, lang=lang, delimiter=delimiter)
         job_id = job_service.submit_export(db, actor, options)
         job = job_service.run_job(db, job_id, state.settings)
-        if job.status != job_store.COMPLETED:
+        summary = job.export_summary
+        if job.status is not JobStatus.COMPLETED or summary is None:
             fail(job.error or "the export failed", 3)
         output.write_bytes(job_access.job_file(db, actor, job, "exported file")[1])
-        summary = job.summary or {}
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "job_id": job_id,
-                        "status": job.status,
-                        "rows": summary["rows"],
-                        "matched": summary["matched"],
-                        "truncated": summary["truncated"],
-                        "file": str(output),
-                        "duration_s": summary["duration_s"],
-                    }
-                )
-            )
+            typer.echo(json.dumps(export_json(job_id, job.status, summary, output)))
         else:
-            typer.echo(f"{summary['message']} to {output}")
-        if summary.get("truncated") and not as_json:
-            typer.echo(f"warning: {summary['message']}", err=True)
+            typer.echo(f"{summary.message} to {output}")
+        if summary.truncated and not as_json:
+            typer.echo(f"warning: {summary.message}", err=True)
 
 
 @app.command()

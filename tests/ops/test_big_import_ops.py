@@ -15,6 +15,7 @@ import loadtest
 import pytest
 from sqlalchemy import func, select
 
+from cosell.domain.job_types import ImportOptions
 from cosell.services import upkeep
 from cosell.services.clock import utcnow
 from cosell.store import jobs as job_store
@@ -61,7 +62,7 @@ def test_a_worker_killed_between_chunks_is_followed_by_one_that_goes_on(
     assert f"going on after row {committed} of {ROWS}" in second.output()
     assert (done.status, done.attempts) == (job_store.COMPLETED, 2)
     assert done.summary is not None
-    assert (done.summary["created"], done.summary["failed"]) == (ROWS, 0)
+    assert (done.summary.created, done.summary.failed) == (ROWS, 0)
     assert crm_ids(world, "CHUNK") == sorted(f"CHUNK-{i}" for i in range(ROWS))
     assert history_of_job(world, job_id) == ROWS
     with world.db.read() as conn:
@@ -81,7 +82,7 @@ def test_a_big_import_stays_within_its_memory_bound(tmp_path: Path) -> None:
     path = loadtest.write_import_file(tmp_path / "load.csv", 20_000)
     measured = loadtest.measure_import(url, path)
     assert measured.exit_code == 0, measured
-    assert measured.summary["created"] == 20_000
+    assert measured.summary.created == 20_000
     assert measured.peak_rss_mb <= 300, measured
 
 
@@ -94,7 +95,7 @@ def test_a_backup_carries_files_stored_in_parts(world: World, tmp_path: Path) ->
         )  # fmt: skip
         job_store.add_job(
             conn, org_id=world.admin.org_id, user_id=world.admin.user_id or 0, kind="import",
-            options={}, file_name="big.bin", input_blob_id=blob_id, now=utcnow(),
+            options=ImportOptions(), file_name="big.bin", input_blob_id=blob_id, now=utcnow(),
         )  # fmt: skip
     copy = tmp_path / "backup.db"
     upkeep.backup(world.settings.database_url, copy)

@@ -10,6 +10,7 @@ import random
 from sqlalchemy import select
 
 from cosell.domain.enums import Direction, Status, Substatus
+from cosell.domain.job_types import ImportOptions
 from cosell.domain.model import Referral, TeamMember
 from cosell.services import demo, maintenance
 from cosell.services import referrals as referral_service
@@ -35,7 +36,7 @@ def add_job(world: World, *, created: dt.datetime) -> str:
             org_id=world.admin.org_id,
             user_id=world.admin.user_id,
             kind="import",
-            options={},
+            options=ImportOptions(),
             file_name="deals.csv",
             input_blob_id=None,
             now=created,

@@ -112,6 +112,6 @@ def test_a_job_failing_twice_then_succeeding_is_applied_once(
     assert drain(queue) == 3
     done = job(world, job_id)
     assert (done.status, done.attempts, done.error) == (job_store.COMPLETED, 3, None)
-    assert done.summary is not None and done.summary["created"] == 4
+    assert done.summary is not None and done.summary.created == 4
     assert crm_ids(world, "RETRY") == ["RETRY-0", "RETRY-1", "RETRY-2", "RETRY-3"]
     assert blob_names(world) == ["deals-results.csv", "deals.csv"]

@@ -64,7 +64,7 @@ def applied_once(world: World, job_id: str, prefix: str, rows: int) -> job_store
     done = wait_for(f"job {job_id} to finish", lambda: finished(world, job_id), timeout=30)
     assert done.status == job_store.COMPLETED, done
     assert done.summary is not None
-    assert (done.summary["created"], done.summary["failed"]) == (rows, 0), done.summary
+    assert (done.summary.created, done.summary.failed) == (rows, 0), done.summary
     assert crm_ids(world, prefix) == sorted(f"{prefix}-{i}" for i in range(rows))
     assert history_of_job(world, job_id) == rows
     return done

@@ -65,7 +65,7 @@ def test_worker_killed_inside_the_write_transaction_then_job_completes_once(
     assert "re-queued job" in second.output()
     assert (done.status, done.attempts) == (job_store.COMPLETED, 2)
     assert done.summary is not None
-    assert (done.summary["created"], done.summary["failed"]) == (25, 0)
+    assert (done.summary.created, done.summary.failed) == (25, 0)
     assert crm_ids(world, "KILL") == sorted(f"KILL-{i}" for i in range(25))
     assert history_of_job(world, job_id) == 25
     assert blob_names(world) == ["deals-results.csv", "deals.csv"]

@@ -100,7 +100,7 @@ def test_a_big_file_creates_every_row_once_and_the_results_keep_the_order(
 
     assert job.status == job_store.COMPLETED, job.error
     assert job.summary is not None
-    assert (job.summary["rows"], job.summary["created"], job.summary["failed"]) == (count, count, 0)
+    assert (job.summary.rows, job.summary.created, job.summary.failed) == (count, count, 0)
     assert (job.progress, job.total) == (count, count)
     counts = crm_counts(world, "BIG")
     assert len(counts) == count and set(counts.values()) == {1}
@@ -127,7 +127,7 @@ def test_a_big_xlsx_file_gets_one_xlsx_results_file_in_order(world: World) -> No
     settings = big(world)
     job_id = jobs.submit_import(world.db, world.admin, "big.xlsx", data, ImportOptions(), settings)
     job = jobs.run_job(world.db, job_id, settings)
-    assert job.summary is not None and job.summary["created"] == count
+    assert job.summary is not None and job.summary.created == count
     with world.db.read() as conn:
         blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id or "")
     assert blob is not None and blob[0] == "big-results.xlsx"
@@ -153,11 +153,11 @@ def test_a_file_of_updates_and_creates_applies_each_update_once(world: World, re
     job_id = submit(world, csv_bytes(mixed), settings)
     job = jobs.run_job(world.db, job_id, settings)
     assert job.summary is not None
-    assert (job.summary["updated"], job.summary["created"], job.summary["failed"]) == (
+    assert (job.summary.updated, job.summary.created, job.summary.failed) == (
         3 * CHUNK,
         CHUNK,
         0,
-    ), job.summary["failures"][:3]
+    ), job.summary.failures[:3]
     with world.db.read() as conn:
         versions = conn.execute(select(R.c.version).where(R.c.crm_id.like("UPD-%"))).scalars()
         assert set(versions) == {2}
@@ -213,11 +213,11 @@ def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once
 
     assert (done.status, done.attempts) == (job_store.COMPLETED, 2)
     assert done.summary is not None
-    assert (done.summary["created"], done.summary["updated"], done.summary["failed"]) == (
+    assert (done.summary.created, done.summary.updated, done.summary.failed) == (
         count - CHUNK,
         CHUNK,
         0,
-    ), done.summary["failures"][:3]
+    ), done.summary.failures[:3]
     for prefix, expected in (("KILL", count // 2), ("KILL2", count // 2 - CHUNK)):
         counts = crm_counts(world, prefix)
         assert len(counts) == expected and set(counts.values()) == {1}
@@ -280,7 +280,7 @@ def test_a_stopping_worker_hands_a_big_job_back_between_chunks(
     monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: None)
     done = jobs.run_job(world.db, job_id, settings)
     assert done.status == job_store.COMPLETED
-    assert done.summary is not None and done.summary["created"] == count
+    assert done.summary is not None and done.summary.created == count
     assert len(crm_counts(world, "STOP")) == count
 
 
@@ -292,8 +292,8 @@ def test_duplicates_in_different_chunks_are_reported(world: World, reading: str)
     job_id = submit(world, csv_bytes(rows), settings, match="crm-id")
     job = jobs.run_job(world.db, job_id, settings)
     assert job.summary is not None
-    assert (job.summary["created"], job.summary["failed"]) == (4 * CHUNK - 2, 2)
-    failures = {f["row"]: f["errors"] for f in job.summary["failures"]}
+    assert (job.summary.created, job.summary.failed) == (4 * CHUNK - 2, 2)
+    failures = {f.row: list(f.errors) for f in job.summary.failures}
     first, second = 2 + 2, 3 * CHUNK + 5 + 2  # spreadsheet rows (header = 1)
     assert failures == {
         first: [
@@ -315,7 +315,7 @@ def test_the_same_referral_id_in_two_chunks_fails_both_rows(world: World, readin
     rows[-1] = {**rows[-1], "Referral ID": one["Referral ID"], "Notes": "b"}
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings), settings)
     assert job.summary is not None
-    failures = {f["row"]: f["errors"] for f in job.summary["failures"]}
+    failures = {f.row: list(f.errors) for f in job.summary.failures}
     assert sorted(failures) == [3, 3 * CHUNK + 1]
     assert all("appears on several rows" in e[0] for e in failures.values())
 
@@ -326,7 +326,7 @@ def test_the_date_order_is_decided_by_all_chunks(world: World, reading: str) -> 
     rows[-1]["Estimated Close Date"] = "30/01/2027"  # day first, against every other row
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings), settings)
     assert job.summary is not None
-    failures = {f["row"]: f["errors"] for f in job.summary["failures"]}
+    failures = {f.row: list(f.errors) for f in job.summary.failures}
     assert list(failures) == [3 * CHUNK + 1]
     assert "written day first but row 2 writes month first" in failures[3 * CHUNK + 1][0]
 
@@ -340,18 +340,18 @@ def test_rows_of_one_file_are_not_look_alikes_of_each_other_across_chunks(
     before = jobs.run_job(
         world.db, submit(world, csv_bytes([row(Deal_Name="Stored", CRM_ID="")]), settings), settings
     )
-    assert before.summary is not None and before.summary["created"] == 1
+    assert before.summary is not None and before.summary.created == 1
     rows = deals("LOOK", 3 * CHUNK)
     twin = row(Deal_Name="Twin deal", CRM_ID="")
     rows[0], rows[-1] = twin, dict(twin)
     rows[CHUNK + 1] = row(Deal_Name="Stored", CRM_ID="")
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings), settings)
     assert job.summary is not None
-    assert (job.summary["created"], job.summary["unchanged"], job.summary["failed"]) == (
+    assert (job.summary.created, job.summary.unchanged, job.summary.failed) == (
         3 * CHUNK - 1,
         1,
         0,
-    ), job.summary["failures"]
+    ), job.summary.failures
 
 
 def test_a_big_dry_run_checks_every_row_and_writes_nothing(world: World, reading: str) -> None:
@@ -360,7 +360,7 @@ def test_a_big_dry_run_checks_every_row_and_writes_nothing(world: World, reading
     rows[CHUNK * 2]["Deal Name"] = ""
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings, dry_run=True), settings)
     assert job.summary is not None
-    assert (job.summary["dry_run"], job.summary["created"], job.summary["failed"]) == (
+    assert (job.summary.dry_run, job.summary.created, job.summary.failed) == (
         True,
         4 * CHUNK - 1,
         1,

@@ -14,10 +14,10 @@ from contextlib import closing
 import pytest
 from sqlalchemy import delete, func, insert, select
 
+from cosell.domain.job_types import ImportOptions
 from cosell.errors import FileRejected
 from cosell.services import jobs, upkeep
 from cosell.services.clock import utcnow
-from cosell.services.imports import ImportOptions
 from cosell.store import integrity
 from cosell.store import jobs as store
 from cosell.store.models import Blob, BlobPart, ImportChunk, table_of
@@ -112,14 +112,14 @@ def test_a_file_stored_before_parts_existed_still_reads(world: World) -> None:
             org_id=world.admin.org_id,
             user_id=world.admin.user_id or 0,
             kind="import",
-            options=ImportOptions().to_json(),
+            options=ImportOptions(),
             file_name="old.csv",
             input_blob_id=blob_id,
             now=utcnow(),
         )
     assert read_all(world, blob_id) == (data, data, data)
     done = jobs.run_job(world.db, job_id, world.settings)
-    assert done.summary is not None and done.summary["created"] == 1
+    assert done.summary is not None and done.summary.created == 1
 
 
 def test_an_upload_streamed_past_the_limit_stores_nothing(world: World) -> None:

@@ -114,10 +114,11 @@ def test_the_same_new_deals_imported_at_once_are_created_once(any_world: World, 
                 .group_by(R.c.deal_name)
             ).all()
         assert sorted(stored) == sorted((name, 1) for name in names), f"trial {trial}"
-        summaries = [job.summary or {} for job in done]
-        assert sum(s["created"] for s in summaries) == CREATE_ROWS, summaries
-        assert sum(s["unchanged"] for s in summaries) == CREATE_ROWS * (copies - 1), summaries
-        assert all(s["failed"] == 0 for s in summaries), summaries
+        summaries = [job.import_summary for job in done]
+        assert all(s is not None for s in summaries), summaries
+        assert sum(s.created for s in summaries if s) == CREATE_ROWS, summaries
+        assert sum(s.unchanged for s in summaries if s) == CREATE_ROWS * (copies - 1), summaries
+        assert all(s.failed == 0 for s in summaries if s), summaries
 
 
 def _seed(world: World, trial: str) -> list[dict[str, str]]:

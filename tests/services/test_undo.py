@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from cosell.domain.job_types import UndoOptions
 from cosell.errors import Conflict, NotFound
 from cosell.services import job_access, jobs, undo
 from cosell.services.exports import ExportOptions
@@ -200,8 +201,8 @@ def test_the_undo_is_a_job_of_its_own_that_listings_leave_out(world):
         job = job_store.get_job(conn, result.job_id, world.admin.org_id)
     assert job is not None
     assert (job.kind, job.status, job.user_id) == ("undo", "completed", world.admin.user_id)
-    assert job.options == {"target": imported.job_id, "dry_run": False}
-    assert job.summary == result.summary()
+    assert job.options == UndoOptions(imported.job_id, dry_run=False)
+    assert job.summary is not None and job.summary.to_json() == result.summary()
     assert set(result.summary()) == {
         "job_id", "status", "dry_run", "removed", "restored", "skipped", "conflicts"
     }  # fmt: skip

@@ -7,17 +7,16 @@ it. Anything else is "not found", never "forbidden", so job ids reveal nothing.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import PurePath
 
+from cosell.domain.job_types import JobKind, JobRecord, JobStatus
 from cosell.errors import Conflict, NotFound
 from cosell.services.actor import Actor, require_user
 from cosell.services.jobs import options_problem
-from cosell.services.results import convert
 from cosell.store import jobs as store
 from cosell.store.db import Database
 
 
-def find_job(db: Database, actor: Actor, job_id: str, kind: str) -> store.JobRecord:
+def find_job(db: Database, actor: Actor, job_id: str, kind: JobKind) -> JobRecord:
     require_user(actor, "use imports and exports")
     with db.read() as conn:
         job = store.get_job(conn, job_id, actor.org_id)
@@ -27,8 +26,8 @@ def find_job(db: Database, actor: Actor, job_id: str, kind: str) -> store.JobRec
 
 
 def list_jobs(
-    db: Database, actor: Actor, kind: str, limit: int = 20, *, mine: bool = False
-) -> list[store.JobRecord]:
+    db: Database, actor: Actor, kind: JobKind, limit: int = 20, *, mine: bool = False
+) -> list[JobRecord]:
     """Newest first: the organization's for an admin (unless `mine`), else the user's own."""
     require_user(actor, "use imports and exports")
     with db.read() as conn:
@@ -42,26 +41,17 @@ def list_jobs(
     return [readable(job) for job in found]
 
 
-_STATUSES = (store.QUEUED, store.RUNNING, *store.FINISHED)
-
-
-def readable(job: store.JobRecord) -> store.JobRecord:
-    """The job as every reader shows it. Stored options that cannot be used (an older
-    version's, a hand edit's) read as empty, and a job that will therefore never run
-    reads as failed, saying why; its finished state and file are kept otherwise."""
+def readable(job: JobRecord) -> JobRecord:
+    """The job as every reader shows it. A job whose stored options cannot be used (an
+    older version's, a hand edit's) will never run: unless it finished, it reads as
+    failed, saying why (a status this version does not know reads so already)."""
     problem = options_problem(job)
-    if problem is None and job.status in _STATUSES:
+    if problem is None or job.finished:
         return job
-    if problem is None:
-        problem = f'The job has a status this version does not know ("{job.status}").'
-    if job.finished and job.status in _STATUSES:
-        return dataclasses.replace(job, options={store.UNREADABLE: problem})
-    return dataclasses.replace(
-        job, status=store.FAILED, error=problem, options={store.UNREADABLE: problem}
-    )
+    return dataclasses.replace(job, status=JobStatus.FAILED, error=problem)
 
 
-def job_file(db: Database, actor: Actor, job: store.JobRecord, what: str) -> tuple[str, bytes]:
+def job_file(db: Database, actor: Actor, job: JobRecord, what: str) -> tuple[str, bytes]:
     """(name, bytes) of a job's results or export file; NotFound when there is none."""
     if not job.finished:
         raise Conflict(f"The {job.kind} is still {job.status}; the {what} is not ready yet")
@@ -70,17 +60,3 @@ def job_file(db: Database, actor: Actor, job: store.JobRecord, what: str) -> tup
     if blob is None:
         raise NotFound(f"The {job.kind} job {job.id} has no {what} (it is {job.status})")
     return blob[0], blob[2]
-
-
-def results_file(
-    db: Database, actor: Actor, job: store.JobRecord, fmt: str | None = None
-) -> tuple[str, bytes, str]:
-    """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or, by
-    default, the format of the upload it answers."""
-    name, data = job_file(db, actor, job, "results file")
-    stored = "xlsx" if name.lower().endswith(".xlsx") else "csv"
-    wanted = fmt or stored
-    if wanted != stored:
-        data = convert(data, wanted)
-        name = str(PurePath(name).with_suffix(f".{wanted}"))
-    return name, data, wanted

@@ -17,7 +17,6 @@ committed chunk: no row is applied twice.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import logging
 import tempfile
@@ -25,12 +24,20 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from itertools import islice
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO
 
 from cosell.domain.headers import header_score
+from cosell.domain.job_summaries import ImportSummary
+from cosell.domain.job_types import (
+    ExportOptions,
+    ImportOptions,
+    JobKind,
+    JobRecord,
+    JobStatus,
+    UnreadableOptions,
+)
 from cosell.domain.rows import RowParser, RowRecord
 from cosell.errors import ConcurrentChange, Conflict, FileRejected, NotFound, UsageError
 from cosell.files.reader import check_size
@@ -39,9 +46,8 @@ from cosell.files.table import SheetRow
 from cosell.services import imports
 from cosell.services.actor import Actor, require_user
 from cosell.services.clock import utcnow
-from cosell.services.exports import CONTENT_TYPES, ExportOptions, export_referrals
+from cosell.services.exports import CONTENT_TYPES, export_referrals
 from cosell.services.gc import gc_paused
-from cosell.services.imports import ImportOptions
 from cosell.services.results import (
     RowResult,
     convert,
@@ -54,11 +60,9 @@ from cosell.settings import Settings
 from cosell.store import accounts
 from cosell.store import jobs as store
 from cosell.store.db import Database
-from cosell.store.filters import ReferralFilters, Tab
 
 log = logging.getLogger("cosell.jobs")
 Progress = Callable[[int, int], None]
-IMPORT, EXPORT = "import", "export"
 
 
 def submit_import(
@@ -106,8 +110,8 @@ def submit_import_file(
             conn,
             org_id=actor.org_id,
             user_id=user_id,
-            kind=IMPORT,
-            options=options.to_json(),
+            kind=JobKind.IMPORT,
+            options=options,
             file_name=name,
             input_blob_id=blob,
             now=now,
@@ -127,15 +131,14 @@ def submit_export(db: Database, actor: Actor, options: ExportOptions) -> str:
     refuses what the list query could not use), and are checked again in their stored
     form here, so a job that is stored can always be read back and run."""
     user_id = require_user(actor, "export files")
-    stored = export_options_to_json(options)
-    export_options_from_json(stored)
+    ExportOptions.from_json(options.to_json())
     with db.write() as conn:
         return store.add_job(
             conn,
             org_id=actor.org_id,
             user_id=user_id,
-            kind=EXPORT,
-            options=stored,
+            kind=JobKind.EXPORT,
+            options=options,
             file_name=None,
             input_blob_id=None,
             now=utcnow(),
@@ -148,7 +151,7 @@ def run_job(
     settings: Settings,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
-) -> store.JobRecord:
+) -> JobRecord:
     """Process a queued job once; returns the job as it then is: finished (also when it
     already was, or another worker has it), or queued again when `stop` was set before
     its commit (the worker is stopping: the job is handed back, its attempt not counted,
@@ -173,7 +176,7 @@ def run_job(
         raise NotFound(f"the user of job {job_id} no longer exists")
     actor = user.actor()
     try:
-        if job.kind == IMPORT:
+        if job.kind is JobKind.IMPORT:
             _run_import(db, job, actor, settings, progress, stop)
         else:
             _run_export(db, job, actor, settings)
@@ -269,14 +272,15 @@ class _StoredFile:
 
 def _run_import(
     db: Database,
-    job: store.JobRecord,
+    job: JobRecord,
     actor: Actor,
     settings: Settings,
     progress: Progress | None,
     stop: threading.Event | None,
 ) -> None:
     started = time.perf_counter()
-    options = import_options_from_json(job.options)
+    options = job.import_options
+    assert options is not None  # `run_job` failed a job whose options it cannot use
     with db.read() as conn:
         info = store.blob_info(conn, job.org_id, job.input_blob_id or "")
         done = store.chunks_done(conn, job.id)
@@ -305,15 +309,17 @@ def _run_import(
                     settings.import_chunk_rows,
                 )  # fmt: skip
     except FileRejected as exc:
-        refused = imports.rejected(exc.message, options.dry_run, started)
+        refused = ImportSummary.rejected(
+            exc.message, options.dry_run, time.perf_counter() - started
+        )
         with db.write() as conn:
             if not store.owns(conn, job.id, job.attempts):
                 return
             store.finish(
                 conn,
                 job.id,
-                status=store.REJECTED,
-                summary=refused.summary(),
+                status=JobStatus.REJECTED,
+                summary=refused,
                 result_blob_id=None,
                 now=utcnow(),
                 error=exc.message,
@@ -341,7 +347,7 @@ def _run_import(
 
 def _run_chunks(
     db: Database,
-    job: store.JobRecord,
+    job: JobRecord,
     actor: Actor,
     settings: Settings,
     table: TableStream,
@@ -397,7 +403,7 @@ def after_chunk(job_id: str, chunks: int) -> None:
 
 def _apply_chunk(
     db: Database,
-    job: store.JobRecord,
+    job: JobRecord,
     actor: Actor,
     settings: Settings,
     options: ImportOptions,
@@ -464,7 +470,7 @@ def _apply_chunk(
 
 def _finish_chunks(
     db: Database,
-    job: store.JobRecord,
+    job: JobRecord,
     table: TableStream,
     checks: imports.FileChecks,
     options: ImportOptions,
@@ -505,7 +511,7 @@ def _finish_chunks(
             store.finish(
                 conn,
                 job.id,
-                status=store.COMPLETED,
+                status=JobStatus.COMPLETED,
                 summary=summary,
                 result_blob_id=results_blob,
                 now=now,
@@ -544,7 +550,7 @@ _APPLY_ATTEMPTS = 5
 
 def _apply(
     db: Database,
-    job: store.JobRecord,
+    job: JobRecord,
     actor: Actor,
     prepared: imports.Prepared,
     options: ImportOptions,
@@ -581,7 +587,7 @@ def _apply(
         store.finish(
             conn,
             job.id,
-            status=store.COMPLETED,
+            status=JobStatus.COMPLETED,
             summary=result.summary(),
             result_blob_id=results_blob,
             now=now,
@@ -606,8 +612,9 @@ def _test_delay(
         raise _HandBack
 
 
-def _run_export(db: Database, job: store.JobRecord, actor: Actor, settings: Settings) -> None:
-    options = export_options_from_json(job.options)
+def _run_export(db: Database, job: JobRecord, actor: Actor, settings: Settings) -> None:
+    options = job.export_options
+    assert options is not None  # `run_job` failed a job whose options it cannot use
     with db.read() as conn:
         result = export_referrals(conn, actor, options, settings)
     with db.write() as conn:
@@ -625,93 +632,25 @@ def _run_export(db: Database, job: store.JobRecord, actor: Actor, settings: Sett
         store.finish(
             conn,
             job.id,
-            status=store.COMPLETED,
+            status=JobStatus.COMPLETED,
             summary=result.summary(),
             result_blob_id=blob,
             now=now,
         )
 
 
-def export_options_to_json(options: ExportOptions) -> dict[str, Any]:
-    f = options.filters
-    filters = {
-        name: getattr(f, name)
-        for name in ReferralFilters.__dataclass_fields__
-        if getattr(f, name) not in (None, [], "")
-    }
-    filters["tab"] = f.tab.value
-    for name in ("created_from", "created_to", "close_from", "close_to"):
-        if name in filters:
-            filters[name] = filters[name].isoformat()
-    for name in ("value_min", "value_max"):
-        if name in filters:
-            filters[name] = str(filters[name])
-    return {
-        "filters": filters,
-        "format": options.format,
-        "lang": options.lang,
-        "delimiter": options.delimiter,
-    }
-
-
-def export_options_from_json(data: Any) -> ExportOptions:
-    """The stored options of an export job; UsageError saying why when they cannot be
-    used (stored by an older version, or by hand), never another exception."""
-    try:
-        if not isinstance(data, dict):
-            raise TypeError("they are not a JSON object")
-        raw = dict(data.get("filters") or {})
-        raw["tab"] = Tab(raw.get("tab", "all"))
-        for name in ("created_from", "created_to", "close_from", "close_to"):
-            if name in raw:
-                raw[name] = dt.date.fromisoformat(raw[name])
-        for name in ("value_min", "value_max"):
-            if name in raw:
-                raw[name] = Decimal(raw[name])
-        return ExportOptions(
-            filters=ReferralFilters(**raw),
-            format=data.get("format", "csv"),
-            lang=data.get("lang"),
-            delimiter=data.get("delimiter", ","),
-        )
-    except UsageError:
-        raise
-    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        raise UsageError(f"a value cannot be read ({exc})") from None
-
-
-def import_options_from_json(data: Any) -> ImportOptions:
-    """The stored options of an import job; UsageError when they cannot be used."""
-    if not isinstance(data, dict):
-        raise UsageError("they are not a JSON object")
-    for name in ("dry_run", "overwrite_newer", "allow_duplicates"):
-        if not isinstance(data.get(name, False), bool):
-            raise UsageError(f"{name} is not true or false")
-    return ImportOptions.from_json(data)
-
-
-def options_problem(job: store.JobRecord) -> str | None:
+def options_problem(job: JobRecord) -> str | None:
     """Why a job's stored options cannot be used, for people; None when they can."""
-    if job.kind not in (IMPORT, EXPORT):
+    if not isinstance(job.options, UnreadableOptions):
         return None
-    unreadable = job.options.get(store.UNREADABLE)
-    try:
-        if unreadable:
-            raise UsageError(str(unreadable))
-        if job.kind == IMPORT:
-            import_options_from_json(job.options)
-        else:
-            export_options_from_json(job.options)
-    except UsageError as exc:
-        return (
-            f"The {job.kind}'s stored options cannot be used: {exc.message}. "
-            f"Nothing was changed; start the {job.kind} again."
-        )
-    return None
+    return (
+        f"The {job.kind}'s stored options cannot be used: {job.options.reason}. "
+        f"Nothing was changed; start the {job.kind} again."
+    )
 
 
 def open_results(
-    db: Database, org_id: int, job: store.JobRecord, fmt: str | None = None
+    db: Database, org_id: int, job: JobRecord, fmt: str | None = None
 ) -> tuple[str, bytes | Iterator[bytes], str]:
     """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or the
     format it was stored in: for downloads and the command line. A big file's bytes come

@@ -27,6 +27,8 @@ from sqlalchemy import Connection
 
 from cosell.domain.decide import ATTR, SOLUTIONS, TEAM, show, show_pair
 from cosell.domain.fields import Field
+from cosell.domain.job_summaries import JsonSummary
+from cosell.domain.job_types import JobKind, JobRecord, UndoOptions
 from cosell.domain.model import Referral
 from cosell.errors import ConcurrentChange, Conflict, NotFound
 from cosell.services.actor import Actor, require_user
@@ -37,7 +39,7 @@ from cosell.store.db import Database
 from cosell.store.referral_rows import from_snapshot, history_entry
 from cosell.store.referrals import Change, ReferralRepository
 
-UNDO = "undo"
+UNDO = JobKind.UNDO
 #: How often an undo that lost a race with another writer is tried again (PostgreSQL;
 #: SQLite serializes writers, so there it always succeeds at once).
 ATTEMPTS = 3
@@ -134,7 +136,7 @@ def _undo(conn: Connection, actor: Actor, user_id: int, job_id: str, dry_run: bo
         org_id=actor.org_id,
         user_id=user_id,
         kind=UNDO,
-        options={"target": target.id, "dry_run": dry_run},
+        options=UndoOptions(target.id, dry_run),
         file_name=target.file_name,
         input_blob_id=None,
         now=now,
@@ -153,14 +155,14 @@ def _undo(conn: Connection, actor: Actor, user_id: int, job_id: str, dry_run: bo
         restored=len(plan.restore),
         conflicts=plan.conflicts,
     )
-    summary = result.summary()
+    summary = JsonSummary(result.summary())
     store.finish(
         conn, undo_id, status=store.COMPLETED, summary=summary, result_blob_id=None, now=now
     )
     return result
 
 
-def _changes_of(conn: Connection, actor: Actor, target: store.JobRecord) -> list[history.JobChange]:
+def _changes_of(conn: Connection, actor: Actor, target: JobRecord) -> list[history.JobChange]:
     """What the import wrote to the history; refused when that predates undo."""
     changes = history.job_changes(conn, actor.org_id, target.id)
     if any(c.version is None or (c.action == "updated" and not c.before) for c in changes):
@@ -171,7 +173,7 @@ def _changes_of(conn: Connection, actor: Actor, target: store.JobRecord) -> list
     return changes
 
 
-def _target(conn: Connection, actor: Actor, job_id: str) -> store.JobRecord:
+def _target(conn: Connection, actor: Actor, job_id: str) -> JobRecord:
     """The import to undo, if the actor may see it and it can be undone."""
     job = store.get_job(conn, job_id, actor.org_id)
     if job is None or not (actor.is_admin or job.user_id == actor.user_id):
@@ -179,7 +181,7 @@ def _target(conn: Connection, actor: Actor, job_id: str) -> store.JobRecord:
     if job.kind != "import":
         kind = _ARTICLE.get(job.kind, f'a job of kind "{job.kind}"')
         raise Conflict(f"Job {job_id} is {kind}, not an import; only an import can be undone")
-    if job.options.get("dry_run"):
+    if job.import_options is not None and job.import_options.dry_run:
         raise Conflict(
             f"Import {job_id} was a dry run: it changed nothing, so there is nothing to undo"
         )

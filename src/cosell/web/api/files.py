@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 
+from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
-from cosell.services.imports import ImportOptions
 from cosell.services.job_access import find_job, job_file, list_jobs
 from cosell.services.undo import undo_import
 from cosell.web.api.common import errors, file_responses
@@ -93,7 +93,7 @@ def upload(
     )  # fmt: skip
     ctx.queue.enqueue(job_id)
     response.headers["Location"] = f"{PREFIX}/imports/{job_id}"
-    return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
+    return import_job(find_job(ctx.db, actor, job_id, JobKind.IMPORT), PREFIX)
 
 
 @router.get(
@@ -101,7 +101,7 @@ def upload(
 )
 def past_imports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ImportJob]:
     """Past imports, newest first: all of your organization's for an admin, else your own."""
-    return [import_job(j, PREFIX) for j in list_jobs(ctx.db, actor, "import", limit)]
+    return [import_job(j, PREFIX) for j in list_jobs(ctx.db, actor, JobKind.IMPORT, limit)]
 
 
 @router.get(
@@ -112,7 +112,7 @@ def past_imports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[Impor
 )
 def get_import(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ImportJob:
     """An import's status, progress and summary (with every failed row's errors)."""
-    return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
+    return import_job(find_job(ctx.db, actor, job_id, JobKind.IMPORT), PREFIX)
 
 
 @router.get(
@@ -132,7 +132,7 @@ def import_results(
 ) -> Response:
     """The results file: every row in its original order with `Errors` first and
     `Import Result` last; created rows carry their new Referral ID."""
-    job = find_job(ctx.db, actor, job_id, "import")
+    job = find_job(ctx.db, actor, job_id, JobKind.IMPORT)
     return download(*job_service.open_results(ctx.db, actor.org_id, job, fmt))
 
 
@@ -178,7 +178,7 @@ def request_export(
     job_id = job_service.submit_export(ctx.db, actor, body.to_options())
     ctx.queue.enqueue(job_id)
     response.headers["Location"] = f"{PREFIX}/exports/{job_id}"
-    return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
+    return export_job(find_job(ctx.db, actor, job_id, JobKind.EXPORT), PREFIX)
 
 
 @router.get(
@@ -186,7 +186,7 @@ def request_export(
 )
 def past_exports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ExportJob]:
     """Past exports, newest first: all of your organization's for an admin, else your own."""
-    return [export_job(j, PREFIX) for j in list_jobs(ctx.db, actor, "export", limit)]
+    return [export_job(j, PREFIX) for j in list_jobs(ctx.db, actor, JobKind.EXPORT, limit)]
 
 
 @router.get(
@@ -197,7 +197,7 @@ def past_exports(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[Expor
 )
 def get_export(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ExportJob:
     """An export's status and summary ("5,000 of 7,214 exported — narrow the filters")."""
-    return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
+    return export_job(find_job(ctx.db, actor, job_id, JobKind.EXPORT), PREFIX)
 
 
 @router.get(
@@ -208,7 +208,7 @@ def get_export(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> ExportJob:
 )
 def export_file(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> Response:
     """The exported file, ready to edit and upload again."""
-    job = find_job(ctx.db, actor, job_id, "export")
+    job = find_job(ctx.db, actor, job_id, JobKind.EXPORT)
     name, data = job_file(ctx.db, actor, job, "file")
     return download(name, data, PurePath(name).suffix.lstrip(".") or "csv")
 

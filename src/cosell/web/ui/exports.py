@@ -6,8 +6,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cosell.domain.job_types import ExportOptions
 from cosell.services import jobs
-from cosell.services.exports import ExportOptions
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
 from cosell.web.ui import notice, router
@@ -16,7 +16,7 @@ from cosell.web.ui.job_views import EXPORT, output_file, own_job, own_jobs
 from cosell.web.ui.listing import TABS, parse
 from cosell.web.ui.render import html
 
-#: Names of the filters an export job keeps (`jobs.export_options_to_json`).
+#: Names of the filters an export job keeps (`ExportOptions.to_json`).
 FILTER_LABELS = {
     "statuses": "Status",
     "substatuses": "Substatus",

@@ -8,11 +8,11 @@ from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.headers import LANGUAGES
+from cosell.domain.job_types import ImportOptions
 from cosell.errors import Conflict, FileRejected, UsageError
 from cosell.services import jobs
 from cosell.services.actor import Actor
 from cosell.services.exports import render_template
-from cosell.services.imports import ImportOptions
 from cosell.services.undo import undo_import
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
