@@ -122,5 +122,5 @@ def test_pages_record_their_changes_as_source_page(api: Api, world: World) -> No
     )
     assert changed.sales_stage == 60 and changed.version == 2
     latest = history(world.db, world.seller, rid)[0]
-    assert (latest["source"], latest["user_id"]) == ("page", world.seller.user_id)
-    assert latest["changes"] == {"Sales Stage": ["40", "60"]}
+    assert (latest.source, latest.user_id) == ("page", world.seller.user_id)
+    assert latest.changes == {"Sales Stage": ("40", "60")}

@@ -131,3 +131,23 @@ def test_an_undo_summary_is_kept_as_written() -> None:
     data = {"job_id": "u-1", "status": "completed", "removed": 1, "conflicts": []}
     summary = summary_from_json(JobKind.UNDO, data)
     assert summary == JsonSummary(data) and summary.rows == 0 and summary.to_json() == data
+
+
+def test_a_history_entry_reads_back_what_it_writes() -> None:
+    from cosell.domain.history import HistoryEntry, changes_of
+
+    entry = HistoryEntry(
+        at=dt.datetime(2027, 1, 30, 12, 0),
+        user_id=3,
+        source="import",
+        job_id="job-1",
+        action="updated",
+        changes={"Notes": ("before", "after"), "CRM ID": (None, "X-1")},
+        who="Ann Admin",
+    )
+    assert HistoryEntry.from_json(stored(entry.to_json())) == entry
+    # As a hand-made row may hold them: a bare value is the value after.
+    assert changes_of('{"Notes": "only after", "Sales Stage": [40, 60]}') == {
+        "Notes": (None, "only after"),
+        "Sales Stage": ("40", "60"),
+    }

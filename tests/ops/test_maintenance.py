@@ -10,6 +10,7 @@ import random
 from sqlalchemy import select
 
 from cosell.domain.enums import Direction, Status, Substatus
+from cosell.domain.job_summaries import ImportSummary
 from cosell.domain.job_types import ImportOptions
 from cosell.domain.model import Referral, TeamMember
 from cosell.services import demo, maintenance
@@ -65,7 +66,7 @@ def test_requeue_picks_stale_running_and_long_queued_jobs_only(world: World) -> 
     completed = running(world, since=ago(hours=1))
     failed = running(world, since=ago(hours=1))
     with world.db.write() as conn:
-        summary = {"rows": 1}
+        summary = ImportSummary(rows=1)
         store.finish(
             conn,
             completed,
@@ -166,9 +167,9 @@ def test_expire_closes_only_incoming_new_referrals_older_than_14_days(world: Wor
     ):
         referral_id = {**ours, **theirs}[name].id
         (entry,) = referral_service.history(world.db, actor, referral_id)
-        assert (entry["source"], entry["who"], entry["action"]) == ("system", "system", "expired")
-        assert (entry["user_id"], entry["job_id"], entry["at"]) == (None, None, NOW)
-        assert entry["changes"] == {"Partner Referral Status": [was, "Closed/Expired"]}
+        assert (entry.source, entry.who, entry.action) == ("system", "system", "expired")
+        assert (entry.user_id, entry.job_id, entry.at) == (None, None, NOW)
+        assert entry.changes == {"Partner Referral Status": (was, "Closed/Expired")}
     assert referral_service.history(world.db, world.admin, ours["young pending"].id) == []
     # Nothing is left to expire the next time round.
     assert maintenance.expire_unanswered(world.db, world.settings, NOW) == 0

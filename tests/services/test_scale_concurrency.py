@@ -137,8 +137,8 @@ def _notes_and_history(world: World, ids: list[str]) -> dict[str, tuple[str, int
         deals = repo.by_referral_ids(ids)
         out = {}
         for rid, deal in deals.items():
-            updates = [h for h in reversed(repo.history(rid)) if h["action"] == "updated"]
-            written = [str(h["changes"]["Notes"][1]) for h in updates]
+            updates = [h for h in reversed(repo.history(rid)) if h.action == "updated"]
+            written = [str(h.changes["Notes"][1]) for h in updates]
             out[rid] = (deal.notes or "", deal.version, written)
     return out
 

@@ -114,12 +114,12 @@ def test_the_history_shows_the_undo_with_the_fields_it_restored(world):
     result = undo.undo_import(world.db, world.admin, imported.job_id)
     with world.db.read() as conn:
         latest, *_ = ReferralRepository(conn, world.admin).history(rid)
-    assert (latest["source"], latest["action"], latest["job_id"]) == (
+    assert (latest.source, latest.action, latest.job_id) == (
         "undo",
         "updated",
         result.job_id,
     )
-    assert latest["changes"] == {"Notes": ["later", "This is a sample note"]}
+    assert latest.changes == {"Notes": ("later", "This is a sample note")}
     [(version, before)] = sql(
         world, 'SELECT version, "before" FROM referral_history WHERE job_id = :id', id=result.job_id
     )

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
+from cosell.domain.history import HistoryEntry
 from cosell.domain.model import Referral
 from cosell.errors import NotFound, UsageError
 from cosell.services.actor import Actor, require_user
@@ -113,7 +113,7 @@ def get_referral(db: Database, actor: Actor, referral_id: str) -> Referral:
     return referral
 
 
-def history(db: Database, actor: Actor, referral_id: str) -> list[dict[str, Any]]:
+def history(db: Database, actor: Actor, referral_id: str) -> list[HistoryEntry]:
     """Changes of a visible referral, newest first, with the name of who made them."""
     with db.read() as conn:
         repo = ReferralRepository(conn, actor)
@@ -121,9 +121,10 @@ def history(db: Database, actor: Actor, referral_id: str) -> list[dict[str, Any]
             raise NotFound(f"Referral ID {referral_id} was not found")
         entries = repo.history(referral_id)
         names = {u.id: u.display_name for u in accounts.users_of(conn, actor.org_id)}
-    for entry in entries:
-        entry["who"] = names.get(entry["user_id"], "system")
-    return entries
+    return [
+        replace(e, who=names.get(e.user_id, "system") if e.user_id is not None else "system")
+        for e in entries
+    ]
 
 
 def set_favorite(db: Database, actor: Actor, referral_id: str, on: bool) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 
+from cosell.domain.history import HistoryEntry, changes_of
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.services.actor import Actor
 from cosell.store import referral_query
@@ -295,7 +296,7 @@ class ReferralRepository:
         ).group_by(R.c.sales_stage, R.c.currency)
         return [(int(a), str(b), int(c), int(d or 0)) for a, b, c, d in self.conn.execute(query)]
 
-    def history(self, referral_id: str) -> list[dict[str, Any]]:
+    def history(self, referral_id: str) -> list[HistoryEntry]:
         pk = self.pk_of(referral_id)
         if pk is None:
             return []
@@ -305,14 +306,7 @@ class ReferralRepository:
             .order_by(H.c.id.desc())
         ).all()
         return [
-            {
-                "at": r.at,
-                "user_id": r.user_id,
-                "source": r.source,
-                "job_id": r.job_id,
-                "action": r.action,
-                "changes": json.loads(r.changes),
-            }
+            HistoryEntry(r.at, r.user_id, r.source, r.job_id, r.action, changes_of(r.changes))
             for r in rows
         ]
 
