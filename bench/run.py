@@ -147,7 +147,7 @@ def main() -> None:
                     job_id=None,
                     started=started,
                 )
-                assert result.failed == 0, result.summary()["failures"][:3]
+                assert result.failed == 0, result.summary().failures[:3]
                 assert (result.created, result.updated) == (700, 300), result.summary()
                 tx.rollback()
 

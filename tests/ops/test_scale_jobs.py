@@ -4,8 +4,8 @@ worker` processes (issue 8 §0 and §3).
 Each job must be applied exactly once whatever the queue does: a message delivered
 twice, a worker hung (SIGSTOP) or killed (SIGKILL) inside an import's transaction,
 a worker stopped with SIGTERM, a Redis restart that loses every queued message.
-`job_test_delay_seconds` holds an import's write transaction open just before its
-commit, so each fault lands at the same point every run.
+A worker started with `hold_commit` (tests/ops/slow_worker.py) holds an import's write
+transaction open just before its commit, so each fault lands at the same point every run.
 """
 
 from __future__ import annotations
@@ -42,16 +42,15 @@ pytestmark = pytest.mark.slow
 STALE = 2
 
 
-def workers(procs: Procs, world: World, count: int, **settings: str | float) -> list[Proc]:
+def workers(
+    procs: Procs, world: World, count: int, hold_commit: float | None = None, **settings: float
+) -> list[Proc]:
     base: dict[str, str | float] = {
         "queue_url": str(world.settings.queue_url),
         "job_stale_seconds": STALE,
         "db_idle_transaction_seconds": STALE,
     }
-    started = [procs.start("worker", name="worker", **(base | settings)) for _ in range(count)]
-    for proc in started:  # started together: each takes a second or two to import
-        proc.wait_output("Huey consumer started")
-    return started
+    return procs.workers(count, hold_commit, **(base | settings))
 
 
 def waiting_at_commit(started: list[Proc], job_id: str) -> Proc:
@@ -87,7 +86,7 @@ def requeued_by(started: list[Proc], job_id: str) -> int:
 def test_same_job_delivered_again_while_it_commits_is_applied_once(
     scale_world: World, scale_procs: Procs
 ) -> None:
-    started = workers(scale_procs, scale_world, 3, job_test_delay_seconds=1.5)
+    started = workers(scale_procs, scale_world, 3, hold_commit=1.5)
     job_id = submit(scale_world, deals_file("TWICE", 30))
     waiting_at_commit(started, job_id)
     # The first worker holds its commit: two more deliveries of the same id now.
@@ -132,9 +131,7 @@ def test_three_workers_run_each_job_exactly_once_under_repeated_delivery(
 def test_a_hung_worker_stops_nobody_and_its_job_is_applied_once(
     scale_world: World, scale_procs: Procs
 ) -> None:
-    (hung,) = workers(
-        scale_procs, scale_world, 1, job_test_delay_seconds=3, db_idle_transaction_seconds=6
-    )
+    (hung,) = workers(scale_procs, scale_world, 1, hold_commit=3, db_idle_transaction_seconds=6)
     stuck = submit(scale_world, deals_file("HUNG", 40))
     hung.wait_output(f"testing aid: job {stuck} waits")
     hung.popen.send_signal(signal.SIGSTOP)
@@ -174,9 +171,7 @@ def test_a_hung_worker_stops_nobody_and_its_job_is_applied_once(
 def test_a_killed_worker_s_job_is_picked_up_after_the_stale_timeout(
     scale_world: World, scale_procs: Procs
 ) -> None:
-    (doomed,) = workers(
-        scale_procs, scale_world, 1, job_test_delay_seconds=60, db_idle_transaction_seconds=60
-    )
+    (doomed,) = workers(scale_procs, scale_world, 1, hold_commit=60, db_idle_transaction_seconds=60)
     job_id = submit(scale_world, deals_file("KILLED", 40))
     doomed.wait_output(f"testing aid: job {job_id} waits")
     others = workers(scale_procs, scale_world, 2)
@@ -208,7 +203,7 @@ def test_no_job_is_lost_when_redis_restarts(
 
 
 def test_sigterm_hands_the_running_job_back(scale_world: World, scale_procs: Procs) -> None:
-    (leaving,) = workers(scale_procs, scale_world, 1, job_test_delay_seconds=30)
+    (leaving,) = workers(scale_procs, scale_world, 1, hold_commit=30)
     job_id = submit(scale_world, deals_file("TERM", 20))
     leaving.wait_output(f"testing aid: job {job_id} waits")
     began = time.monotonic()

@@ -38,7 +38,7 @@ def test_worker_killed_inside_the_write_transaction_then_job_completes_once(
 ) -> None:
     job_id = submit(world, deals_file("KILL", 25))
 
-    first = procs.worker(job_test_delay_seconds=60)
+    first = procs.worker(hold_commit=60)
     first.wait_output(f"testing aid: job {job_id} waits")
     # Everything is written but not committed: the worker holds the write lock.
     assert write_locked(db_path(world))

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from cosell.services import jobs
 from cosell.services.clock import utcnow
 from cosell.services.imports import ImportOptions
+from cosell.services.job_hooks import JobHooks
 from cosell.settings import Settings
 from cosell.store import jobs as job_store
 from cosell.store.models import HistoryRow, ImportChunk, ReferralRow, table_of
@@ -169,12 +170,12 @@ class _Killed(BaseException):
     """Stands for the worker's death: no `except Exception` of ours sees it."""
 
 
-def kill_after(monkeypatch: pytest.MonkeyPatch, chunks: int) -> None:
-    def after_chunk(job_id: str, done: int) -> None:
+def kill_after(chunks: int) -> JobHooks:
+    def after_row_batch(job_id: str, done: int) -> None:
         if done == chunks:
             raise _Killed
 
-    monkeypatch.setattr(jobs, "after_chunk", after_chunk)
+    return JobHooks(after_row_batch=after_row_batch)
 
 
 def requeue(world: World) -> None:
@@ -185,7 +186,7 @@ def requeue(world: World) -> None:
 
 
 def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once(
-    world: World, reading: str, monkeypatch: pytest.MonkeyPatch
+    world: World, reading: str
 ) -> None:
     settings = big(world)
     base = jobs.run_job(world.db, submit(world, csv_bytes(deals("OLD", CHUNK)), settings), settings)
@@ -197,9 +198,8 @@ def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once
     rows = [*deals("KILL", count // 2), *updates, *deals("KILL2", count // 2 - CHUNK)]
     job_id = submit(world, csv_bytes(rows, headers=list(updates[0])), settings)
 
-    kill_after(monkeypatch, 3)
     with pytest.raises(_Killed):
-        jobs.run_job(world.db, job_id, settings)
+        jobs.run_job(world.db, job_id, settings, hooks=kill_after(3))
     with world.db.read() as conn:
         killed = job_store.get_job(conn, job_id)
     assert killed is not None
@@ -207,7 +207,6 @@ def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once
     assert sum(crm_counts(world, "KILL").values()) == 3 * CHUNK
     assert chunk_rows(world) == 3
 
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: None)
     requeue(world)
     done = jobs.run_job(world.db, job_id, settings)
 
@@ -234,9 +233,7 @@ def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once
     }
 
 
-def test_a_worker_that_lost_the_job_commits_no_further_chunk(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_worker_that_lost_the_job_commits_no_further_chunk(world: World) -> None:
     settings = big(world)
     count = 5 * CHUNK
     job_id = submit(world, csv_bytes(deals("LOST", count)), settings)
@@ -247,12 +244,10 @@ def test_a_worker_that_lost_the_job_commits_no_further_chunk(
             with world.db.write() as conn:
                 assert job_store.claim(conn, job_id, utcnow(), 5) is not None
 
-    monkeypatch.setattr(jobs, "after_chunk", taken_over)
-    jobs.run_job(world.db, job_id, settings)
+    jobs.run_job(world.db, job_id, settings, hooks=JobHooks(after_row_batch=taken_over))
     assert sum(crm_counts(world, "LOST").values()) == 2 * CHUNK  # chunk 3 was not applied
     assert chunk_rows(world) == 2
 
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: None)
     requeue(world)  # the other worker died too
     done = jobs.run_job(world.db, job_id, settings.model_copy(update={"job_max_attempts": 5}))
     assert (done.status, done.attempts) == (job_store.COMPLETED, 3)
@@ -263,21 +258,18 @@ def test_a_worker_that_lost_the_job_commits_no_further_chunk(
     ]
 
 
-def test_a_stopping_worker_hands_a_big_job_back_between_chunks(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_stopping_worker_hands_a_big_job_back_between_chunks(world: World) -> None:
     import threading
 
     settings = big(world)
     count = 4 * CHUNK
     job_id = submit(world, csv_bytes(deals("STOP", count)), settings)
     stop = threading.Event()
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: stop.set())
-    handed = jobs.run_job(world.db, job_id, settings, stop=stop)
+    stopping = JobHooks(after_row_batch=lambda job_id, done: stop.set())
+    handed = jobs.run_job(world.db, job_id, settings, stop=stop, hooks=stopping)
     assert (handed.status, handed.attempts) == (job_store.QUEUED, 0)
     assert sum(crm_counts(world, "STOP").values()) == CHUNK
 
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: None)
     done = jobs.run_job(world.db, job_id, settings)
     assert done.status == job_store.COMPLETED
     assert done.summary is not None and done.summary.created == count

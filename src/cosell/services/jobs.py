@@ -39,15 +39,16 @@ from cosell.domain.job_types import (
     UnreadableOptions,
 )
 from cosell.domain.rows import RowParser, RowRecord
-from cosell.errors import ConcurrentChange, Conflict, FileRejected, NotFound, UsageError
+from cosell.errors import ConcurrentChange, Conflict, FileRejected, HandBack, NotFound, UsageError
 from cosell.files.reader import check_size
 from cosell.files.stream import TableStream, WholeTable, open_table
 from cosell.files.table import SheetRow
-from cosell.services import imports
+from cosell.services import imports, job_hooks
 from cosell.services.actor import Actor, require_user
 from cosell.services.clock import utcnow
 from cosell.services.exports import CONTENT_TYPES, export_referrals
 from cosell.services.gc import gc_paused
+from cosell.services.job_hooks import CommitPoint, JobHooks
 from cosell.services.results import (
     RowResult,
     convert,
@@ -151,11 +152,14 @@ def run_job(
     settings: Settings,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    hooks: JobHooks | None = None,
 ) -> JobRecord:
     """Process a queued job once; returns the job as it then is: finished (also when it
     already was, or another worker has it), or queued again when `stop` was set before
     its commit (the worker is stopping: the job is handed back, its attempt not counted,
-    for the caller to queue again)."""
+    for the caller to queue again). `hooks` (by default the process's, none in
+    production) let tests step in; see `job_hooks`."""
+    hooks = hooks or job_hooks.installed()
     with db.write() as conn:
         job = store.claim(conn, job_id, utcnow(), settings.job_max_attempts)
         if job is None:
@@ -177,10 +181,10 @@ def run_job(
     actor = user.actor()
     try:
         if job.kind is JobKind.IMPORT:
-            _run_import(db, job, actor, settings, progress, stop)
+            _run_import(db, job, actor, settings, progress, stop, hooks)
         else:
             _run_export(db, job, actor, settings)
-    except _HandBack:
+    except HandBack:
         with db.write() as conn:
             store.release(conn, job.id, job.attempts, utcnow(), used=False)
         log.warning("job %s handed back to the queue: the worker is stopping", job.id)
@@ -208,10 +212,6 @@ def run_job(
         done = store.get_job(conn, job_id)
     assert done is not None
     return done
-
-
-class _HandBack(Exception):
-    """The worker is stopping: roll the job's transaction back and queue it again."""
 
 
 def _beat(db: Database, job_id: str, progress: Progress | None) -> Progress:
@@ -245,7 +245,7 @@ class _Beat:
 
     def __call__(self, done: int, total: int) -> None:
         if self.stop is not None and self.stop.is_set():
-            raise _HandBack
+            raise HandBack
         if time.monotonic() - self.last >= self.every:
             self.write(done, total)
             self.last = time.monotonic()
@@ -277,6 +277,7 @@ def _run_import(
     settings: Settings,
     progress: Progress | None,
     stop: threading.Event | None,
+    hooks: JobHooks,
 ) -> None:
     started = time.perf_counter()
     options = job.import_options
@@ -326,14 +327,14 @@ def _run_import(
             )
         return
     if stop is not None and stop.is_set():
-        raise _HandBack
+        raise HandBack
     if prepared is None:
-        _run_chunks(db, job, actor, settings, table, checks, options, done, beat, started)
+        _run_chunks(db, job, actor, settings, table, checks, options, done, beat, started, hooks)
         return
     result = None
     for attempt in range(1, _APPLY_ATTEMPTS + 1):
         try:
-            result = _apply(db, job, actor, prepared, options, settings, started, stop)
+            result = _apply(db, job, actor, prepared, options, started, stop, hooks)
             break
         except ConcurrentChange:
             # Another writer changed a deal of the file between our read and our write
@@ -356,6 +357,7 @@ def _run_chunks(
     done: list[store.ChunkRecord],
     beat: _Beat,
     started: float,
+    hooks: JobHooks,
 ) -> None:
     """Import a big file a chunk at a time, going on after the chunks already committed
     (`done`, by an earlier attempt), then write its results file and finish the job."""
@@ -374,12 +376,12 @@ def _run_chunks(
     beat.write(first, total)
     while chunk_rows := list(islice(rows, size)):
         if beat.stop is not None and beat.stop.is_set():
-            raise _HandBack
+            raise HandBack
         with gc_paused():
             records = imports.parse_rows(parser, chunk_rows, checks.contradicting)
             applied = _apply_chunk(
-                db, job, actor, settings, options, parser, checks, chunk_rows, records,
-                position, first, beat,
+                db, job, actor, options, parser, checks, chunk_rows, records, position, first,
+                CommitPoint(job.id, position, beat.stop), hooks,
             )  # fmt: skip
         if not applied:
             return
@@ -389,23 +391,17 @@ def _run_chunks(
         beat.last = time.monotonic()  # the chunk's transaction wrote the heartbeat
         if beat.progress is not None:
             beat.progress(first, total)
-        after_chunk(job.id, position)
+        hooks.after_row_batch(job.id, position)
     log.info("job %s: %d rows imported after %.1f s", job.id, total, time.perf_counter() - started)
     if _finish_chunks(db, job, table, checks, options, beat, started) and beat.progress:
         beat.progress(total, total)
     log.info("job %s: results file written after %.1f s", job.id, time.perf_counter() - started)
 
 
-def after_chunk(job_id: str, chunks: int) -> None:
-    """Called after each committed chunk of a big import (`chunks` committed so far): a
-    point for tests to stop a worker at."""
-
-
 def _apply_chunk(
     db: Database,
     job: JobRecord,
     actor: Actor,
-    settings: Settings,
     options: ImportOptions,
     parser: RowParser,
     checks: imports.FileChecks,
@@ -413,7 +409,8 @@ def _apply_chunk(
     records: list[RowRecord],
     position: int,
     first: int,
-    beat: _Beat,
+    point: CommitPoint,
+    hooks: JobHooks,
 ) -> bool:
     """Decide and write one chunk (its `rows`, parsed as `records`), record its outcomes
     and the job's progress, in one transaction, only while this attempt holds the job;
@@ -453,8 +450,7 @@ def _apply_chunk(
                     results=encode_results(results),
                 )
                 store.heartbeat(conn, job.id, now, first + len(rows), checks.rows)
-                if settings.job_test_delay_seconds > 0:
-                    _test_delay(job.id, settings.job_test_delay_seconds, beat.stop, position)
+                hooks.before_commit(point)
             return True
         except ConcurrentChange:
             if attempt == _APPLY_ATTEMPTS:
@@ -554,9 +550,9 @@ def _apply(
     actor: Actor,
     prepared: imports.Prepared,
     options: ImportOptions,
-    settings: Settings,
     started: float,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None,
+    hooks: JobHooks,
 ) -> imports.ImportResult | None:
     """Decide and write the file, its results file and the job's end in one transaction;
     None when this attempt no longer holds the job (re-queued meanwhile, as its worker
@@ -592,24 +588,8 @@ def _apply(
             result_blob_id=results_blob,
             now=now,
         )
-        if settings.job_test_delay_seconds > 0:
-            _test_delay(job.id, settings.job_test_delay_seconds, stop)
+        hooks.before_commit(CommitPoint(job.id, None, stop))
     return result
-
-
-def _test_delay(
-    job_id: str, seconds: float, stop: threading.Event | None, chunk: int | None = None
-) -> None:
-    """The JOB_TEST_DELAY_SECONDS testing aid: hold the import's write transaction
-    open, everything written but not committed, so a fault test can kill the worker
-    at exactly this point (in a big import: before each chunk's commit). A worker told
-    to stop meanwhile hands the job back."""
-    at = "" if chunk is None else f" of chunk {chunk}"
-    log.warning("testing aid: job %s waits %.1f s before its commit%s", job_id, seconds, at)
-    if stop is None:
-        time.sleep(seconds)
-    elif stop.wait(seconds):
-        raise _HandBack
 
 
 def _run_export(db: Database, job: JobRecord, actor: Actor, settings: Settings) -> None:
