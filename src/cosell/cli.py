@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -38,7 +38,7 @@ from cosell.domain.cells import CellError
 from cosell.domain.enums import Role, Status, Substatus
 from cosell.domain.job_types import ExportOptions, ImportOptions, JobStatus
 from cosell.errors import FileRejected
-from cosell.services import accounts, demo, job_access
+from cosell.services import accounts, demo, job_access, results_data
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.store.filters import ReferralFilters, Tab
@@ -177,8 +177,8 @@ def import_(
             fail(job.error or "the import failed", 3)
         results_path = None
         if results is not None:
-            fmt = results.suffix.lower().lstrip(".")
-            _, data, _ = job_service.open_results(db, actor.org_id, job, fmt)
+            fmt: Literal["csv", "xlsx"] = "xlsx" if results.suffix.lower() == ".xlsx" else "csv"
+            _, data, _ = results_data.open_results(db, actor.org_id, job, fmt)
             with results.open("wb") as out:  # a big results file a part at a time
                 for part in [data] if isinstance(data, bytes) else data:
                     out.write(part)

@@ -22,7 +22,7 @@ from cosell.store import jobs as job_store
 from cosell.store.db import Database
 from cosell.store.models import BlobPart, table_of
 from tests.ops.procs import Procs, crm_ids, finished, history_of_job, job, submit, wait_for
-from tests.support import World, csv_bytes, read_csv, row
+from tests.support import World, csv_bytes, read_csv, results_file, row
 
 pytestmark = pytest.mark.slow
 
@@ -65,10 +65,7 @@ def test_a_worker_killed_between_chunks_is_followed_by_one_that_goes_on(
     assert (done.summary.created, done.summary.failed) == (ROWS, 0)
     assert crm_ids(world, "CHUNK") == sorted(f"CHUNK-{i}" for i in range(ROWS))
     assert history_of_job(world, job_id) == ROWS
-    with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, done.result_blob_id or "")
-    assert blob is not None
-    lines = read_csv(blob[2])
+    lines = read_csv(results_file(world, done))
     assert [line["CRM ID"] for line in lines] == [f"CHUNK-{i}" for i in range(ROWS)]
     assert {line["Import Result"] for line in lines} == {"Created"}
 

@@ -25,7 +25,7 @@ from cosell.settings import Settings
 from cosell.store import jobs as job_store
 from cosell.store.models import HistoryRow, ImportChunk, ReferralRow, table_of
 from cosell.store.referrals import ReferralRepository
-from tests.support import World, csv_bytes, read_csv, row
+from tests.support import World, csv_bytes, read_csv, results_file, row
 
 CHUNK = 40
 R = table_of(ReferralRow)
@@ -59,10 +59,7 @@ def submit(world: World, data: bytes, settings: Settings, **options: Any) -> str
 
 def results_of(world: World, job: job_store.JobRecord) -> list[dict[str, str]]:
     assert job.result_blob_id is not None
-    with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id)
-    assert blob is not None
-    return read_csv(blob[2])
+    return read_csv(results_file(world, job))
 
 
 def crm_counts(world: World, prefix: str) -> Counter[str]:
@@ -130,9 +127,9 @@ def test_a_big_xlsx_file_gets_one_xlsx_results_file_in_order(world: World) -> No
     job = jobs.run_job(world.db, job_id, settings)
     assert job.summary is not None and job.summary.created == count
     with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id or "")
-    assert blob is not None and blob[0] == "big-results.xlsx"
-    table = read_table(blob[2], header_score=header_score)
+        blob = job_store.blob_info(conn, world.admin.org_id, job.result_blob_id or "")
+    assert blob is not None and blob.name == "big-results.xlsx"
+    table = read_table(results_file(world, job), header_score=header_score)
     name = table.headers.index("Deal Name")
     assert [r.cells[name] for r in table.rows] == [f"XL deal {i}" for i in range(count)]
 

@@ -23,7 +23,7 @@ from cosell.services.referral_input import ReferralInput
 from cosell.store import jobs as job_store
 from cosell.store.filters import ReferralFilters
 from cosell.store.referrals import ReferralRepository
-from tests.support import ADMIN, World, csv_bytes, read_csv, row, run_import
+from tests.support import ADMIN, World, csv_bytes, read_csv, results_file, row, run_import
 
 DEALS = 30
 #: The column each of the four people edits, and the new value of deal i.
@@ -75,10 +75,7 @@ def _import_at_once(world: World, files: list[bytes]) -> list[list[dict[str, str
     for job_id in job_ids:
         job = done[job_id]
         assert job.status == "completed", job
-        with world.db.read() as conn:
-            blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id or "")
-        assert blob is not None
-        results.append(read_csv(blob[2]))
+        results.append(read_csv(results_file(world, job)))
     return results
 
 

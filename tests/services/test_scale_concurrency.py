@@ -25,7 +25,7 @@ from cosell.services.imports import ImportOptions
 from cosell.store import jobs as job_store
 from cosell.store.models import ReferralRow, table_of
 from cosell.store.referrals import ReferralRepository
-from tests.support import World, csv_bytes, make_world, read_csv, row, run_import
+from tests.support import World, csv_bytes, make_world, read_csv, results_file, row, run_import
 
 R = table_of(ReferralRow)
 
@@ -90,10 +90,7 @@ def _import_at_once(
 
 
 def _results(world: World, job: job_store.JobRecord) -> list[dict[str, str]]:
-    with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id or "")
-    assert blob is not None
-    return read_csv(blob[2])
+    return read_csv(results_file(world, job))
 
 
 @pytest.mark.parametrize("match", ["referral-id", "crm-id"])

@@ -47,7 +47,7 @@ from cosell.services.import_matching import (
     row_keys,
     same_deal,
 )
-from cosell.services.results import RowResult, render_results
+from cosell.services.results import RowResult, results_data
 from cosell.settings import Settings
 from cosell.store import accounts
 from cosell.store.referrals import ReferralRepository, history_entry
@@ -78,7 +78,8 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     results: list[RowResult] = field(default_factory=list)
-    results_file: bytes | None = None
+    #: the results as data (`results.results_data`): the results file is made from it
+    results_data: bytes | None = None
     results_format: str | None = None
 
     def summary(self) -> ImportSummary:
@@ -328,7 +329,7 @@ def apply(
         results=results,
         results_format=prepared.table.format,
     )
-    result.results_file = render_results(prepared.table, prepared.column_map, results)
+    result.results_data = results_data(prepared.table, prepared.column_map, results)
     result.duration_s = time.perf_counter() - started
     return result
 

@@ -39,11 +39,11 @@ from cosell.domain.job_types import (
     UnreadableOptions,
 )
 from cosell.domain.rows import RowParser, RowRecord
-from cosell.errors import ConcurrentChange, Conflict, FileRejected, HandBack, NotFound, UsageError
+from cosell.errors import ConcurrentChange, FileRejected, HandBack, NotFound, UsageError
 from cosell.files.reader import check_size
 from cosell.files.stream import TableStream, WholeTable, open_table
 from cosell.files.table import SheetRow
-from cosell.services import imports, job_hooks
+from cosell.services import imports, job_hooks, results_data
 from cosell.services.actor import Actor, require_user
 from cosell.services.clock import utcnow
 from cosell.services.exports import CONTENT_TYPES, export_referrals
@@ -51,11 +51,9 @@ from cosell.services.gc import gc_paused
 from cosell.services.job_hooks import CommitPoint, JobHooks
 from cosell.services.results import (
     RowResult,
-    convert,
-    convert_to,
     decode_results,
     encode_results,
-    write_results,
+    write_results_data,
 )
 from cosell.settings import Settings
 from cosell.store import accounts
@@ -482,7 +480,7 @@ def _finish_chunks(
     with tempfile.TemporaryFile(prefix="cosell-results-") as out:
         with gc_paused():
             rows = _with_results(db, job.id, table, done, beat)
-            write_results(out, head, checks.column_map, rows)
+            write_results_data(out, head, checks.column_map, rows)
         out.seek(0)
         with db.write() as conn:
             if not store.owns(conn, job.id, job.attempts):
@@ -494,7 +492,7 @@ def _finish_chunks(
                 conn,
                 org_id=job.org_id,
                 name=f"{stem}-results.{head.format}",
-                content_type=CONTENT_TYPES[head.format],
+                content_type=results_data.CONTENT_TYPE,
                 source=out,
                 now=now,
             )
@@ -568,15 +566,15 @@ def _apply(
             conn, actor, prepared, options, now=now, job_id=job.id, started=started
         )
         results_blob = None
-        if result.results_file is not None:
+        if result.results_data is not None:
             stem = PurePath(job.file_name or "upload").stem
             fmt = result.results_format or "csv"
             results_blob = store.put_blob(
                 conn,
                 org_id=job.org_id,
                 name=f"{stem}-results.{fmt}",
-                content_type=CONTENT_TYPES[fmt],
-                data=result.results_file,
+                content_type=results_data.CONTENT_TYPE,
+                data=result.results_data,
                 now=now,
             )
         result.duration_s = time.perf_counter() - started
@@ -627,51 +625,3 @@ def options_problem(job: JobRecord) -> str | None:
         f"The {job.kind}'s stored options cannot be used: {job.options.reason}. "
         f"Nothing was changed; start the {job.kind} again."
     )
-
-
-def open_results(
-    db: Database, org_id: int, job: JobRecord, fmt: str | None = None
-) -> tuple[str, bytes | Iterator[bytes], str]:
-    """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or the
-    format it was stored in: for downloads and the command line. A big file's bytes come
-    a part at a time, never read whole; in the other format it is converted row by row
-    into a temporary file first. NotFound when there is none, Conflict when it cannot be
-    converted (more rows than a workbook holds)."""
-    if not job.finished:
-        raise Conflict(f"The {job.kind} is still {job.status}; the results file is not ready yet")
-    with db.read() as conn:
-        info = store.blob_info(conn, org_id, job.result_blob_id or "")
-    if info is None:
-        raise NotFound(f"The {job.kind} job {job.id} has no results file (it is {job.status})")
-    stored = "xlsx" if info.name.lower().endswith(".xlsx") else "csv"
-    wanted = fmt or stored
-    name = str(PurePath(info.name).with_suffix(f".{wanted}"))
-    if info.size <= WHOLE_FILE_BYTES:
-        with db.read() as conn:
-            found = store.get_blob(conn, org_id, info.id)
-        assert found is not None
-        return name, found[2] if wanted == stored else convert(found[2], wanted), wanted
-    if wanted == stored:
-        return info.name, store.iter_blob(db, info), wanted
-    out = tempfile.TemporaryFile(prefix="cosell-convert-")  # noqa: SIM115 - closed by the reader
-    try:
-        table = open_table(
-            _StoredFile(db, info),
-            header_score=lambda cells: max(header_score(cells), 1),
-            max_bytes=info.size,
-        )
-        convert_to(out, table, wanted)
-    except ValueError as exc:
-        out.close()
-        raise Conflict(f"The results file cannot be converted: {exc}") from None
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return name, _parts_of_file(out), wanted
-
-
-def _parts_of_file(out: IO[bytes]) -> Iterator[bytes]:
-    with out:
-        while part := out.read(store.PART_SIZE):
-            yield part

@@ -17,6 +17,7 @@ from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.job_access import find_job, job_file, list_jobs
+from cosell.services.results_data import open_results
 from cosell.services.undo import undo_import
 from cosell.web.api.common import errors, file_responses
 from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job
@@ -133,7 +134,7 @@ def import_results(
     """The results file: every row in its original order with `Errors` first and
     `Import Result` last; created rows carry their new Referral ID."""
     job = find_job(ctx.db, actor, job_id, JobKind.IMPORT)
-    return download(*job_service.open_results(ctx.db, actor.org_id, job, fmt))
+    return download(*open_results(ctx.db, actor.org_id, job, fmt))
 
 
 _UNDO_RESPONSES = errors(403, 404, 409, 422)
