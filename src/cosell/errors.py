@@ -24,7 +24,7 @@ pages through `web/ui/errors.py`), the command line in `cli_output.py`.
      └── HandBack                    a stopping worker gives its job back to the queue
                                      (the job runner's own signal, never shown)
 
-Row-level problems are not exceptions: they are data (`RowOutcome.errors`).
+Row-level problems are not exceptions: they are data (`RowResult.errors`).
 """
 
 from __future__ import annotations

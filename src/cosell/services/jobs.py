@@ -9,9 +9,11 @@ job as it was, and the re-run cannot create anything twice.
 A file of more than `import_chunk_rows` rows is imported a chunk at a time, read from
 its stored parts as a stream: one pass checks the whole file (`imports.check_file`),
 then each chunk's changes, history and outcomes are committed together, only while
-the worker still holds the job, and the results file is written from the stored
-outcomes at the end. A worker that dies goes on, on its next attempt, after the last
-committed chunk: no row is applied twice.
+the worker still holds the job, and the results (as data: `results_data`) are written
+from the stored outcomes at the end. A worker that dies goes on, on its next attempt,
+after the last committed chunk: no row is applied twice.
+
+Tests step in through `job_hooks` (after each committed chunk, before each commit).
 """
 
 from __future__ import annotations
