@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cosell.domain import history
 from cosell.domain.enums import Direction, MicrosoftStatus, Status, Substatus
 from cosell.domain.model import Referral
 from cosell.services.referral_input import MemberInput, ReferralInput, SolutionInput
@@ -307,17 +308,13 @@ def referral_out(ref: Referral) -> ReferralOut:
     )
 
 
-def history_out(entry: dict[str, Any]) -> HistoryEntry:
-    changes = entry.get("changes") or {}
+def history_out(entry: history.HistoryEntry) -> HistoryEntry:
     return HistoryEntry(
-        at=utc(entry["at"]) or entry["at"],
-        who=str(entry.get("who", "system")),
-        user_id=entry.get("user_id"),
-        source=str(entry["source"]),
-        job_id=entry.get("job_id"),
-        action=str(entry["action"]),
-        changes={
-            str(k): [None if x is None else str(x) for x in v] if isinstance(v, list) else [str(v)]
-            for k, v in changes.items()
-        },
+        at=utc(entry.at) or entry.at,
+        who=entry.who,
+        user_id=entry.user_id,
+        source=entry.source,
+        job_id=entry.job_id,
+        action=entry.action,
+        changes={name: list(pair) for name, pair in entry.changes.items()},
     )
