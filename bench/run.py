@@ -31,12 +31,13 @@ from pathlib import Path
 
 from cosell.domain.enums import Role
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.job_types import ExportOptions, ImportOptions
 from cosell.domain.model import TeamMember
 from cosell.services import accounts, demo
 from cosell.services.clock import utcnow
-from cosell.services.exports import ExportOptions, export_referrals
+from cosell.services.exports import export_referrals
 from cosell.services.gc import gc_paused
-from cosell.services.imports import ImportOptions, apply, prepare
+from cosell.services.imports import apply, prepare
 from cosell.settings import Settings
 from cosell.store.db import Database
 from cosell.store.referrals import ReferralRepository
@@ -148,7 +149,7 @@ def main() -> None:
                     job_id=None,
                     started=started,
                 )
-                assert result.failed == 0, result.summary()["failures"][:3]
+                assert result.failed == 0, result.summary().failures[:3]
                 assert (result.created, result.updated) == (700, 300), result.summary()
                 tx.rollback()
 

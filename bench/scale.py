@@ -54,10 +54,11 @@ from web import COSELL, answers, free_port, get_timed, sign_in, upload_and_wait,
 
 from cosell.domain.enums import Role
 from cosell.domain.filters import ReferralFilters, Tab
+from cosell.domain.job_types import ExportOptions
 from cosell.domain.model import TeamMember
 from cosell.services import accounts, demo
 from cosell.services.clock import utcnow
-from cosell.services.exports import ExportOptions, export_referrals
+from cosell.services.exports import export_referrals
 from cosell.settings import Settings
 from cosell.store import referral_query
 from cosell.store.backup import pg_program

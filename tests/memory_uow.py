@@ -28,19 +28,27 @@ from typing import IO, Any
 from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.domain.filters import ReferralFilters
-from cosell.domain.history import Change, HistoryEntry, JobChange
+from cosell.domain.history import Change, HistoryEntry, JobChange, changes_of
+from cosell.domain.job_summaries import ImportSummary, JobSummary
+from cosell.domain.job_types import (
+    JobKind,
+    JobRecord,
+    JobStatus,
+    StoredOptions,
+    options_from_json,
+    summary_from_json,
+)
 from cosell.domain.model import Referral
 from cosell.errors import ConcurrentChange
 from cosell.store.accounts import OrgRecord, TokenListing, TokenRecord, UserRecord
-from cosell.store.jobs import (
-    FAILED,
-    QUEUED,
-    RUNNING,
-    BlobInfo,
-    ChunkRecord,
-    JobRecord,
-    TooLarge,
-)
+from cosell.store.jobs import BlobInfo, ChunkRecord, TooLarge
+
+QUEUED, RUNNING, FAILED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED
+
+
+def _stored(data: dict[str, Any]) -> Any:
+    """`data` as the database gives it back: written as JSON text and read again."""
+    return json.loads(json.dumps(data, default=str))
 
 
 @dataclass
@@ -178,18 +186,11 @@ class MemoryReferrals:
             and e.entry.referral_id in self.state.deals
         ]
 
-    def history(self, referral_id: str) -> list[dict[str, Any]]:
+    def history(self, referral_id: str) -> list[HistoryEntry]:
         if not self.exists(referral_id):
             return []
         return [
-            {
-                "at": e.at,
-                "user_id": e.user_id,
-                "source": e.source,
-                "job_id": e.job_id,
-                "action": e.action,
-                "changes": json.loads(json.dumps(e.changes)),
-            }
+            dataclasses.replace(e, changes=changes_of(json.dumps(e.changes)), before=None)
             for e in reversed(list(self._entries(referral_id)))
         ]
 
@@ -410,14 +411,15 @@ class MemoryJobs:
         *,
         org_id: int,
         user_id: int,
-        kind: str,
-        options: dict[str, Any],
+        kind: JobKind,
+        options: StoredOptions,
         file_name: str | None,
         input_blob_id: str | None,
         now: dt.datetime,
     ) -> str:
+        kept = options_from_json(kind, _stored(options.to_json()))
         job = JobRecord(
-            str(uuid.uuid4()), org_id, user_id, kind, QUEUED, json.loads(json.dumps(options)),
+            str(uuid.uuid4()), org_id, user_id, kind, QUEUED, kept,
             file_name, input_blob_id, None, 0, 0, None, None, 0, None, now, None, None,
         )  # fmt: skip
         self.state.jobs[job.id] = job
@@ -430,7 +432,7 @@ class MemoryJobs:
         return copy.deepcopy(job)
 
     def list_jobs(
-        self, org_id: int, kind: str, *, user_id: int | None = None, limit: int = 20
+        self, org_id: int, kind: JobKind, *, user_id: int | None = None, limit: int = 20
     ) -> list[JobRecord]:
         found = [
             copy.deepcopy(j)
@@ -478,17 +480,18 @@ class MemoryJobs:
         self,
         job_id: str,
         *,
-        status: str,
-        summary: dict[str, Any],
+        status: JobStatus,
+        summary: JobSummary,
         result_blob_id: str | None,
         now: dt.datetime,
         error: str | None = None,
     ) -> None:
-        rows = summary.get("rows", 0)
+        rows = summary.rows
+        kind = self.state.jobs[job_id].kind
         self._update(
             job_id,
             status=status,
-            summary=json.loads(json.dumps(summary, default=str)),
+            summary=summary_from_json(kind, _stored(summary.to_json())),
             result_blob_id=result_blob_id,
             finished_at=now,
             heartbeat_at=now,
@@ -530,12 +533,14 @@ class MemoryJobs:
         position: int,
         first_row: int,
         rows: int,
-        summary: dict[str, Any],
+        summary: ImportSummary,
         results: bytes,
     ) -> None:
         if (job_id, position) in self.state.chunks:
             raise ConcurrentChange(f"chunk {position} of job {job_id} was recorded already")
-        record = ChunkRecord(position, first_row, rows, json.loads(json.dumps(summary)))
+        kept = ImportSummary.from_json(_stored(summary.to_json()))
+        assert kept is not None
+        record = ChunkRecord(position, first_row, rows, kept)
         self.state.chunks[(job_id, position)] = (record, results)
 
     def chunks_done(self, job_id: str) -> list[ChunkRecord]:

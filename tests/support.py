@@ -9,9 +9,11 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
+from cosell.domain.job_types import JobRecord
 from cosell.services import accounts
 from cosell.settings import Settings
 from cosell.store.db import Database
@@ -149,20 +151,33 @@ def run_import(
     name: str = "deals.csv",
     **options: object,
 ) -> Imported:
+    from cosell.domain.job_types import ImportOptions
     from cosell.services import jobs
-    from cosell.services.imports import ImportOptions
-    from cosell.store import jobs as job_store
 
     opts = ImportOptions(**options)  # type: ignore[arg-type]
     job_id = jobs.submit_import(world.db, actor, name, data, opts, world.settings)
     job = jobs.run_job(world.db, job_id, world.settings)
-    results = None
-    if job.result_blob_id:
-        with world.db.read() as conn:
-            blob = job_store.get_blob(conn, actor.org_id, job.result_blob_id)
-        assert blob is not None
-        results = blob[2]
-    return Imported(job_id, job.status, job.summary or {}, results)
+    results = results_file(world, job) if job.result_blob_id else None
+    return Imported(job_id, job.status, job.summary.to_json() if job.summary else {}, results)
+
+
+def results_file(world: World, job: JobRecord, fmt: Literal["csv", "xlsx"] | None = None) -> bytes:
+    """The bytes of an import's results file, in `fmt` or by default the upload's format,
+    as a download gets them."""
+    from cosell.services.results_data import open_results
+
+    _, data, _ = open_results(world.db, job.org_id, job, fmt)
+    return data if isinstance(data, bytes) else b"".join(data)
+
+
+def results_as(world: World, imported: Imported, fmt: Literal["csv", "xlsx"]) -> bytes:
+    """An import's results file (`run_import`) in the format `fmt`."""
+    from cosell.store import jobs as job_store
+
+    with world.db.read() as conn:
+        job = job_store.get_job(conn, imported.job_id)
+    assert job is not None
+    return results_file(world, job, fmt)
 
 
 def open_world(url: str, *, queue_url: str | None = None) -> World:

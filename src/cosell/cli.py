@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -25,16 +25,23 @@ from cosell.cli_app import (
     token_app,
     user_app,
 )
-from cosell.cli_output import errors, fail, progress, report_import, report_rejected
+from cosell.cli_output import (
+    errors,
+    export_json,
+    fail,
+    progress,
+    report_import,
+    report_rejected,
+)
 from cosell.domain import cells
 from cosell.domain.cells import CellError
 from cosell.domain.enums import Role, Status, Substatus
 from cosell.domain.filters import ReferralFilters, Tab
+from cosell.domain.job_types import ExportOptions, ImportOptions, JobStatus
 from cosell.errors import FileRejected
-from cosell.services import accounts, demo, job_access
+from cosell.services import accounts, demo, job_access, results_data
 from cosell.services import jobs as job_service
-from cosell.services.exports import ExportOptions, render_template
-from cosell.services.imports import ImportOptions
+from cosell.services.exports import render_template
 
 
 @app.command()
@@ -162,25 +169,22 @@ def import_(
             report_rejected(None, exc.message, dry_run, as_json)
         with progress(enabled=not as_json) as on_progress:
             job = job_service.run_job(db, job_id, state.settings, on_progress)
-        summary = job.summary or {}
-        if job.status == job_access.REJECTED:
-            report_rejected(
-                job_id,
-                (summary.get("errors") or [job.error or ""])[0],
-                dry_run,
-                as_json,
-                summary.get("warnings", []),
-            )
+        summary = job.import_summary
+        if job.status is JobStatus.REJECTED:
+            errors_, warnings = (summary.errors, summary.warnings) if summary else ((), ())
+            report_rejected(job_id, (errors_ or (job.error or "",))[0], dry_run, as_json, warnings)
+        if summary is None:  # failed: the message says why
+            fail(job.error or "the import failed", 3)
         results_path = None
         if results is not None:
-            fmt = results.suffix.lower().lstrip(".")
-            _, data, _ = job_service.open_results(db, actor.org_id, job, fmt)
+            fmt: Literal["csv", "xlsx"] = "xlsx" if results.suffix.lower() == ".xlsx" else "csv"
+            _, data, _ = results_data.open_results(db, actor.org_id, job, fmt)
             with results.open("wb") as out:  # a big results file a part at a time
                 for part in [data] if isinstance(data, bytes) else data:
                     out.write(part)
             results_path = str(results)
         report_import(job_id, summary, results_path, as_json)
-        raise typer.Exit(1 if summary.get("failed") else 0)
+        raise typer.Exit(1 if summary.failed else 0)
 
 
 @app.command()
@@ -211,28 +215,16 @@ def export(
         options = ExportOptions(filters=filters, format=fmt, lang=lang, delimiter=delimiter)
         job_id = job_service.submit_export(db, actor, options)
         job = job_service.run_job(db, job_id, state.settings)
-        if job.status != job_access.COMPLETED:
+        summary = job.export_summary
+        if job.status is not JobStatus.COMPLETED or summary is None:
             fail(job.error or "the export failed", 3)
         output.write_bytes(job_access.job_file(db, actor, job, "exported file")[1])
-        summary = job.summary or {}
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "job_id": job_id,
-                        "status": job.status,
-                        "rows": summary["rows"],
-                        "matched": summary["matched"],
-                        "truncated": summary["truncated"],
-                        "file": str(output),
-                        "duration_s": summary["duration_s"],
-                    }
-                )
-            )
+            typer.echo(json.dumps(export_json(job_id, job.status, summary, output)))
         else:
-            typer.echo(f"{summary['message']} to {output}")
-        if summary.get("truncated") and not as_json:
-            typer.echo(f"warning: {summary['message']}", err=True)
+            typer.echo(f"{summary.message} to {output}")
+        if summary.truncated and not as_json:
+            typer.echo(f"warning: {summary.message}", err=True)
 
 
 @app.command()

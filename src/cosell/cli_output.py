@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from sqlalchemy.exc import OperationalError
 
+from cosell.domain.job_summaries import ExportSummary, ImportSummary
 from cosell.errors import CosellError
-from cosell.services.imports import rejected
 
 #: The keys of `cosell import --json` (SPEC §5.1), in order.
 IMPORT_KEYS = (
@@ -38,11 +39,9 @@ def errors() -> Iterator[None]:
         yield
     except typer.Exit:
         raise
-    except CosellError as exc:
+    except CosellError as exc:  # DatabaseNotInitialized too: "run `cosell init` first"
         fail(exc.message, 2)
     except OperationalError as exc:
-        if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
-            fail("the database has no cosell schema yet; run `cosell init` first", 2)
         fail(f"the database cannot be used: {exc.orig}", 2)
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
@@ -55,46 +54,57 @@ def report_rejected(
     message: str,
     dry_run: bool,
     as_json: bool,
-    warnings: list[str] | None = None,
+    warnings: Sequence[str] = (),
 ) -> NoReturn:
     if as_json:
-        summary = rejected(message, dry_run, time.perf_counter()).summary()
-        summary["warnings"] = warnings or []
+        summary = replace(ImportSummary.rejected(message, dry_run, 0.0), warnings=tuple(warnings))
         typer.echo(json.dumps(_import_json(job_id, summary, None)))
     fail(f"file rejected: {message}", 2)
 
 
-def _import_json(job_id: str | None, summary: dict[str, Any], results: str | None) -> Any:
-    values = {**summary, "job_id": job_id, "results_file": results}
+def _import_json(job_id: str | None, summary: ImportSummary, results: str | None) -> Any:
+    values = {**summary.to_json(), "job_id": job_id, "results_file": results}
     return {key: values[key] for key in IMPORT_KEYS}
 
 
 def report_import(
-    job_id: str, summary: dict[str, Any], results_path: str | None, as_json: bool
+    job_id: str, summary: ImportSummary, results_path: str | None, as_json: bool
 ) -> None:
     if as_json:
         typer.echo(json.dumps(_import_json(job_id, summary, results_path)))
     else:
-        verb = "would be " if summary["dry_run"] else ""
+        verb = "would be " if summary.dry_run else ""
         typer.echo(
-            f"{summary['rows']} rows: {summary['created']} {verb}created, "
-            f"{summary['updated']} {verb}updated, {summary['unchanged']} unchanged, "
-            f"{summary['failed']} not processed ({summary['duration_s']:.3f} s)"
-            + (" [dry run]" if summary["dry_run"] else "")
+            f"{summary.rows} rows: {summary.created} {verb}created, "
+            f"{summary.updated} {verb}updated, {summary.unchanged} unchanged, "
+            f"{summary.failed} not processed ({summary.duration_s:.3f} s)"
+            + (" [dry run]" if summary.dry_run else "")
         )
         if results_path:
             typer.echo(f"results file: {results_path}")
-    for warning in summary.get("warnings", []):
+    for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    failures = summary.get("failures", [])
-    for failure in failures:
-        typer.echo(f"row {failure['row']}: {'; '.join(failure['errors'])}", err=True)
-    unlisted = int(summary.get("failed", 0) or 0) - len(failures)
+    for failure in summary.failures:
+        typer.echo(f"row {failure.row}: {'; '.join(failure.errors)}", err=True)
+    unlisted = summary.failed - len(summary.failures)
     if unlisted > 0:  # a big import lists the first failures; the results file has all
         typer.echo(f"… and {unlisted:,} more rows failed: see the results file", err=True)
-    for remark in summary.get("row_warnings", []):
-        for warning in remark["warnings"]:
-            typer.echo(f"row {remark['row']}: warning: {warning}", err=True)
+    for remark in summary.row_warnings:
+        for warning in remark.warnings:
+            typer.echo(f"row {remark.row}: warning: {warning}", err=True)
+
+
+def export_json(job_id: str, status: str, summary: ExportSummary, output: Path) -> Any:
+    """The object `cosell export --json` prints."""
+    return {
+        "job_id": job_id,
+        "status": status,
+        "rows": summary.rows,
+        "matched": summary.matched,
+        "truncated": summary.truncated,
+        "file": str(output),
+        "duration_s": round(summary.duration_s, 4),
+    }
 
 
 @contextmanager

@@ -18,8 +18,6 @@
 | `FILE_RETENTION_DAYS` | 90 | days uploads, results and export files are kept |
 | `DB_IDLE_TRANSACTION_SECONDS` | 60 | PostgreSQL ends a session idle inside a transaction |
 |  |  | this long (a hung worker), releasing its locks |
-| `JOB_TEST_DELAY_SECONDS` | 0 | testing aid, leave at 0: an import waits this long just |
-|  |  | before its commit, so fault tests can kill a worker mid-job |
 """
 
 from __future__ import annotations
@@ -43,4 +41,3 @@ class Settings(BaseSettings):
     job_max_attempts: int = 3
     file_retention_days: int = 90
     db_idle_transaction_seconds: float = 60
-    job_test_delay_seconds: float = 0

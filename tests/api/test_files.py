@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
 from cosell.cli_app import app as cli
+from cosell.domain.job_types import ImportOptions
 from cosell.services import jobs
-from cosell.services.imports import ImportOptions
 from tests.api.client import Api, csv_rows
 from tests.support import VALID_ROW, World, csv_bytes, row
 
@@ -133,7 +133,7 @@ def test_an_oversize_upload_is_413(api_with: Callable[..., Api]) -> None:
     api = api_with(max_upload_bytes=1024 * 1024)
     over_limit = b"x" * (1024 * 1024 + 1000)  # within the envelope allowance: the service says no
     response = api.upload(over_limit)
-    assert response.status_code == 413
+    assert response.status_code == 413 and response.json()["title"] == "File too large"
     detail = response.json()["detail"]
     assert detail.startswith("The file is 1,049,576 bytes; at most") and "1 MiB" in detail
     far_over = api.upload(b"x" * (2 * 1024 * 1024))  # refused before it is read
@@ -141,6 +141,15 @@ def test_an_oversize_upload_is_413(api_with: Callable[..., Api]) -> None:
     assert far_over.headers["content-type"] == "application/problem+json"
     assert "at most 1 MiB" in far_over.json()["detail"]
     assert api.get("/api/v1/imports").json() == []
+
+
+def test_a_missing_table_answers_503_not_a_traceback(api: Api, world: World) -> None:
+    with world.db.write() as conn:
+        conn.exec_driver_sql("ALTER TABLE jobs RENAME TO jobs_gone")
+    answer = api.get("/api/v1/imports")
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["Retry-After"] and "try again" in answer.json()["detail"]
 
 
 def test_a_job_not_finished_has_no_results_yet(api: Api, world: World) -> None:

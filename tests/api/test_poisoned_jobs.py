@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.queue.job_queue import JobQueue
 from cosell.services.clock import utcnow
 from cosell.store import jobs as job_store
@@ -54,8 +55,8 @@ def store_job(world: World, kind: str, options: Any, *, raw: str | None = None) 
             conn,
             org_id=world.admin.org_id,
             user_id=world.admin.user_id or 0,
-            kind=kind,
-            options={},
+            kind=JobKind(kind),
+            options=ImportOptions(),
             file_name=None,
             input_blob_id=None,
             now=utcnow(),

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cosell.errors import StaleVersion
 from cosell.services import referral_changes
-from cosell.services.referral_changes import StaleVersion, update_referral
+from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import ReferralInput, field_name
 from cosell.services.referrals import history
 from cosell.store.referrals import ReferralRepository
@@ -121,5 +122,5 @@ def test_pages_record_their_changes_as_source_page(api: Api, world: World) -> No
     )
     assert changed.sales_stage == 60 and changed.version == 2
     latest = history(world.db, world.seller, rid)[0]
-    assert (latest["source"], latest["user_id"]) == ("page", world.seller.user_id)
-    assert latest["changes"] == {"Sales Stage": ["40", "60"]}
+    assert (latest.source, latest.user_id) == ("page", world.seller.user_id)
+    assert latest.changes == {"Sales Stage": ("40", "60")}

@@ -30,6 +30,16 @@ def test_init_creates_the_schema_and_demo_prints_logins(empty_database_url):
     assert again.exit_code == 0 and "already exists" in again.stdout
 
 
+def test_a_database_without_the_schema_says_run_init(empty_database_url, tmp_path):
+    url = empty_database_url
+    for args in (["export", "--as", ADMIN, "-o", str(tmp_path / "out.csv")],
+                 ["org", "create", "Org Z"]):  # fmt: skip
+        result = runner.invoke(app, ["--database-url", url, *args])
+        assert result.exit_code == 2, result.output
+        assert "no cosell schema yet; run `cosell init` first" in result.stderr
+        assert "Traceback" not in result.output
+
+
 def test_org_user_and_solution_commands(world):
     assert cosell(world, "org", "create", "Org C", "--partner-id", "333").exit_code == 0
     dup = cosell(world, "org", "create", "Org C")

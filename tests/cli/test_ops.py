@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
 from cosell.cli_app import app
+from cosell.domain.job_types import ImportOptions
 from cosell.services import jobs as job_service
-from cosell.services.imports import ImportOptions
 from cosell.store.integrity import schema_head
 from tests.support import World, csv_bytes, row, run_import
 

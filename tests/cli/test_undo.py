@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 import cosell.cli as _commands  # noqa: F401  (importing it adds every command to `app`)
 from cosell.cli_app import app
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.job_types import ExportOptions
 from cosell.services import jobs
-from cosell.services.exports import ExportOptions
 from tests.support import ADMIN, OTHER_ADMIN, SELLER, World, csv_bytes, row, run_import
 
 runner = CliRunner()

@@ -16,10 +16,11 @@ from typing import TypeVar
 from hypothesis import event
 
 from cosell.domain.headers import header_score
+from cosell.domain.job_types import ImportOptions
 from cosell.errors import FileRejected
 from cosell.files.reader import read_table
 from cosell.files.table import Table
-from cosell.services.imports import ImportOptions, prepare
+from cosell.services.imports import prepare
 from cosell.settings import Settings
 
 T = TypeVar("T")

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from cosell.errors import Conflict, NotFound
-from cosell.services import job_access, jobs, referral_changes, referrals, sign_in
-from cosell.services.imports import ImportOptions
-from cosell.services.referral_changes import StaleVersion
+from cosell.domain.job_types import ImportOptions
+from cosell.errors import Conflict, NotFound, StaleVersion
+from cosell.services import jobs, referral_changes, referrals, results_data, sign_in
 from cosell.services.referral_input import MemberInput, ReferralInput, SolutionInput
 from cosell.services.undo import undo_import
 from cosell.services.uow import JobRecord
@@ -29,8 +28,10 @@ def run_import(
         world.db, actor, "deals.csv", data, ImportOptions(**options), world.settings
     )
     job = jobs.run_job(world.db, job_id, world.settings)
-    rows = read_csv(job_access.results_file(world.db, actor, job)[1]) if job.finished else []
-    return job, rows
+    if not job.finished:
+        return job, []
+    _, found, _ = results_data.open_results(world.db, actor.org_id, job)
+    return job, read_csv(found if isinstance(found, bytes) else b"".join(found))
 
 
 def outcomes(rows: list[dict[str, str]]) -> list[str]:
@@ -91,8 +92,8 @@ def test_a_change_moves_the_version_on_and_a_stale_one_is_refused(world: World) 
     assert stale.value.current == 2
     assert referrals.get_referral(world.db, world.admin, rid).notes == "second thoughts"
     history = referrals.history(world.db, world.admin, rid)
-    assert [e["action"] for e in history] == ["updated", "created"]
-    assert history[0]["changes"]["Notes"][1] == "second thoughts"
+    assert [e.action for e in history] == ["updated", "created"]
+    assert history[0].changes["Notes"][1] == "second thoughts"
 
 
 def test_who_may_see_a_deal(world: World) -> None:

@@ -19,15 +19,17 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy import func, select
 
+from cosell.domain.job_types import ImportOptions, JobRecord
 from cosell.queue.job_queue import JobQueue
 from cosell.services import accounts
 from cosell.services import jobs as job_service
-from cosell.services.imports import ImportOptions
 from cosell.store import jobs as job_store
 from cosell.store.models import Blob, HistoryRow, ReferralRow, table_of
 from tests.support import World, csv_bytes, row
 
 COSELL = Path(sys.executable).with_name("cosell")
+#: The repository: `tests` is importable from here (`python -m tests.ops.slow_worker`).
+ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
@@ -144,12 +146,20 @@ class Procs:
         env.update({f"COSELL_{k.upper()}": str(v) for k, v in (self.settings | settings).items()})
         return env
 
-    def start(self, *args: str, name: str, **settings: str | int | float) -> Proc:
+    def start(
+        self, *args: str, name: str, hold_commit: float | None = None, **settings: str | int | float
+    ) -> Proc:
+        """`cosell ARGS`; with `hold_commit`, its imports hold their write transaction that
+        many seconds before each commit (tests/ops/slow_worker.py)."""
         env = self.environment(**settings)
+        command = [str(COSELL), *args]
+        if hold_commit is not None:
+            command = [sys.executable, "-m", "tests.ops.slow_worker", str(hold_commit), *args]
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         log = self.tmp / f"{name}-{len(self.started)}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                [str(COSELL), *args],
+                command,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -159,15 +169,20 @@ class Procs:
         self.started.append(proc)
         return proc
 
-    def worker(self, **settings: str | int | float) -> Proc:
-        proc = self.start("worker", name="worker", **settings)
+    def worker(self, hold_commit: float | None = None, **settings: str | int | float) -> Proc:
+        proc = self.start("worker", name="worker", hold_commit=hold_commit, **settings)
         proc.wait_output("Huey consumer started")
         return proc
 
-    def workers(self, count: int, **settings: str | int | float) -> list[Proc]:
+    def workers(
+        self, count: int, hold_commit: float | None = None, **settings: str | int | float
+    ) -> list[Proc]:
         """`count` workers started together, once each consumes (each takes a second or
         two to import)."""
-        started = [self.start("worker", name="worker", **settings) for _ in range(count)]
+        started = [
+            self.start("worker", name="worker", hold_commit=hold_commit, **settings)
+            for _ in range(count)
+        ]
         for proc in started:
             proc.wait_output("Huey consumer started")
         return started
@@ -181,7 +196,7 @@ class Procs:
 
     def serving(self, base: str, *args: str, **settings: str | int | float) -> Server:
         """`cosell ARGS` (a serve command line listening at `base`), once it answers."""
-        proc = self.start(*args, name="serve", **settings)
+        proc = self.start(*args, name="serve", hold_commit=None, **settings)
         # Generous: `--processes N` starts N interpreters on a machine running others.
         wait_for("the server to answer", lambda: answers(base, proc=proc), timeout=60)
         return Server(proc.popen, proc.log, base)
@@ -262,14 +277,14 @@ def submit(world: World, data: bytes, *, enqueue: bool = True) -> str:
     return job_id
 
 
-def job(world: World, job_id: str) -> job_store.JobRecord:
+def job(world: World, job_id: str) -> JobRecord:
     with world.db.read() as conn:
         found = job_store.get_job(conn, job_id)
     assert found is not None
     return found
 
 
-def finished(world: World, job_id: str) -> job_store.JobRecord | None:
+def finished(world: World, job_id: str) -> JobRecord | None:
     found = job(world, job_id)
     return found if found.finished else None
 

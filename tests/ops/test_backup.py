@@ -1,8 +1,8 @@
 """A backup taken while an import is in flight, restored into a new database (issue 7,
 "Backups and restore: nothing lost, also for the operator").
 
-The import holds its write transaction open before the commit (the
-JOB_TEST_DELAY_SECONDS testing aid) while the real `cosell backup` command runs: the
+The import holds its write transaction open before the commit (a `before_commit` job
+hook, tests/ops/slow_worker.py) while the real `cosell backup` command runs: the
 copy holds every job committed before it, and of the in-flight import either nothing
 or everything, never half. The restored database passes `cosell check`, and the
 in-flight job still completes there once a worker picks it up again. The same on
@@ -22,10 +22,11 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
+from cosell.domain.job_types import ImportOptions
 from cosell.services import accounts, maintenance
 from cosell.services import jobs as job_service
 from cosell.services.clock import utcnow
-from cosell.services.imports import ImportOptions
+from cosell.services.job_hooks import JobHooks
 from cosell.settings import Settings
 from cosell.store import jobs as job_store
 from cosell.store.db import Database
@@ -44,6 +45,7 @@ from tests.ops.procs import (
     wait_for,
     write_locked,
 )
+from tests.ops.slow_worker import hold
 from tests.support import ADMIN, OTHER_ADMIN, SELLER, World, make_world, run_import
 
 pytestmark = pytest.mark.slow
@@ -108,7 +110,7 @@ def test_sqlite_backup_during_an_import_restores_every_committed_job(
 ) -> None:
     done = committed_imports(world)
     in_flight = submit(world, deals_file("FLY", 25))
-    worker = procs.worker(job_test_delay_seconds=HOLD)
+    worker = procs.worker(hold_commit=HOLD)
     worker.wait_output(f"testing aid: job {in_flight} waits")
     assert write_locked(db_path(world))
 
@@ -158,9 +160,12 @@ def test_postgres_backup_during_an_import_restore_force_and_check(
     in_flight = job_service.submit_import(
         world.db, world.admin, "fly.csv", deals_file("PGFLY", 25), ImportOptions(), world.settings
     )
-    holding = world.settings.model_copy(update={"job_test_delay_seconds": HOLD})
+    holding = JobHooks(before_commit=hold(HOLD))
     runner = threading.Thread(
-        target=job_service.run_job, args=(world.db, in_flight, holding), daemon=True
+        target=job_service.run_job,
+        args=(world.db, in_flight, world.settings),
+        kwargs={"hooks": holding},
+        daemon=True,
     )
     runner.start()
     wait_for("the import to hold its transaction", lambda: _idle_in_transaction(postgres_url))

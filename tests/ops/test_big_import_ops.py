@@ -15,13 +15,14 @@ import loadtest
 import pytest
 from sqlalchemy import func, select
 
+from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.services import upkeep
 from cosell.services.clock import utcnow
 from cosell.store import jobs as job_store
 from cosell.store.db import Database
 from cosell.store.models import BlobPart, table_of
 from tests.ops.procs import Procs, crm_ids, finished, history_of_job, job, submit, wait_for
-from tests.support import World, csv_bytes, read_csv, row
+from tests.support import World, csv_bytes, read_csv, results_file, row
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +41,7 @@ def test_a_worker_killed_between_chunks_is_followed_by_one_that_goes_on(
     job_id = submit(world, big_file("CHUNK", ROWS))
     chunked = {"import_chunk_rows": CHUNK, "max_import_rows": 10_000}
 
-    first = procs.worker(job_test_delay_seconds=0.2, **chunked)
+    first = procs.worker(hold_commit=0.2, **chunked)
     wait_for("three committed chunks", lambda: job(world, job_id).progress >= 3 * CHUNK)
     first.stop(signal.SIGKILL)
 
@@ -60,14 +61,11 @@ def test_a_worker_killed_between_chunks_is_followed_by_one_that_goes_on(
 
     assert f"going on after row {committed} of {ROWS}" in second.output()
     assert (done.status, done.attempts) == (job_store.COMPLETED, 2)
-    assert done.summary is not None
-    assert (done.summary["created"], done.summary["failed"]) == (ROWS, 0)
+    assert done.import_summary is not None
+    assert (done.import_summary.created, done.import_summary.failed) == (ROWS, 0)
     assert crm_ids(world, "CHUNK") == sorted(f"CHUNK-{i}" for i in range(ROWS))
     assert history_of_job(world, job_id) == ROWS
-    with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, done.result_blob_id or "")
-    assert blob is not None
-    lines = read_csv(blob[2])
+    lines = read_csv(results_file(world, done))
     assert [line["CRM ID"] for line in lines] == [f"CHUNK-{i}" for i in range(ROWS)]
     assert {line["Import Result"] for line in lines} == {"Created"}
 
@@ -93,8 +91,8 @@ def test_a_backup_carries_files_stored_in_parts(world: World, tmp_path: Path) ->
             now=utcnow(),
         )  # fmt: skip
         job_store.add_job(
-            conn, org_id=world.admin.org_id, user_id=world.admin.user_id or 0, kind="import",
-            options={}, file_name="big.bin", input_blob_id=blob_id, now=utcnow(),
+            conn, org_id=world.admin.org_id, user_id=world.admin.user_id or 0, kind=JobKind.IMPORT,
+            options=ImportOptions(), file_name="big.bin", input_blob_id=blob_id, now=utcnow(),
         )  # fmt: skip
     copy = tmp_path / "backup.db"
     upkeep.backup(world.settings.database_url, copy)

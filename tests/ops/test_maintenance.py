@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from cosell.domain.actor import Actor
 from cosell.domain.enums import Direction, Status, Substatus
+from cosell.domain.job_summaries import ImportSummary
+from cosell.domain.job_types import ImportOptions, JobKind, JobRecord
 from cosell.domain.model import Referral, TeamMember
 from cosell.services import demo, maintenance
 from cosell.services import referrals as referral_service
@@ -34,8 +36,8 @@ def add_job(world: World, *, created: dt.datetime) -> str:
             conn,
             org_id=world.admin.org_id,
             user_id=world.admin.user_id,
-            kind="import",
-            options={},
+            kind=JobKind.IMPORT,
+            options=ImportOptions(),
             file_name="deals.csv",
             input_blob_id=None,
             now=created,
@@ -49,7 +51,7 @@ def running(world: World, *, since: dt.datetime) -> str:
     return job_id
 
 
-def status_of(world: World, job_id: str) -> job_store.JobRecord:
+def status_of(world: World, job_id: str) -> JobRecord:
     with world.db.read() as conn:
         found = job_store.get_job(conn, job_id)
     assert found is not None
@@ -64,7 +66,7 @@ def test_requeue_picks_stale_running_and_long_queued_jobs_only(world: World) -> 
     completed = running(world, since=ago(hours=1))
     failed = running(world, since=ago(hours=1))
     with world.db.write() as conn:
-        summary = {"rows": 1}
+        summary = ImportSummary(rows=1)
         job_store.finish(
             conn,
             completed,
@@ -165,9 +167,9 @@ def test_expire_closes_only_incoming_new_referrals_older_than_14_days(world: Wor
     ):
         referral_id = {**ours, **theirs}[name].id
         (entry,) = referral_service.history(world.db, actor, referral_id)
-        assert (entry["source"], entry["who"], entry["action"]) == ("system", "system", "expired")
-        assert (entry["user_id"], entry["job_id"], entry["at"]) == (None, None, NOW)
-        assert entry["changes"] == {"Partner Referral Status": [was, "Closed/Expired"]}
+        assert (entry.source, entry.who, entry.action) == ("system", "system", "expired")
+        assert (entry.user_id, entry.job_id, entry.at) == (None, None, NOW)
+        assert entry.changes == {"Partner Referral Status": (was, "Closed/Expired")}
     assert referral_service.history(world.db, world.admin, ours["young pending"].id) == []
     # Nothing is left to expire the next time round.
     assert maintenance.expire_unanswered(world.db, world.settings, NOW) == 0

@@ -75,7 +75,7 @@ def test_an_uploaded_job_is_run_by_a_worker(queue_world: World, queue_procs: Pro
 
 
 def test_a_job_delivered_twice_runs_once(queue_world: World, queue_procs: Procs) -> None:
-    started = queue_procs.workers(2, job_test_delay_seconds=1.5)
+    started = queue_procs.workers(2, hold_commit=1.5)
     job_id = submit(queue_world, deals_file("TWICE", 10))
     waiting_at_commit(started, job_id)
     JobQueue(queue_world.settings, queue_world.db).enqueue(job_id)  # the second delivery
@@ -106,7 +106,7 @@ def test_a_job_queued_while_no_worker_runs_is_run_when_one_starts(
 def test_a_worker_stopped_mid_job_hands_it_to_another(
     queue_world: World, queue_procs: Procs
 ) -> None:
-    (leaving,) = queue_procs.workers(1, job_test_delay_seconds=30)
+    (leaving,) = queue_procs.workers(1, hold_commit=30)
     job_id = submit(queue_world, deals_file("HANDED", 10))
     waiting_at_commit([leaving], job_id)
     # Another worker is running when the first stops; it does not re-queue stale jobs

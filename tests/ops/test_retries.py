@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cosell.domain.job_types import ImportOptions
 from cosell.queue.job_queue import JobQueue
 from cosell.services import imports
 from cosell.settings import Settings
@@ -51,7 +52,7 @@ def submit(world: World, settings: Settings) -> tuple[JobQueue, str]:
         world.admin,
         "deals.csv",
         deals_file("RETRY", 4),
-        imports.ImportOptions(),
+        ImportOptions(),
         settings,
     )
     queue.enqueue(job_id)
@@ -112,6 +113,6 @@ def test_a_job_failing_twice_then_succeeding_is_applied_once(
     assert drain(queue) == 3
     done = job(world, job_id)
     assert (done.status, done.attempts, done.error) == (job_store.COMPLETED, 3, None)
-    assert done.summary is not None and done.summary["created"] == 4
+    assert done.import_summary is not None and done.import_summary.created == 4
     assert crm_ids(world, "RETRY") == ["RETRY-0", "RETRY-1", "RETRY-2", "RETRY-3"]
     assert blob_names(world) == ["deals-results.csv", "deals.csv"]

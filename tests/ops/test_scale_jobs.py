@@ -4,8 +4,8 @@ worker` processes (issue 8 §0 and §3).
 Each job must be applied exactly once whatever the queue does: a message delivered
 twice, a worker hung (SIGSTOP) or killed (SIGKILL) inside an import's transaction,
 a worker stopped with SIGTERM, a Redis restart that loses every queued message.
-`job_test_delay_seconds` holds an import's write transaction open just before its
-commit, so each fault lands at the same point every run.
+A worker started with `hold_commit` (tests/ops/slow_worker.py) holds an import's write
+transaction open just before its commit, so each fault lands at the same point every run.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import time
 import pytest
 from sqlalchemy import text
 
+from cosell.domain.job_types import ImportOptions, JobRecord
 from cosell.queue.job_queue import JobQueue
 from cosell.services import jobs as job_service
-from cosell.services.imports import ImportOptions
 from cosell.store import jobs as job_store
 from tests.ops.procs import (
     Proc,
@@ -42,16 +42,15 @@ pytestmark = pytest.mark.slow
 STALE = 2
 
 
-def workers(procs: Procs, world: World, count: int, **settings: str | float) -> list[Proc]:
+def workers(
+    procs: Procs, world: World, count: int, hold_commit: float | None = None, **settings: float
+) -> list[Proc]:
     base: dict[str, str | float] = {
         "queue_url": str(world.settings.queue_url),
         "job_stale_seconds": STALE,
         "db_idle_transaction_seconds": STALE,
     }
-    started = [procs.start("worker", name="worker", **(base | settings)) for _ in range(count)]
-    for proc in started:  # started together: each takes a second or two to import
-        proc.wait_output("Huey consumer started")
-    return started
+    return procs.workers(count, hold_commit, **(base | settings))
 
 
 def waiting_at_commit(started: list[Proc], job_id: str) -> Proc:
@@ -60,11 +59,13 @@ def waiting_at_commit(started: list[Proc], job_id: str) -> Proc:
     return wait_for(text, lambda: next((p for p in started if text in p.output()), None))
 
 
-def applied_once(world: World, job_id: str, prefix: str, rows: int) -> job_store.JobRecord:
+def applied_once(world: World, job_id: str, prefix: str, rows: int) -> JobRecord:
     done = wait_for(f"job {job_id} to finish", lambda: finished(world, job_id), timeout=30)
     assert done.status == job_store.COMPLETED, done
-    assert done.summary is not None
-    assert (done.summary["created"], done.summary["failed"]) == (rows, 0), done.summary
+    assert done.import_summary is not None
+    assert (done.import_summary.created, done.import_summary.failed) == (rows, 0), (
+        done.import_summary
+    )
     assert crm_ids(world, prefix) == sorted(f"{prefix}-{i}" for i in range(rows))
     assert history_of_job(world, job_id) == rows
     return done
@@ -87,7 +88,7 @@ def requeued_by(started: list[Proc], job_id: str) -> int:
 def test_same_job_delivered_again_while_it_commits_is_applied_once(
     scale_world: World, scale_procs: Procs
 ) -> None:
-    started = workers(scale_procs, scale_world, 3, job_test_delay_seconds=1.5)
+    started = workers(scale_procs, scale_world, 3, hold_commit=1.5)
     job_id = submit(scale_world, deals_file("TWICE", 30))
     waiting_at_commit(started, job_id)
     # The first worker holds its commit: two more deliveries of the same id now.
@@ -132,9 +133,7 @@ def test_three_workers_run_each_job_exactly_once_under_repeated_delivery(
 def test_a_hung_worker_stops_nobody_and_its_job_is_applied_once(
     scale_world: World, scale_procs: Procs
 ) -> None:
-    (hung,) = workers(
-        scale_procs, scale_world, 1, job_test_delay_seconds=3, db_idle_transaction_seconds=6
-    )
+    (hung,) = workers(scale_procs, scale_world, 1, hold_commit=3, db_idle_transaction_seconds=6)
     stuck = submit(scale_world, deals_file("HUNG", 40))
     hung.wait_output(f"testing aid: job {stuck} waits")
     hung.popen.send_signal(signal.SIGSTOP)
@@ -174,9 +173,7 @@ def test_a_hung_worker_stops_nobody_and_its_job_is_applied_once(
 def test_a_killed_worker_s_job_is_picked_up_after_the_stale_timeout(
     scale_world: World, scale_procs: Procs
 ) -> None:
-    (doomed,) = workers(
-        scale_procs, scale_world, 1, job_test_delay_seconds=60, db_idle_transaction_seconds=60
-    )
+    (doomed,) = workers(scale_procs, scale_world, 1, hold_commit=60, db_idle_transaction_seconds=60)
     job_id = submit(scale_world, deals_file("KILLED", 40))
     doomed.wait_output(f"testing aid: job {job_id} waits")
     others = workers(scale_procs, scale_world, 2)
@@ -208,7 +205,7 @@ def test_no_job_is_lost_when_redis_restarts(
 
 
 def test_sigterm_hands_the_running_job_back(scale_world: World, scale_procs: Procs) -> None:
-    (leaving,) = workers(scale_procs, scale_world, 1, job_test_delay_seconds=30)
+    (leaving,) = workers(scale_procs, scale_world, 1, hold_commit=30)
     job_id = submit(scale_world, deals_file("TERM", 20))
     leaving.wait_output(f"testing aid: job {job_id} waits")
     began = time.monotonic()

@@ -38,7 +38,7 @@ def test_worker_killed_inside_the_write_transaction_then_job_completes_once(
 ) -> None:
     job_id = submit(world, deals_file("KILL", 25))
 
-    first = procs.worker(job_test_delay_seconds=60)
+    first = procs.worker(hold_commit=60)
     first.wait_output(f"testing aid: job {job_id} waits")
     # Everything is written but not committed: the worker holds the write lock.
     assert write_locked(db_path(world))
@@ -64,8 +64,8 @@ def test_worker_killed_inside_the_write_transaction_then_job_completes_once(
     second.stop()
     assert "re-queued job" in second.output()
     assert (done.status, done.attempts) == (job_store.COMPLETED, 2)
-    assert done.summary is not None
-    assert (done.summary["created"], done.summary["failed"]) == (25, 0)
+    assert done.import_summary is not None
+    assert (done.import_summary.created, done.import_summary.failed) == (25, 0)
     assert crm_ids(world, "KILL") == sorted(f"KILL-{i}" for i in range(25))
     assert history_of_job(world, job_id) == 25
     assert blob_names(world) == ["deals-results.csv", "deals.csv"]

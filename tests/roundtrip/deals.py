@@ -16,7 +16,8 @@ import io
 
 import python_calamine as calamine
 
-from cosell.services.exports import ExportOptions, Format, export_referrals
+from cosell.domain.job_types import ExportOptions
+from cosell.services.exports import Format, export_referrals
 from tests.support import SELLER, VALID_ROW, World, csv_bytes, run_import
 
 BOB = f"Bob, Partner, +31 6 1234 5678, {SELLER}"

@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from cosell.domain.job_types import ImportOptions, JobRecord
 from cosell.services import jobs
 from cosell.services.clock import utcnow
-from cosell.services.imports import ImportOptions
+from cosell.services.job_hooks import JobHooks
 from cosell.settings import Settings
 from cosell.store import jobs as job_store
 from cosell.store.models import HistoryRow, ImportChunk, ReferralRow, table_of
 from cosell.store.referrals import ReferralRepository
-from tests.support import World, csv_bytes, read_csv, row
+from tests.support import World, csv_bytes, read_csv, results_file, row
 
 CHUNK = 40
 R = table_of(ReferralRow)
@@ -56,12 +57,9 @@ def submit(world: World, data: bytes, settings: Settings, **options: Any) -> str
     )
 
 
-def results_of(world: World, job: job_store.JobRecord) -> list[dict[str, str]]:
+def results_of(world: World, job: JobRecord) -> list[dict[str, str]]:
     assert job.result_blob_id is not None
-    with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id)
-    assert blob is not None
-    return read_csv(blob[2])
+    return read_csv(results_file(world, job))
 
 
 def crm_counts(world: World, prefix: str) -> Counter[str]:
@@ -99,8 +97,12 @@ def test_a_big_file_creates_every_row_once_and_the_results_keep_the_order(
     job = jobs.run_job(world.db, job_id, settings, progress=lambda d, t: seen.append((d, t)))
 
     assert job.status == job_store.COMPLETED, job.error
-    assert job.summary is not None
-    assert (job.summary["rows"], job.summary["created"], job.summary["failed"]) == (count, count, 0)
+    assert job.import_summary is not None
+    assert (job.import_summary.rows, job.import_summary.created, job.import_summary.failed) == (
+        count,
+        count,
+        0,
+    )
     assert (job.progress, job.total) == (count, count)
     counts = crm_counts(world, "BIG")
     assert len(counts) == count and set(counts.values()) == {1}
@@ -127,11 +129,11 @@ def test_a_big_xlsx_file_gets_one_xlsx_results_file_in_order(world: World) -> No
     settings = big(world)
     job_id = jobs.submit_import(world.db, world.admin, "big.xlsx", data, ImportOptions(), settings)
     job = jobs.run_job(world.db, job_id, settings)
-    assert job.summary is not None and job.summary["created"] == count
+    assert job.import_summary is not None and job.import_summary.created == count
     with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id or "")
-    assert blob is not None and blob[0] == "big-results.xlsx"
-    table = read_table(blob[2], header_score=header_score)
+        blob = job_store.blob_info(conn, world.admin.org_id, job.result_blob_id or "")
+    assert blob is not None and blob.name == "big-results.xlsx"
+    table = read_table(results_file(world, job), header_score=header_score)
     name = table.headers.index("Deal Name")
     assert [r.cells[name] for r in table.rows] == [f"XL deal {i}" for i in range(count)]
 
@@ -152,12 +154,12 @@ def test_a_file_of_updates_and_creates_applies_each_update_once(world: World, re
     ]
     job_id = submit(world, csv_bytes(mixed), settings)
     job = jobs.run_job(world.db, job_id, settings)
-    assert job.summary is not None
-    assert (job.summary["updated"], job.summary["created"], job.summary["failed"]) == (
+    assert job.import_summary is not None
+    assert (job.import_summary.updated, job.import_summary.created, job.import_summary.failed) == (
         3 * CHUNK,
         CHUNK,
         0,
-    ), job.summary["failures"][:3]
+    ), job.import_summary.failures[:3]
     with world.db.read() as conn:
         versions = conn.execute(select(R.c.version).where(R.c.crm_id.like("UPD-%"))).scalars()
         assert set(versions) == {2}
@@ -169,12 +171,12 @@ class _Killed(BaseException):
     """Stands for the worker's death: no `except Exception` of ours sees it."""
 
 
-def kill_after(monkeypatch: pytest.MonkeyPatch, chunks: int) -> None:
-    def after_chunk(job_id: str, done: int) -> None:
+def kill_after(chunks: int) -> JobHooks:
+    def after_row_batch(job_id: str, done: int) -> None:
         if done == chunks:
             raise _Killed
 
-    monkeypatch.setattr(jobs, "after_chunk", after_chunk)
+    return JobHooks(after_row_batch=after_row_batch)
 
 
 def requeue(world: World) -> None:
@@ -185,7 +187,7 @@ def requeue(world: World) -> None:
 
 
 def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once(
-    world: World, reading: str, monkeypatch: pytest.MonkeyPatch
+    world: World, reading: str
 ) -> None:
     settings = big(world)
     base = jobs.run_job(world.db, submit(world, csv_bytes(deals("OLD", CHUNK)), settings), settings)
@@ -197,9 +199,8 @@ def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once
     rows = [*deals("KILL", count // 2), *updates, *deals("KILL2", count // 2 - CHUNK)]
     job_id = submit(world, csv_bytes(rows, headers=list(updates[0])), settings)
 
-    kill_after(monkeypatch, 3)
     with pytest.raises(_Killed):
-        jobs.run_job(world.db, job_id, settings)
+        jobs.run_job(world.db, job_id, settings, hooks=kill_after(3))
     with world.db.read() as conn:
         killed = job_store.get_job(conn, job_id)
     assert killed is not None
@@ -207,17 +208,20 @@ def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once
     assert sum(crm_counts(world, "KILL").values()) == 3 * CHUNK
     assert chunk_rows(world) == 3
 
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: None)
     requeue(world)
     done = jobs.run_job(world.db, job_id, settings)
 
     assert (done.status, done.attempts) == (job_store.COMPLETED, 2)
-    assert done.summary is not None
-    assert (done.summary["created"], done.summary["updated"], done.summary["failed"]) == (
+    assert done.import_summary is not None
+    assert (
+        done.import_summary.created,
+        done.import_summary.updated,
+        done.import_summary.failed,
+    ) == (
         count - CHUNK,
         CHUNK,
         0,
-    ), done.summary["failures"][:3]
+    ), done.import_summary.failures[:3]
     for prefix, expected in (("KILL", count // 2), ("KILL2", count // 2 - CHUNK)):
         counts = crm_counts(world, prefix)
         assert len(counts) == expected and set(counts.values()) == {1}
@@ -234,9 +238,7 @@ def test_a_worker_killed_after_a_chunk_goes_on_from_there_applying_each_row_once
     }
 
 
-def test_a_worker_that_lost_the_job_commits_no_further_chunk(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_worker_that_lost_the_job_commits_no_further_chunk(world: World) -> None:
     settings = big(world)
     count = 5 * CHUNK
     job_id = submit(world, csv_bytes(deals("LOST", count)), settings)
@@ -247,12 +249,10 @@ def test_a_worker_that_lost_the_job_commits_no_further_chunk(
             with world.db.write() as conn:
                 assert job_store.claim(conn, job_id, utcnow(), 5) is not None
 
-    monkeypatch.setattr(jobs, "after_chunk", taken_over)
-    jobs.run_job(world.db, job_id, settings)
+    jobs.run_job(world.db, job_id, settings, hooks=JobHooks(after_row_batch=taken_over))
     assert sum(crm_counts(world, "LOST").values()) == 2 * CHUNK  # chunk 3 was not applied
     assert chunk_rows(world) == 2
 
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: None)
     requeue(world)  # the other worker died too
     done = jobs.run_job(world.db, job_id, settings.model_copy(update={"job_max_attempts": 5}))
     assert (done.status, done.attempts) == (job_store.COMPLETED, 3)
@@ -263,24 +263,21 @@ def test_a_worker_that_lost_the_job_commits_no_further_chunk(
     ]
 
 
-def test_a_stopping_worker_hands_a_big_job_back_between_chunks(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_stopping_worker_hands_a_big_job_back_between_chunks(world: World) -> None:
     import threading
 
     settings = big(world)
     count = 4 * CHUNK
     job_id = submit(world, csv_bytes(deals("STOP", count)), settings)
     stop = threading.Event()
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: stop.set())
-    handed = jobs.run_job(world.db, job_id, settings, stop=stop)
+    stopping = JobHooks(after_row_batch=lambda job_id, done: stop.set())
+    handed = jobs.run_job(world.db, job_id, settings, stop=stop, hooks=stopping)
     assert (handed.status, handed.attempts) == (job_store.QUEUED, 0)
     assert sum(crm_counts(world, "STOP").values()) == CHUNK
 
-    monkeypatch.setattr(jobs, "after_chunk", lambda job_id, done: None)
     done = jobs.run_job(world.db, job_id, settings)
     assert done.status == job_store.COMPLETED
-    assert done.summary is not None and done.summary["created"] == count
+    assert done.import_summary is not None and done.import_summary.created == count
     assert len(crm_counts(world, "STOP")) == count
 
 
@@ -291,9 +288,9 @@ def test_duplicates_in_different_chunks_are_reported(world: World, reading: str)
     rows[2]["CRM ID"] = rows[3 * CHUNK + 5]["CRM ID"] = "SAME-CRM"
     job_id = submit(world, csv_bytes(rows), settings, match="crm-id")
     job = jobs.run_job(world.db, job_id, settings)
-    assert job.summary is not None
-    assert (job.summary["created"], job.summary["failed"]) == (4 * CHUNK - 2, 2)
-    failures = {f["row"]: f["errors"] for f in job.summary["failures"]}
+    assert job.import_summary is not None
+    assert (job.import_summary.created, job.import_summary.failed) == (4 * CHUNK - 2, 2)
+    failures = {f.row: list(f.errors) for f in job.import_summary.failures}
     first, second = 2 + 2, 3 * CHUNK + 5 + 2  # spreadsheet rows (header = 1)
     assert failures == {
         first: [
@@ -314,8 +311,8 @@ def test_the_same_referral_id_in_two_chunks_fails_both_rows(world: World, readin
     rows[1] = {**rows[1], "Referral ID": one["Referral ID"].lower(), "Notes": "a"}
     rows[-1] = {**rows[-1], "Referral ID": one["Referral ID"], "Notes": "b"}
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings), settings)
-    assert job.summary is not None
-    failures = {f["row"]: f["errors"] for f in job.summary["failures"]}
+    assert job.import_summary is not None
+    failures = {f.row: list(f.errors) for f in job.import_summary.failures}
     assert sorted(failures) == [3, 3 * CHUNK + 1]
     assert all("appears on several rows" in e[0] for e in failures.values())
 
@@ -325,8 +322,8 @@ def test_the_date_order_is_decided_by_all_chunks(world: World, reading: str) -> 
     rows = deals("DATE", 3 * CHUNK, Estimated_Close_Date="1/30/2027")
     rows[-1]["Estimated Close Date"] = "30/01/2027"  # day first, against every other row
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings), settings)
-    assert job.summary is not None
-    failures = {f["row"]: f["errors"] for f in job.summary["failures"]}
+    assert job.import_summary is not None
+    failures = {f.row: list(f.errors) for f in job.import_summary.failures}
     assert list(failures) == [3 * CHUNK + 1]
     assert "written day first but row 2 writes month first" in failures[3 * CHUNK + 1][0]
 
@@ -340,18 +337,22 @@ def test_rows_of_one_file_are_not_look_alikes_of_each_other_across_chunks(
     before = jobs.run_job(
         world.db, submit(world, csv_bytes([row(Deal_Name="Stored", CRM_ID="")]), settings), settings
     )
-    assert before.summary is not None and before.summary["created"] == 1
+    assert before.import_summary is not None and before.import_summary.created == 1
     rows = deals("LOOK", 3 * CHUNK)
     twin = row(Deal_Name="Twin deal", CRM_ID="")
     rows[0], rows[-1] = twin, dict(twin)
     rows[CHUNK + 1] = row(Deal_Name="Stored", CRM_ID="")
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings), settings)
-    assert job.summary is not None
-    assert (job.summary["created"], job.summary["unchanged"], job.summary["failed"]) == (
+    assert job.import_summary is not None
+    assert (
+        job.import_summary.created,
+        job.import_summary.unchanged,
+        job.import_summary.failed,
+    ) == (
         3 * CHUNK - 1,
         1,
         0,
-    ), job.summary["failures"]
+    ), job.import_summary.failures
 
 
 def test_a_big_dry_run_checks_every_row_and_writes_nothing(world: World, reading: str) -> None:
@@ -359,8 +360,8 @@ def test_a_big_dry_run_checks_every_row_and_writes_nothing(world: World, reading
     rows = deals("DRY", 4 * CHUNK)
     rows[CHUNK * 2]["Deal Name"] = ""
     job = jobs.run_job(world.db, submit(world, csv_bytes(rows), settings, dry_run=True), settings)
-    assert job.summary is not None
-    assert (job.summary["dry_run"], job.summary["created"], job.summary["failed"]) == (
+    assert job.import_summary is not None
+    assert (job.import_summary.dry_run, job.import_summary.created, job.import_summary.failed) == (
         True,
         4 * CHUNK - 1,
         1,

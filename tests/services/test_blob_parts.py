@@ -14,10 +14,11 @@ from contextlib import closing
 import pytest
 from sqlalchemy import delete, func, insert, select
 
-from cosell.errors import FileRejected
-from cosell.services import jobs, upkeep
+from cosell.domain.job_summaries import ImportSummary
+from cosell.domain.job_types import ImportOptions, JobKind
+from cosell.errors import Conflict, FileRejected
+from cosell.services import jobs, results_data, upkeep
 from cosell.services.clock import utcnow
-from cosell.services.imports import ImportOptions
 from cosell.store import integrity
 from cosell.store import jobs as job_store
 from cosell.store.models import Blob, BlobPart, ImportChunk, table_of
@@ -111,15 +112,15 @@ def test_a_file_stored_before_parts_existed_still_reads(world: World) -> None:
             conn,
             org_id=world.admin.org_id,
             user_id=world.admin.user_id or 0,
-            kind="import",
-            options=ImportOptions().to_json(),
+            kind=JobKind.IMPORT,
+            options=ImportOptions(),
             file_name="old.csv",
             input_blob_id=blob_id,
             now=utcnow(),
         )
     assert read_all(world, blob_id) == (data, data, data)
     done = jobs.run_job(world.db, job_id, world.settings)
-    assert done.summary is not None and done.summary["created"] == 1
+    assert done.import_summary is not None and done.import_summary.created == 1
 
 
 def test_an_upload_streamed_past_the_limit_stores_nothing(world: World) -> None:
@@ -219,17 +220,67 @@ def test_results_of_a_big_import_download_in_parts_and_convert(
     from tests.files.builders import header_score
 
     monkeypatch.setattr(jobs, "WHOLE_FILE_BYTES", 1000)
+    monkeypatch.setattr(results_data, "IN_MEMORY_BYTES", 1000)
     settings = world.settings.model_copy(update={"import_chunk_rows": 50, "max_import_rows": 500})
     data = csv_bytes([row(Deal_Name=f"Download deal {i}") for i in range(120)])
     job_id = jobs.submit_import(world.db, world.admin, "d.csv", data, ImportOptions(), settings)
     job = jobs.run_job(world.db, job_id, settings)
-    name, parts, fmt = jobs.open_results(world.db, world.admin.org_id, job)
+    name, parts, fmt = results_data.open_results(world.db, world.admin.org_id, job)
     assert (name, fmt) == ("d-results.csv", "csv") and not isinstance(parts, bytes)
     lines = read_csv(b"".join(parts))
     assert [line["Deal Name"] for line in lines] == [f"Download deal {i}" for i in range(120)]
-    name, parts, fmt = jobs.open_results(world.db, world.admin.org_id, job, "xlsx")
+    name, parts, fmt = results_data.open_results(world.db, world.admin.org_id, job, "xlsx")
     assert (name, fmt) == ("d-results.xlsx", "xlsx")
     workbook = b"".join([parts] if isinstance(parts, bytes) else parts)
     table = read_table(workbook, header_score=header_score)
     column = table.headers.index("Deal Name")
     assert [r.cells[column] for r in table.rows] == [f"Download deal {i}" for i in range(120)]
+
+
+def test_results_files_come_from_the_results_data_in_either_format(world: World) -> None:
+    from cosell.files.reader import read_table
+    from tests.files.builders import header_score
+
+    data = csv_bytes([row(Deal_Name="=1+1 looks like a formula"), row(Currency="EURO")])
+    job_id = jobs.submit_import(
+        world.db, world.admin, "d.csv", data, ImportOptions(), world.settings
+    )
+    job = jobs.run_job(world.db, job_id, world.settings)
+    with world.db.read() as conn:
+        info = job_store.blob_info(conn, world.admin.org_id, job.result_blob_id or "")
+    assert info is not None and info.content_type == results_data.CONTENT_TYPE
+    name, csv_file, fmt = results_data.open_results(world.db, world.admin.org_id, job)
+    assert (name, fmt) == ("d-results.csv", "csv") and isinstance(csv_file, bytes)
+    lines = read_csv(csv_file)
+    assert lines[0]["Deal Name"] == "'=1+1 looks like a formula"  # guarded in a CSV file
+    assert [line["Import Result"] for line in lines] == ["Created", "Failed"]
+    name, xlsx_file, fmt = results_data.open_results(world.db, world.admin.org_id, job, "xlsx")
+    assert (name, fmt) == ("d-results.xlsx", "xlsx") and isinstance(xlsx_file, bytes)
+    table = read_table(xlsx_file, header_score=header_score)
+    assert table.headers == list(lines[0])
+    column = table.headers.index("Deal Name")
+    assert table.rows[0].cells[column] == "=1+1 looks like a formula"  # a text cell there
+
+
+def test_a_results_file_written_before_results_data_downloads_as_it_is(world: World) -> None:
+    old = b"Errors,Deal Name,Import Result\r\n,Old deal,Created\r\n"
+    with world.db.write() as conn:
+        blob_id = job_store.put_blob(
+            conn, org_id=world.admin.org_id, name="old-results.csv",
+            content_type="text/csv; charset=utf-8", data=old, now=utcnow(),
+        )  # fmt: skip
+        job_id = job_store.add_job(
+            conn, org_id=world.admin.org_id, user_id=world.admin.user_id or 0, kind=JobKind.IMPORT,
+            options=ImportOptions(), file_name="old.csv", input_blob_id=None, now=utcnow(),
+        )  # fmt: skip
+        job_store.finish(
+            conn, job_id, status=job_store.COMPLETED, summary=ImportSummary(rows=1, created=1),
+            result_blob_id=blob_id, now=utcnow(),
+        )  # fmt: skip
+        job = job_store.get_job(conn, job_id)
+    assert job is not None
+    name, parts, fmt = results_data.open_results(world.db, world.admin.org_id, job)
+    assert (name, fmt) == ("old-results.csv", "csv")
+    assert b"".join([parts] if isinstance(parts, bytes) else parts) == old
+    with pytest.raises(Conflict, match="written by an earlier version"):
+        results_data.open_results(world.db, world.admin.org_id, job, "xlsx")

@@ -13,9 +13,8 @@ import xlsxwriter
 
 from cosell.domain.headers import header_score
 from cosell.files.reader import read_table
-from cosell.services.results import convert
 from cosell.store.referrals import ReferralRepository
-from tests.support import World, csv_bytes, row, run_import
+from tests.support import World, csv_bytes, results_as, row, run_import
 
 MANGLED = (
     "a spreadsheet turned this into a number, format the column as text and paste the original"
@@ -137,10 +136,10 @@ def test_xlsx_results_file_reuploaded_unedited_is_unchanged(world):
 
 def test_csv_results_as_xlsx_and_back_reupload_unchanged(world):
     first = run_import(world, world.admin, csv_bytes(tricky_rows()))
-    as_xlsx = convert(first.results or b"", "xlsx")
+    as_xlsx = results_as(world, first, "xlsx")
     again = run_import(world, world.admin, as_xlsx, name="results.xlsx")
     assert outcomes(again) == ["Unchanged", "Unchanged", "Unchanged", "Failed"], again.failures
-    as_csv = convert(again.results or b"", "csv")
+    as_csv = results_as(world, again, "csv")
     third = run_import(world, world.admin, as_csv)
     assert outcomes(third) == ["Unchanged", "Unchanged", "Unchanged", "Failed"], third.failures
 

@@ -15,14 +15,14 @@ import threading
 from collections.abc import Callable
 
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.job_types import ExportOptions, ImportOptions, JobRecord
+from cosell.errors import StaleVersion
 from cosell.services import jobs
-from cosell.services.exports import ExportOptions, export_referrals
-from cosell.services.imports import ImportOptions
-from cosell.services.referral_changes import StaleVersion, update_referral
+from cosell.services.exports import export_referrals
+from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import ReferralInput
-from cosell.store import jobs as job_store
 from cosell.store.referrals import ReferralRepository
-from tests.support import ADMIN, World, csv_bytes, read_csv, row, run_import
+from tests.support import ADMIN, World, csv_bytes, read_csv, results_file, row, run_import
 
 DEALS = 30
 #: The column each of the four people edits, and the new value of deal i.
@@ -59,7 +59,7 @@ def _import_at_once(world: World, files: list[bytes]) -> list[list[dict[str, str
         for n, data in enumerate(files)
     ]
     start = threading.Barrier(len(job_ids))
-    done: dict[str, job_store.JobRecord] = {}
+    done: dict[str, JobRecord] = {}
 
     def run(job_id: str) -> None:
         start.wait()
@@ -74,10 +74,7 @@ def _import_at_once(world: World, files: list[bytes]) -> list[list[dict[str, str
     for job_id in job_ids:
         job = done[job_id]
         assert job.status == "completed", job
-        with world.db.read() as conn:
-            blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id or "")
-        assert blob is not None
-        results.append(read_csv(blob[2]))
+        results.append(read_csv(results_file(world, job)))
     return results
 
 

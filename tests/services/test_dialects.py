@@ -19,7 +19,7 @@ from cosell.domain.filters import ReferralFilters
 from cosell.domain.headers import resolve_header
 from cosell.store.referrals import ReferralRepository
 from tests.domain.test_headers import seed_headers
-from tests.support import VALID_ROW, csv_bytes, run_import
+from tests.support import VALID_ROW, csv_bytes, results_as, run_import
 
 
 def only_referral(world):
@@ -165,11 +165,10 @@ def test_a_leading_apostrophe_guard_is_removed_in_every_format(world):
 
 
 def test_csv_results_converted_to_xlsx_reimport_unchanged(world):
-    from cosell.services.results import convert
 
     first = run_import(world, world.admin, csv_bytes([{**VALID_ROW, "Notes": "=not a formula"}]))
     assert b"'=not a formula" in (first.results or b"")  # guarded in the CSV results
-    xlsx = convert(first.results or b"", "xlsx")
+    xlsx = results_as(world, first, "xlsx")
     again = run_import(world, world.admin, xlsx, name="results.xlsx")
     assert (again.count("unchanged"), again.count("failed")) == (1, 0), again.failures
     assert only_referral(world).notes == "=not a formula"

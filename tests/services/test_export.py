@@ -12,8 +12,9 @@ from python_calamine import CalamineWorkbook
 
 from cosell.domain.filters import ReferralFilters, Tab
 from cosell.domain.headers import resolve_header
+from cosell.domain.job_types import ExportOptions
 from cosell.errors import UsageError
-from cosell.services.exports import ExportOptions, export_referrals, render_template
+from cosell.services.exports import export_referrals, render_template
 from cosell.services.referrals import set_favorite
 from cosell.settings import Settings
 from cosell.store.referrals import ReferralRepository

@@ -385,10 +385,10 @@ def test_history_records_who_when_source_and_fields(world):
     run_import(world, world.admin, csv_bytes([{"Referral ID": rid, "Deal Name": "Renamed"}]))
     with world.db.read() as conn:
         history = ReferralRepository(conn, world.admin).history(rid)
-    assert [h["action"] for h in history] == ["updated", "created"]
-    assert history[0]["source"] == "import" and history[0]["job_id"]
-    assert history[0]["user_id"] == world.admin.user_id
-    assert history[0]["changes"]["Deal Name"] == [VALID_ROW["Deal Name"], "Renamed"]
+    assert [h.action for h in history] == ["updated", "created"]
+    assert history[0].source == "import" and history[0].job_id
+    assert history[0].user_id == world.admin.user_id
+    assert history[0].changes["Deal Name"] == (VALID_ROW["Deal Name"], "Renamed")
 
 
 def test_semicolon_file_uses_decimal_comma(world):

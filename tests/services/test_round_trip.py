@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from cosell.domain.enums import Direction, Status, Substatus
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.job_types import ExportOptions
 from cosell.domain.model import Referral, SolutionLine, TeamMember
-from cosell.services.exports import ExportOptions, export_referrals
+from cosell.services.exports import export_referrals
 from cosell.store.referrals import ReferralRepository
 from tests.support import CATALOG, SELLER, csv_bytes, read_csv, row, run_import
 

@@ -19,13 +19,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from cosell.domain.job_types import ExportOptions, ImportOptions, JobRecord
 from cosell.services import jobs
-from cosell.services.exports import ExportOptions, export_referrals
-from cosell.services.imports import ImportOptions
-from cosell.store import jobs as job_store
+from cosell.services.exports import export_referrals
 from cosell.store.models import ReferralRow, table_of
 from cosell.store.referrals import ReferralRepository
-from tests.support import World, csv_bytes, make_world, read_csv, row, run_import
+from tests.support import World, csv_bytes, make_world, read_csv, results_file, row, run_import
 
 R = table_of(ReferralRow)
 
@@ -59,9 +58,7 @@ def any_world(request: pytest.FixtureRequest) -> World:
     return request.getfixturevalue(f"{request.param}_world")  # type: ignore[no-any-return]
 
 
-def _import_at_once(
-    world: World, files: list[bytes], options: ImportOptions
-) -> list[job_store.JobRecord]:
+def _import_at_once(world: World, files: list[bytes], options: ImportOptions) -> list[JobRecord]:
     """Submit every file, then run the jobs in as many threads, released together.
     Any job that fails (a deadlock, say) fails the test with its error."""
     job_ids = [
@@ -69,7 +66,7 @@ def _import_at_once(
         for n, data in enumerate(files)
     ]
     start = threading.Barrier(len(job_ids))
-    done: dict[str, job_store.JobRecord] = {}
+    done: dict[str, JobRecord] = {}
     errors: list[BaseException] = []
 
     def run(job_id: str) -> None:
@@ -89,11 +86,8 @@ def _import_at_once(
     return [done[j] for j in job_ids]
 
 
-def _results(world: World, job: job_store.JobRecord) -> list[dict[str, str]]:
-    with world.db.read() as conn:
-        blob = job_store.get_blob(conn, world.admin.org_id, job.result_blob_id or "")
-    assert blob is not None
-    return read_csv(blob[2])
+def _results(world: World, job: JobRecord) -> list[dict[str, str]]:
+    return read_csv(results_file(world, job))
 
 
 @pytest.mark.parametrize("match", ["referral-id", "crm-id"])
@@ -114,10 +108,11 @@ def test_the_same_new_deals_imported_at_once_are_created_once(any_world: World, 
                 .group_by(R.c.deal_name)
             ).all()
         assert sorted(stored) == sorted((name, 1) for name in names), f"trial {trial}"
-        summaries = [job.summary or {} for job in done]
-        assert sum(s["created"] for s in summaries) == CREATE_ROWS, summaries
-        assert sum(s["unchanged"] for s in summaries) == CREATE_ROWS * (copies - 1), summaries
-        assert all(s["failed"] == 0 for s in summaries), summaries
+        summaries = [job.import_summary for job in done]
+        assert all(s is not None for s in summaries), summaries
+        assert sum(s.created for s in summaries if s) == CREATE_ROWS, summaries
+        assert sum(s.unchanged for s in summaries if s) == CREATE_ROWS * (copies - 1), summaries
+        assert all(s.failed == 0 for s in summaries if s), summaries
 
 
 def _seed(world: World, trial: str) -> list[dict[str, str]]:
@@ -136,8 +131,8 @@ def _notes_and_history(world: World, ids: list[str]) -> dict[str, tuple[str, int
         deals = repo.by_referral_ids(ids)
         out = {}
         for rid, deal in deals.items():
-            updates = [h for h in reversed(repo.history(rid)) if h["action"] == "updated"]
-            written = [str(h["changes"]["Notes"][1]) for h in updates]
+            updates = [h for h in reversed(repo.history(rid)) if h.action == "updated"]
+            written = [str(h.changes["Notes"][1]) for h in updates]
             out[rid] = (deal.notes or "", deal.version, written)
     return out
 

@@ -12,8 +12,9 @@ from cosell.domain.enums import Status, Substatus
 from cosell.domain.fields import Field, Group
 from cosell.domain.header_names import headers_for
 from cosell.domain.headers import header_score
+from cosell.domain.job_types import ExportOptions
 from cosell.files.reader import read_table
-from cosell.services.exports import ExportOptions, Format, export_referrals, render_template
+from cosell.services.exports import Format, export_referrals, render_template
 from cosell.store.referrals import ReferralRepository
 from tests.support import Imported, World, csv_bytes, row, run_import
 

@@ -8,9 +8,10 @@ import re
 
 from cosell.domain.fields import FIELD_ORDER
 from cosell.domain.headers import header_score
+from cosell.domain.job_types import ExportOptions
 from cosell.files.reader import read_table
 from cosell.files.writer import write_xlsx
-from cosell.services.exports import ExportOptions, export_referrals
+from cosell.services.exports import export_referrals
 from cosell.store.referrals import ReferralRepository
 from tests.support import ADMIN, SELLER, World, csv_bytes, read_csv, row, run_import
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.job_types import ExportOptions, JobKind, UndoOptions
 from cosell.errors import Conflict, NotFound
 from cosell.services import job_access, jobs, undo
-from cosell.services.exports import ExportOptions
 from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import MemberInput, ReferralInput
 from cosell.store import jobs as job_store
@@ -113,12 +113,12 @@ def test_the_history_shows_the_undo_with_the_fields_it_restored(world):
     result = undo.undo_import(world.db, world.admin, imported.job_id)
     with world.db.read() as conn:
         latest, *_ = ReferralRepository(conn, world.admin).history(rid)
-    assert (latest["source"], latest["action"], latest["job_id"]) == (
+    assert (latest.source, latest.action, latest.job_id) == (
         "undo",
         "updated",
         result.job_id,
     )
-    assert latest["changes"] == {"Notes": ["later", "This is a sample note"]}
+    assert latest.changes == {"Notes": ("later", "This is a sample note")}
     [(version, before)] = sql(
         world, 'SELECT version, "before" FROM referral_history WHERE job_id = :id', id=result.job_id
     )
@@ -200,16 +200,16 @@ def test_the_undo_is_a_job_of_its_own_that_listings_leave_out(world):
         job = job_store.get_job(conn, result.job_id, world.admin.org_id)
     assert job is not None
     assert (job.kind, job.status, job.user_id) == ("undo", "completed", world.admin.user_id)
-    assert job.options == {"target": imported.job_id, "dry_run": False}
-    assert job.summary == result.summary()
+    assert job.options == UndoOptions(imported.job_id, dry_run=False)
+    assert job.summary is not None and job.summary.to_json() == result.summary()
     assert set(result.summary()) == {
         "job_id", "status", "dry_run", "removed", "restored", "skipped", "conflicts"
     }  # fmt: skip
-    listed = job_access.list_jobs(world.db, world.admin, "import")
+    listed = job_access.list_jobs(world.db, world.admin, JobKind.IMPORT)
     assert [j.id for j in listed] == [imported.job_id]
-    assert job_access.list_jobs(world.db, world.admin, "export") == []
+    assert job_access.list_jobs(world.db, world.admin, JobKind.EXPORT) == []
     with pytest.raises(NotFound):
-        job_access.find_job(world.db, world.admin, result.job_id, "import")
+        job_access.find_job(world.db, world.admin, result.job_id, JobKind.IMPORT)
     # A worker handed the undo's id by mistake finds it finished and leaves it alone.
     assert jobs.run_job(world.db, result.job_id, world.settings).kind == "undo"
 

@@ -11,10 +11,10 @@ import pytest
 from markupsafe import escape
 
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.job_types import ExportOptions, ImportOptions
 from cosell.errors import FileRejected
 from cosell.services import imports
-from cosell.services.exports import ExportOptions, export_referrals
-from cosell.services.imports import ImportOptions
+from cosell.services.exports import export_referrals
 from cosell.store.referrals import ReferralRepository
 from tests.files.builders import zip_of
 from tests.support import ADMIN, OTHER_ADMIN, SELLER, csv_bytes, read_csv, row, run_import

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cosell.errors import FileRejected
+from cosell.errors import FileRejected, FileTooLarge
 from cosell.files.table import Cell
 
 EXPECTED_FILE = "expected a CSV file (.csv or .txt) or an Excel workbook (.xlsx)"
@@ -78,11 +78,12 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def size_over_limit(size: int, limit: int) -> FileRejected:
+def size_over_limit(size: int, limit: int) -> FileTooLarge:
     shown, allowed = format_size(size), format_size(limit)
     if shown == allowed:  # just over the limit: rounding would hide the difference
         shown, allowed = f"{size:,} bytes", f"{limit:,} bytes ({allowed})"
-    return FileRejected(f"The file is {shown}; at most {allowed} can be processed.")
+    message = f"The file is {shown}; at most {allowed} can be processed."
+    return FileTooLarge(message, size=size, limit=limit)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -106,7 +106,7 @@ def _reject_known_binary(data: bytes, encrypted: Callable[[], bool] | None = Non
 
 
 def check_size(size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    """Raise FileRejected when a file of `size` bytes is over the limit (callers refuse
+    """Raise FileTooLarge when a file of `size` bytes is over the limit (callers refuse
     an upload with it before storing anything)."""
     if size > max_bytes:
         raise size_over_limit(size, max_bytes)

@@ -21,11 +21,11 @@ from typing import Any
 from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey
 from sqlalchemy.engine import make_url
 
+from cosell.domain.job_types import JobStatus
 from cosell.errors import UsageError
 from cosell.services import jobs as job_service
 from cosell.services import maintenance
 from cosell.services.clock import utcnow
-from cosell.services.job_access import QUEUED
 from cosell.services.uow import Backend
 from cosell.settings import Settings
 
@@ -148,7 +148,7 @@ class JobQueue:
 
     def _run_job(self, job_id: str) -> None:
         job = job_service.run_job(self.db, job_id, self.settings, stop=self.stopping)
-        if job.status == QUEUED:
+        if job.status is JobStatus.QUEUED:
             self.enqueue(job_id)  # handed back by a stopping worker: for the others
 
     def upkeep(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
@@ -23,11 +23,11 @@ from cosell.domain.enums import (
 )
 from cosell.domain.field_spec import Kind
 from cosell.domain.fields import FIELD_ORDER, REQUIRED_ON_CREATE, Field, Group
-from cosell.domain.filters import ReferralFilters
 from cosell.domain.header_names import headers_for
 from cosell.domain.headers import ROW_VERSION
+from cosell.domain.job_summaries import ExportSummary
+from cosell.domain.job_types import ExportOptions
 from cosell.domain.value_names import ValueLabels, labels_for
-from cosell.errors import UsageError
 from cosell.files.table import OutCell
 from cosell.files.writer import write_csv, write_xlsx
 from cosell.services.gc import gc_paused
@@ -47,22 +47,6 @@ CONTENT_TYPES = {
 _TEXT_FIELDS = frozenset(f for f in FIELD_ORDER if f.spec.kind.numeric_looking)
 
 
-@dataclass(frozen=True, slots=True)
-class ExportOptions:
-    filters: ReferralFilters = field(default_factory=ReferralFilters)
-    format: Format = "csv"
-    lang: str | None = None
-    delimiter: str = ","
-
-    def __post_init__(self) -> None:
-        if self.format not in ("csv", "xlsx"):
-            raise UsageError(f'format must be csv or xlsx, not "{self.format}"')
-        if self.delimiter not in (",", ";"):
-            raise UsageError(f'delimiter must be "," or ";", not "{self.delimiter}"')
-        headers_for(self.lang)  # validates the language early
-        self.filters.check()
-
-
 @dataclass(slots=True)
 class ExportResult:
     data: bytes
@@ -72,14 +56,14 @@ class ExportResult:
     duration_s: float
     message: str
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "matched": self.matched,
-            "truncated": self.truncated,
-            "duration_s": round(self.duration_s, 4),
-            "message": self.message,
-        }
+    def summary(self) -> ExportSummary:
+        return ExportSummary(
+            rows=self.rows,
+            matched=self.matched,
+            truncated=self.truncated,
+            duration_s=self.duration_s,
+            message=self.message,
+        )
 
 
 def export_referrals(

@@ -19,7 +19,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from cosell.domain.actor import Actor
 from cosell.domain.cells import DateOrder
@@ -28,8 +28,10 @@ from cosell.domain.decide import Context, Decision, Outcome
 from cosell.domain.fields import Field
 from cosell.domain.headers import ColumnMap, header_score, map_columns
 from cosell.domain.history import history_entry
+from cosell.domain.job_summaries import ImportSummary, RowFailure, RowWarning
+from cosell.domain.job_types import ImportOptions
 from cosell.domain.rows import RowError, RowParser, RowRecord
-from cosell.errors import ConcurrentChange, FileRejected, UsageError
+from cosell.errors import ConcurrentChange, FileRejected
 from cosell.files.reader import read_table
 from cosell.files.stream import TableStream
 from cosell.files.table import Cell, SheetRow, Table
@@ -37,7 +39,6 @@ from cosell.services.import_matching import (
     KEY_FIELDS,
     Duplicates,
     Found,
-    Match,
     decide_row,
     fail_stale_rows,
     load_lookalikes,
@@ -45,48 +46,11 @@ from cosell.services.import_matching import (
     row_keys,
     same_deal,
 )
-from cosell.services.results import RowResult, render_results
+from cosell.services.results import RowResult, results_data
 from cosell.services.uow import UnitOfWork
 from cosell.settings import Settings
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOptions:
-    dry_run: bool = False
-    match: Match = "referral-id"
-    #: how to read `01/02/2027`; None: from the file itself (see `dates`)
-    date_order: DateOrder | None = None
-    #: apply rows whose deal changed since the file's Row Version anyway
-    overwrite_newer: bool = False
-    #: create rows that look like an existing deal anyway
-    allow_duplicates: bool = False
-
-    def __post_init__(self) -> None:
-        if self.match not in ("referral-id", "crm-id"):
-            raise UsageError(f'match must be referral-id or crm-id, not "{self.match}"')
-        if self.date_order not in (None, "MDY", "DMY", "YMD"):
-            raise UsageError(f'date order must be MDY, DMY or YMD, not "{self.date_order}"')
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "match": self.match,
-            "date_order": self.date_order,
-            "overwrite_newer": self.overwrite_newer,
-            "allow_duplicates": self.allow_duplicates,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ImportOptions:
-        return cls(
-            dry_run=bool(data.get("dry_run", False)),
-            match=data.get("match", "referral-id"),
-            date_order=data.get("date_order"),
-            overwrite_newer=bool(data.get("overwrite_newer", False)),
-            allow_duplicates=bool(data.get("allow_duplicates", False)),
-        )
 
 
 @dataclass(slots=True)
@@ -112,30 +76,25 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     results: list[RowResult] = field(default_factory=list)
-    results_file: bytes | None = None
+    #: the results as data (`results.results_data`): the results file is made from it
+    results_data: bytes | None = None
     results_format: str | None = None
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "dry_run": self.dry_run,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "duration_s": round(self.duration_s, 4),
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "failures": [
-                {"row": r.number, "errors": [str(e) for e in r.errors]}
-                for r in self.results
-                if r.outcome is Outcome.FAILED
-            ],
-            "row_warnings": [
-                {"row": r.number, "warnings": r.warnings} for r in self.results if r.warnings
-            ],
-        }
+    def summary(self) -> ImportSummary:
+        return ImportSummary(
+            status=self.status,
+            dry_run=self.dry_run,
+            rows=self.rows,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            failed=self.failed,
+            duration_s=self.duration_s,
+            errors=tuple(self.errors),
+            warnings=tuple(self.warnings),
+            failures=_failures(self.results),
+            row_warnings=_remarks(self.results),
+        )
 
 
 def rejected(message: str, dry_run: bool, started: float) -> ImportResult:
@@ -368,7 +327,7 @@ def apply(
         results=results,
         results_format=prepared.table.format,
     )
-    result.results_file = render_results(prepared.table, prepared.column_map, results)
+    result.results_data = results_data(prepared.table, prepared.column_map, results)
     result.duration_s = time.perf_counter() - started
     return result
 
@@ -474,55 +433,42 @@ def count_outcomes(results: Iterable[RowResult]) -> dict[Outcome, int]:
 LISTED_ROWS = 1000
 
 
-def chunk_summary(results: Sequence[RowResult]) -> dict[str, Any]:
+def chunk_summary(results: Sequence[RowResult]) -> ImportSummary:
     """The counts of a chunk's rows, and its failures and remarks (at most LISTED_ROWS
     of each), as the job's summary lists them."""
     counts = count_outcomes(results)
-    return {
-        "rows": len(results),
-        "created": counts[Outcome.CREATED],
-        "updated": counts[Outcome.UPDATED],
-        "unchanged": counts[Outcome.UNCHANGED],
-        "failed": counts[Outcome.FAILED],
-        "failures": [
-            {"row": r.number, "errors": [str(e) for e in r.errors]}
-            for r in results
-            if r.outcome is Outcome.FAILED
-        ][:LISTED_ROWS],
-        "row_warnings": [{"row": r.number, "warnings": r.warnings} for r in results if r.warnings][
-            :LISTED_ROWS
-        ],
-    }
+    return ImportSummary(
+        rows=len(results),
+        created=counts[Outcome.CREATED],
+        updated=counts[Outcome.UPDATED],
+        unchanged=counts[Outcome.UNCHANGED],
+        failed=counts[Outcome.FAILED],
+        failures=_failures(results)[:LISTED_ROWS],
+        row_warnings=_remarks(results)[:LISTED_ROWS],
+    )
 
 
 def merged_summary(
-    chunks: Iterable[dict[str, Any]],
+    chunks: Iterable[ImportSummary],
     *,
     dry_run: bool,
     warnings: list[str],
     duration_s: float,
-) -> dict[str, Any]:
-    """The job summary of a file imported in chunks (the keys of `ImportResult.summary`);
-    at most LISTED_ROWS failures and remarks are listed."""
-    summary: dict[str, Any] = {
-        "status": "completed",
-        "dry_run": dry_run,
-        "rows": 0,
-        "created": 0,
-        "updated": 0,
-        "unchanged": 0,
-        "failed": 0,
-        "duration_s": round(duration_s, 4),
-        "errors": [],
-        "warnings": warnings,
-        "failures": [],
-        "row_warnings": [],
-    }
-    for chunk in chunks:
-        for key in ("rows", "created", "updated", "unchanged", "failed"):
-            summary[key] += int(chunk.get(key, 0))
-        for key in ("failures", "row_warnings"):
-            room = LISTED_ROWS - len(summary[key])
-            if room > 0:
-                summary[key].extend(chunk.get(key, [])[:room])
-    return summary
+) -> ImportSummary:
+    """The job summary of a file imported in chunks; at most LISTED_ROWS failures and
+    remarks are listed."""
+    return ImportSummary.merged(
+        chunks, dry_run=dry_run, warnings=warnings, duration_s=duration_s, listed=LISTED_ROWS
+    )
+
+
+def _failures(results: Iterable[RowResult]) -> tuple[RowFailure, ...]:
+    return tuple(
+        RowFailure(r.number, tuple(str(e) for e in r.errors))
+        for r in results
+        if r.outcome is Outcome.FAILED
+    )
+
+
+def _remarks(results: Iterable[RowResult]) -> tuple[RowWarning, ...]:
+    return tuple(RowWarning(r.number, tuple(r.warnings)) for r in results if r.warnings)

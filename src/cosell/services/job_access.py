@@ -7,35 +7,16 @@ it. Anything else is "not found", never "forbidden", so job ids reveal nothing.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import PurePath
 
 from cosell.domain.actor import Actor
+from cosell.domain.job_types import JobKind, JobRecord, JobStatus
 from cosell.errors import Conflict, NotFound
 from cosell.services.actor import require_user
 from cosell.services.jobs import options_problem
-from cosell.services.results import convert
-from cosell.services.uow import Backend, JobRecord
-from cosell.store import jobs as job_rows
-from cosell.store.jobs import COMPLETED, FAILED, QUEUED, REJECTED, RUNNING, UNREADABLE
-
-#: The job states and record every reader shows (the interfaces import them from here).
-__all__ = [
-    "COMPLETED",
-    "FAILED",
-    "QUEUED",
-    "REJECTED",
-    "RUNNING",
-    "UNREADABLE",
-    "JobRecord",
-    "find_job",
-    "job_file",
-    "list_jobs",
-    "readable",
-    "results_file",
-]
+from cosell.services.uow import Backend
 
 
-def find_job(db: Backend, actor: Actor, job_id: str, kind: str) -> JobRecord:
+def find_job(db: Backend, actor: Actor, job_id: str, kind: JobKind) -> JobRecord:
     require_user(actor, "use imports and exports")
     with db.reading() as uow:
         job = uow.jobs.get_job(job_id, actor.org_id)
@@ -45,7 +26,7 @@ def find_job(db: Backend, actor: Actor, job_id: str, kind: str) -> JobRecord:
 
 
 def list_jobs(
-    db: Backend, actor: Actor, kind: str, limit: int = 20, *, mine: bool = False
+    db: Backend, actor: Actor, kind: JobKind, limit: int = 20, *, mine: bool = False
 ) -> list[JobRecord]:
     """Newest first: the organization's for an admin (unless `mine`), else the user's own."""
     require_user(actor, "use imports and exports")
@@ -59,23 +40,14 @@ def list_jobs(
     return [readable(job) for job in found]
 
 
-_STATUSES = (job_rows.QUEUED, job_rows.RUNNING, *job_rows.FINISHED)
-
-
 def readable(job: JobRecord) -> JobRecord:
-    """The job as every reader shows it. Stored options that cannot be used (an older
-    version's, a hand edit's) read as empty, and a job that will therefore never run
-    reads as failed, saying why; its finished state and file are kept otherwise."""
+    """The job as every reader shows it. A job whose stored options cannot be used (an
+    older version's, a hand edit's) will never run: unless it finished, it reads as
+    failed, saying why (a status this version does not know reads so already)."""
     problem = options_problem(job)
-    if problem is None and job.status in _STATUSES:
+    if problem is None or job.finished:
         return job
-    if problem is None:
-        problem = f'The job has a status this version does not know ("{job.status}").'
-    if job.finished and job.status in _STATUSES:
-        return dataclasses.replace(job, options={job_rows.UNREADABLE: problem})
-    return dataclasses.replace(
-        job, status=job_rows.FAILED, error=problem, options={job_rows.UNREADABLE: problem}
-    )
+    return dataclasses.replace(job, status=JobStatus.FAILED, error=problem)
 
 
 def job_file(db: Backend, actor: Actor, job: JobRecord, what: str) -> tuple[str, bytes]:
@@ -87,17 +59,3 @@ def job_file(db: Backend, actor: Actor, job: JobRecord, what: str) -> tuple[str,
     if blob is None:
         raise NotFound(f"The {job.kind} job {job.id} has no {what} (it is {job.status})")
     return blob[0], blob[2]
-
-
-def results_file(
-    db: Backend, actor: Actor, job: JobRecord, fmt: str | None = None
-) -> tuple[str, bytes, str]:
-    """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or, by
-    default, the format of the upload it answers."""
-    name, data = job_file(db, actor, job, "results file")
-    stored = "xlsx" if name.lower().endswith(".xlsx") else "csv"
-    wanted = fmt or stored
-    if wanted != stored:
-        data = convert(data, wanted)
-        name = str(PurePath(name).with_suffix(f".{wanted}"))
-    return name, data, wanted

@@ -9,15 +9,16 @@ job as it was, and the re-run cannot create anything twice.
 A file of more than `import_chunk_rows` rows is imported a chunk at a time, read from
 its stored parts as a stream: one pass checks the whole file (`imports.check_file`),
 then each chunk's changes, history and outcomes are committed together, only while
-the worker still holds the job, and the results file is written from the stored
-outcomes at the end. A worker that dies goes on, on its next attempt, after the last
-committed chunk: no row is applied twice.
+the worker still holds the job, and the results (as data: `results_data`) are written
+from the stored outcomes at the end. A worker that dies goes on, on its next attempt,
+after the last committed chunk: no row is applied twice.
+
+Tests step in through `job_hooks` (after each committed chunk, before each commit).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import logging
 import tempfile
@@ -25,40 +26,44 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from itertools import islice
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO
 
 from cosell.domain.actor import Actor
-from cosell.domain.filters import ReferralFilters, Tab
 from cosell.domain.headers import header_score
+from cosell.domain.job_summaries import ImportSummary
+from cosell.domain.job_types import (
+    ExportOptions,
+    ImportOptions,
+    JobKind,
+    JobRecord,
+    JobStatus,
+    UnreadableOptions,
+)
 from cosell.domain.rows import RowParser, RowRecord
-from cosell.errors import ConcurrentChange, Conflict, FileRejected, NotFound, UsageError
+from cosell.errors import ConcurrentChange, FileRejected, HandBack, NotFound, UsageError
 from cosell.files.reader import check_size
 from cosell.files.stream import TableStream, WholeTable, open_table
 from cosell.files.table import SheetRow
-from cosell.services import imports
+from cosell.services import imports, job_hooks, results_data
 from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
-from cosell.services.exports import CONTENT_TYPES, ExportOptions, export_referrals
+from cosell.services.exports import CONTENT_TYPES, export_referrals
 from cosell.services.gc import gc_paused
-from cosell.services.imports import ImportOptions
+from cosell.services.job_hooks import CommitPoint, JobHooks
 from cosell.services.results import (
     RowResult,
-    convert,
-    convert_to,
     decode_results,
     encode_results,
-    write_results,
+    write_results_data,
 )
-from cosell.services.uow import Backend, BlobInfo, ChunkRecord, JobRecord
+from cosell.services.uow import Backend, BlobInfo, ChunkRecord
 from cosell.settings import Settings
 from cosell.store import jobs as job_rows
 
 log = logging.getLogger("cosell.jobs")
 Progress = Callable[[int, int], None]
-IMPORT, EXPORT = "import", "export"
 
 
 def submit_import(
@@ -85,7 +90,7 @@ def submit_import_file(
     size: int | None = None,
 ) -> str:
     """Store an upload read from the binary file `source` (a part at a time, never whole
-    in memory) and its job; returns the job's id. FileRejected, with nothing stored, for
+    in memory) and its job; returns the job's id. FileTooLarge, with nothing stored, for
     a file over the upload limit (`size`, when known, is checked before reading)."""
     if size is not None:
         check_size(size, settings.max_upload_bytes)
@@ -108,8 +113,8 @@ def submit_import_file(
         return uow.jobs.add_job(
             org_id=actor.org_id,
             user_id=user_id,
-            kind=IMPORT,
-            options=options.to_json(),
+            kind=JobKind.IMPORT,
+            options=options,
             file_name=name,
             input_blob_id=blob,
             now=now,
@@ -129,14 +134,13 @@ def submit_export(db: Backend, actor: Actor, options: ExportOptions) -> str:
     refuses what the list query could not use), and are checked again in their stored
     form here, so a job that is stored can always be read back and run."""
     user_id = require_user(actor, "export files")
-    stored = export_options_to_json(options)
-    export_options_from_json(stored)
+    ExportOptions.from_json(options.to_json())
     with db.writing() as uow:
         return uow.jobs.add_job(
             org_id=actor.org_id,
             user_id=user_id,
-            kind=EXPORT,
-            options=stored,
+            kind=JobKind.EXPORT,
+            options=options,
             file_name=None,
             input_blob_id=None,
             now=utcnow(),
@@ -149,11 +153,14 @@ def run_job(
     settings: Settings,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    hooks: JobHooks | None = None,
 ) -> JobRecord:
     """Process a queued job once; returns the job as it then is: finished (also when it
     already was, or another worker has it), or queued again when `stop` was set before
     its commit (the worker is stopping: the job is handed back, its attempt not counted,
-    for the caller to queue again)."""
+    for the caller to queue again). `hooks` (by default the process's, none in
+    production) let tests step in; see `job_hooks`."""
+    hooks = hooks or job_hooks.installed()
     with db.writing() as uow:
         job = uow.jobs.claim(job_id, utcnow(), settings.job_max_attempts)
         if job is None:
@@ -174,11 +181,11 @@ def run_job(
         raise NotFound(f"the user of job {job_id} no longer exists")
     actor = user.actor()
     try:
-        if job.kind == IMPORT:
-            _run_import(db, job, actor, settings, progress, stop)
+        if job.kind is JobKind.IMPORT:
+            _run_import(db, job, actor, settings, progress, stop, hooks)
         else:
             _run_export(db, job, actor, settings)
-    except _HandBack:
+    except HandBack:
         with db.writing() as uow:
             uow.jobs.release(job.id, job.attempts, utcnow(), used=False)
         log.warning("job %s handed back to the queue: the worker is stopping", job.id)
@@ -206,10 +213,6 @@ def run_job(
         done = uow.jobs.get_job(job_id)
     assert done is not None
     return done
-
-
-class _HandBack(Exception):
-    """The worker is stopping: roll the job's transaction back and queue it again."""
 
 
 def _beat(db: Backend, job_id: str, progress: Progress | None) -> Progress:
@@ -243,7 +246,7 @@ class _Beat:
 
     def __call__(self, done: int, total: int) -> None:
         if self.stop is not None and self.stop.is_set():
-            raise _HandBack
+            raise HandBack
         if time.monotonic() - self.last >= self.every:
             self.write(done, total)
             self.last = time.monotonic()
@@ -275,9 +278,11 @@ def _run_import(
     settings: Settings,
     progress: Progress | None,
     stop: threading.Event | None,
+    hooks: JobHooks,
 ) -> None:
     started = time.perf_counter()
-    options = import_options_from_json(job.options)
+    options = job.import_options
+    assert options is not None  # `run_job` failed a job whose options it cannot use
     with db.reading() as uow:
         info = uow.blobs.info(job.org_id, job.input_blob_id or "")
         done = uow.jobs.chunks_done(job.id)
@@ -306,28 +311,30 @@ def _run_import(
                     settings.import_chunk_rows,
                 )  # fmt: skip
     except FileRejected as exc:
-        refused = imports.rejected(exc.message, options.dry_run, started)
+        refused = ImportSummary.rejected(
+            exc.message, options.dry_run, time.perf_counter() - started
+        )
         with db.writing() as uow:
             if not uow.jobs.owns(job.id, job.attempts):
                 return
             uow.jobs.finish(
                 job.id,
-                status=job_rows.REJECTED,
-                summary=refused.summary(),
+                status=JobStatus.REJECTED,
+                summary=refused,
                 result_blob_id=None,
                 now=utcnow(),
                 error=exc.message,
             )
         return
     if stop is not None and stop.is_set():
-        raise _HandBack
+        raise HandBack
     if prepared is None:
-        _run_chunks(db, job, actor, settings, table, checks, options, done, beat, started)
+        _run_chunks(db, job, actor, settings, table, checks, options, done, beat, started, hooks)
         return
     result = None
     for attempt in range(1, _APPLY_ATTEMPTS + 1):
         try:
-            result = _apply(db, job, actor, prepared, options, settings, started, stop)
+            result = _apply(db, job, actor, prepared, options, started, stop, hooks)
             break
         except ConcurrentChange:
             # Another writer changed a deal of the file between our read and our write
@@ -350,6 +357,7 @@ def _run_chunks(
     done: list[ChunkRecord],
     beat: _Beat,
     started: float,
+    hooks: JobHooks,
 ) -> None:
     """Import a big file a chunk at a time, going on after the chunks already committed
     (`done`, by an earlier attempt), then write its results file and finish the job."""
@@ -368,12 +376,12 @@ def _run_chunks(
     beat.write(first, total)
     while chunk_rows := list(islice(rows, size)):
         if beat.stop is not None and beat.stop.is_set():
-            raise _HandBack
+            raise HandBack
         with gc_paused():
             records = imports.parse_rows(parser, chunk_rows, checks.contradicting)
             applied = _apply_chunk(
-                db, job, actor, settings, options, parser, checks, chunk_rows, records,
-                position, first, beat,
+                db, job, actor, options, parser, checks, chunk_rows, records, position, first,
+                CommitPoint(job.id, position, beat.stop), hooks,
             )  # fmt: skip
         if not applied:
             return
@@ -383,23 +391,17 @@ def _run_chunks(
         beat.last = time.monotonic()  # the chunk's transaction wrote the heartbeat
         if beat.progress is not None:
             beat.progress(first, total)
-        after_chunk(job.id, position)
+        hooks.after_row_batch(job.id, position)
     log.info("job %s: %d rows imported after %.1f s", job.id, total, time.perf_counter() - started)
     if _finish_chunks(db, job, table, checks, options, beat, started) and beat.progress:
         beat.progress(total, total)
     log.info("job %s: results file written after %.1f s", job.id, time.perf_counter() - started)
 
 
-def after_chunk(job_id: str, chunks: int) -> None:
-    """Called after each committed chunk of a big import (`chunks` committed so far): a
-    point for tests to stop a worker at."""
-
-
 def _apply_chunk(
     db: Backend,
     job: JobRecord,
     actor: Actor,
-    settings: Settings,
     options: ImportOptions,
     parser: RowParser,
     checks: imports.FileChecks,
@@ -407,7 +409,8 @@ def _apply_chunk(
     records: list[RowRecord],
     position: int,
     first: int,
-    beat: _Beat,
+    point: CommitPoint,
+    hooks: JobHooks,
 ) -> bool:
     """Decide and write one chunk (its `rows`, parsed as `records`), record its outcomes
     and the job's progress, in one transaction, only while this attempt holds the job;
@@ -446,8 +449,7 @@ def _apply_chunk(
                     results=encode_results(results),
                 )
                 uow.jobs.heartbeat(job.id, now, first + len(rows), checks.rows)
-                if settings.job_test_delay_seconds > 0:
-                    _test_delay(job.id, settings.job_test_delay_seconds, beat.stop, position)
+                hooks.before_commit(point)
             return True
         except ConcurrentChange:
             if attempt == _APPLY_ATTEMPTS:
@@ -479,7 +481,7 @@ def _finish_chunks(
     with tempfile.TemporaryFile(prefix="cosell-results-") as out:
         with gc_paused():
             rows = _with_results(db, job.id, table, done, beat)
-            write_results(out, head, checks.column_map, rows)
+            write_results_data(out, head, checks.column_map, rows)
         out.seek(0)
         with db.writing() as uow:
             if not uow.jobs.owns(job.id, job.attempts):
@@ -490,7 +492,7 @@ def _finish_chunks(
             results_blob = uow.blobs.put_stream(
                 org_id=job.org_id,
                 name=f"{stem}-results.{head.format}",
-                content_type=CONTENT_TYPES[head.format],
+                content_type=results_data.CONTENT_TYPE,
                 source=out,
                 now=now,
             )
@@ -502,7 +504,7 @@ def _finish_chunks(
             )
             uow.jobs.finish(
                 job.id,
-                status=job_rows.COMPLETED,
+                status=JobStatus.COMPLETED,
                 summary=summary,
                 result_blob_id=results_blob,
                 now=now,
@@ -545,9 +547,9 @@ def _apply(
     actor: Actor,
     prepared: imports.Prepared,
     options: ImportOptions,
-    settings: Settings,
     started: float,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None,
+    hooks: JobHooks,
 ) -> imports.ImportResult | None:
     """Decide and write the file, its results file and the job's end in one transaction;
     None when this attempt no longer holds the job (re-queued meanwhile, as its worker
@@ -563,46 +565,31 @@ def _apply(
             uow, actor, prepared, options, now=now, job_id=job.id, started=started
         )
         results_blob = None
-        if result.results_file is not None:
+        if result.results_data is not None:
             stem = PurePath(job.file_name or "upload").stem
             fmt = result.results_format or "csv"
             results_blob = uow.blobs.put(
                 org_id=job.org_id,
                 name=f"{stem}-results.{fmt}",
-                content_type=CONTENT_TYPES[fmt],
-                data=result.results_file,
+                content_type=results_data.CONTENT_TYPE,
+                data=result.results_data,
                 now=now,
             )
         result.duration_s = time.perf_counter() - started
         uow.jobs.finish(
             job.id,
-            status=job_rows.COMPLETED,
+            status=JobStatus.COMPLETED,
             summary=result.summary(),
             result_blob_id=results_blob,
             now=now,
         )
-        if settings.job_test_delay_seconds > 0:
-            _test_delay(job.id, settings.job_test_delay_seconds, stop)
+        hooks.before_commit(CommitPoint(job.id, None, stop))
     return result
 
 
-def _test_delay(
-    job_id: str, seconds: float, stop: threading.Event | None, chunk: int | None = None
-) -> None:
-    """The JOB_TEST_DELAY_SECONDS testing aid: hold the import's write transaction
-    open, everything written but not committed, so a fault test can kill the worker
-    at exactly this point (in a big import: before each chunk's commit). A worker told
-    to stop meanwhile hands the job back."""
-    at = "" if chunk is None else f" of chunk {chunk}"
-    log.warning("testing aid: job %s waits %.1f s before its commit%s", job_id, seconds, at)
-    if stop is None:
-        time.sleep(seconds)
-    elif stop.wait(seconds):
-        raise _HandBack
-
-
 def _run_export(db: Backend, job: JobRecord, actor: Actor, settings: Settings) -> None:
-    options = export_options_from_json(job.options)
+    options = job.export_options
+    assert options is not None  # `run_job` failed a job whose options it cannot use
     with db.reading() as uow:
         result = export_referrals(uow, actor, options, settings)
     with db.writing() as uow:
@@ -618,134 +605,18 @@ def _run_export(db: Backend, job: JobRecord, actor: Actor, settings: Settings) -
         )
         uow.jobs.finish(
             job.id,
-            status=job_rows.COMPLETED,
+            status=JobStatus.COMPLETED,
             summary=result.summary(),
             result_blob_id=blob,
             now=now,
         )
 
 
-def export_options_to_json(options: ExportOptions) -> dict[str, Any]:
-    f = options.filters
-    filters = {
-        name: getattr(f, name)
-        for name in ReferralFilters.__dataclass_fields__
-        if getattr(f, name) not in (None, [], "")
-    }
-    filters["tab"] = f.tab.value
-    for name in ("created_from", "created_to", "close_from", "close_to"):
-        if name in filters:
-            filters[name] = filters[name].isoformat()
-    for name in ("value_min", "value_max"):
-        if name in filters:
-            filters[name] = str(filters[name])
-    return {
-        "filters": filters,
-        "format": options.format,
-        "lang": options.lang,
-        "delimiter": options.delimiter,
-    }
-
-
-def export_options_from_json(data: Any) -> ExportOptions:
-    """The stored options of an export job; UsageError saying why when they cannot be
-    used (stored by an older version, or by hand), never another exception."""
-    try:
-        if not isinstance(data, dict):
-            raise TypeError("they are not a JSON object")
-        raw = dict(data.get("filters") or {})
-        raw["tab"] = Tab(raw.get("tab", "all"))
-        for name in ("created_from", "created_to", "close_from", "close_to"):
-            if name in raw:
-                raw[name] = dt.date.fromisoformat(raw[name])
-        for name in ("value_min", "value_max"):
-            if name in raw:
-                raw[name] = Decimal(raw[name])
-        return ExportOptions(
-            filters=ReferralFilters(**raw),
-            format=data.get("format", "csv"),
-            lang=data.get("lang"),
-            delimiter=data.get("delimiter", ","),
-        )
-    except UsageError:
-        raise
-    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        raise UsageError(f"a value cannot be read ({exc})") from None
-
-
-def import_options_from_json(data: Any) -> ImportOptions:
-    """The stored options of an import job; UsageError when they cannot be used."""
-    if not isinstance(data, dict):
-        raise UsageError("they are not a JSON object")
-    for name in ("dry_run", "overwrite_newer", "allow_duplicates"):
-        if not isinstance(data.get(name, False), bool):
-            raise UsageError(f"{name} is not true or false")
-    return ImportOptions.from_json(data)
-
-
 def options_problem(job: JobRecord) -> str | None:
     """Why a job's stored options cannot be used, for people; None when they can."""
-    if job.kind not in (IMPORT, EXPORT):
+    if not isinstance(job.options, UnreadableOptions):
         return None
-    unreadable = job.options.get(job_rows.UNREADABLE)
-    try:
-        if unreadable:
-            raise UsageError(str(unreadable))
-        if job.kind == IMPORT:
-            import_options_from_json(job.options)
-        else:
-            export_options_from_json(job.options)
-    except UsageError as exc:
-        return (
-            f"The {job.kind}'s stored options cannot be used: {exc.message}. "
-            f"Nothing was changed; start the {job.kind} again."
-        )
-    return None
-
-
-def open_results(
-    db: Backend, org_id: int, job: JobRecord, fmt: str | None = None
-) -> tuple[str, bytes | Iterator[bytes], str]:
-    """(name, bytes, format) of an import's results file, in `fmt` (csv or xlsx) or the
-    format it was stored in: for downloads and the command line. A big file's bytes come
-    a part at a time, never read whole; in the other format it is converted row by row
-    into a temporary file first. NotFound when there is none, Conflict when it cannot be
-    converted (more rows than a workbook holds)."""
-    if not job.finished:
-        raise Conflict(f"The {job.kind} is still {job.status}; the results file is not ready yet")
-    with db.reading() as uow:
-        info = uow.blobs.info(org_id, job.result_blob_id or "")
-    if info is None:
-        raise NotFound(f"The {job.kind} job {job.id} has no results file (it is {job.status})")
-    stored = "xlsx" if info.name.lower().endswith(".xlsx") else "csv"
-    wanted = fmt or stored
-    name = str(PurePath(info.name).with_suffix(f".{wanted}"))
-    if info.size <= WHOLE_FILE_BYTES:
-        with db.reading() as uow:
-            found = uow.blobs.get(org_id, info.id)
-        assert found is not None
-        return name, found[2] if wanted == stored else convert(found[2], wanted), wanted
-    if wanted == stored:
-        return info.name, db.iter_blob(info), wanted
-    out = tempfile.TemporaryFile(prefix="cosell-convert-")  # noqa: SIM115 - closed by the reader
-    try:
-        table = open_table(
-            _StoredFile(db, info),
-            header_score=lambda cells: max(header_score(cells), 1),
-            max_bytes=info.size,
-        )
-        convert_to(out, table, wanted)
-    except ValueError as exc:
-        out.close()
-        raise Conflict(f"The results file cannot be converted: {exc}") from None
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return name, _parts_of_file(out), wanted
-
-
-def _parts_of_file(out: IO[bytes]) -> Iterator[bytes]:
-    with out:
-        while part := out.read(job_rows.PART_SIZE):
-            yield part
+    return (
+        f"The {job.kind}'s stored options cannot be used: {job.options.reason}. "
+        f"Nothing was changed; start the {job.kind} again."
+    )

@@ -36,8 +36,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from cosell.domain.actor import Actor
 from cosell.domain.decide import (
@@ -55,12 +54,11 @@ from cosell.domain.fields import Field
 from cosell.domain.history import history_entry
 from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowRecord
-from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
+from cosell.errors import NotFound, PermissionDenied, RowErrors, StaleVersion
 from cosell.services.clock import utcnow
 from cosell.services.referral_input import (
     FIELDS,
     ReferralInput,
-    field_name,
     parse_input,
     parse_ms_status,
 )
@@ -70,35 +68,6 @@ from cosell.settings import Settings
 Source = Literal["api", "page"]
 
 _MS = Field.MS_STATUS
-
-
-class StaleVersion(Conflict):
-    """The referral changed since the caller read it (HTTP 412)."""
-
-    def __init__(self, referral_id: str, current: int, expected: int) -> None:
-        super().__init__(
-            f"Referral ID {referral_id} has changed since you read it (version {current} now, "
-            f"you sent {expected}); read it again and re-apply your change"
-        )
-        self.current = current
-
-
-class RowErrors(UsageError):
-    """The referral breaks the rules; nothing was saved. `errors` name the columns (HTTP 422)."""
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        super().__init__("The referral was not saved: " + "; ".join(str(e) for e in errors))
-        self.errors = list(errors)
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Extra members of the HTTP problem object: every error with its JSON field."""
-        return {
-            "errors": [
-                {"field": field_name(e.column), "column": e.column or None, "message": e.message}
-                for e in self.errors
-            ]
-        }
 
 
 # ------------------------------------------------------------------ create

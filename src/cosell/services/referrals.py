@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from cosell.domain.actor import Actor
 from cosell.domain.filters import ReferralFilters
+from cosell.domain.history import HistoryEntry
 from cosell.domain.model import Referral
 from cosell.errors import NotFound, UsageError
 from cosell.services.actor import require_user
@@ -112,7 +112,7 @@ def get_referral(db: Backend, actor: Actor, referral_id: str) -> Referral:
     return referral
 
 
-def history(db: Backend, actor: Actor, referral_id: str) -> list[dict[str, Any]]:
+def history(db: Backend, actor: Actor, referral_id: str) -> list[HistoryEntry]:
     """Changes of a visible referral, newest first, with the name of who made them."""
     with db.reading() as uow:
         repo = uow.referrals(actor)
@@ -120,9 +120,10 @@ def history(db: Backend, actor: Actor, referral_id: str) -> list[dict[str, Any]]
             raise NotFound(f"Referral ID {referral_id} was not found")
         entries = repo.history(referral_id)
         names = {u.id: u.display_name for u in uow.accounts.users_of(actor.org_id)}
-    for entry in entries:
-        entry["who"] = names.get(entry["user_id"], "system")
-    return entries
+    return [
+        replace(e, who=names.get(e.user_id, "system") if e.user_id is not None else "system")
+        for e in entries
+    ]
 
 
 def set_favorite(db: Backend, actor: Actor, referral_id: str, on: bool) -> None:

@@ -11,9 +11,10 @@ creating anything twice.
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO
@@ -21,12 +22,10 @@ from typing import IO
 from cosell.domain.decide import Outcome
 from cosell.domain.fields import Field
 from cosell.domain.formula import unneutralize
-from cosell.domain.headers import ROW_VERSION, ColumnMap, header_score
+from cosell.domain.headers import ROW_VERSION, ColumnMap
 from cosell.domain.rows import RowError
-from cosell.files.reader import read_table
-from cosell.files.stream import TableStream
 from cosell.files.table import Cell, OutCell, SheetRow, Table
-from cosell.files.writer import write_csv, write_csv_to, write_xlsx, write_xlsx_to
+from cosell.services.results_data import ResultsHead, write_lines
 
 RESULT_HEADER = "Import Result"
 
@@ -105,41 +104,32 @@ class ResultsLayout:
         return line
 
 
-def render_results(table: Table, column_map: ColumnMap, results: Sequence[RowResult]) -> bytes:
-    layout = ResultsLayout(table.headers, column_map)
-    out = list(map(layout.line, table.rows, results))
-    if len(out) != len(table.rows) or len(out) != len(results):
+def results_data(table: Table, column_map: ColumnMap, results: Sequence[RowResult]) -> bytes:
+    """The results of a file read whole, as data (`write_results_data`)."""
+    if len(table.rows) != len(results):
         raise ValueError("every row needs exactly one result")
-    if table.format == "xlsx":
-        return write_xlsx(
-            layout.headers, out, text_columns=layout.text_columns, sheet_name="Results"
-        )
-    return write_csv(layout.headers, out, delimiter=table.delimiter or ",")
+    out = io.BytesIO()
+    write_results_data(out, table, column_map, zip(table.rows, results, strict=True))
+    return out.getvalue()
 
 
-def write_results(
+def write_results_data(
     out: IO[bytes],
     head: Table,
     column_map: ColumnMap,
     rows: Iterable[tuple[SheetRow, RowResult]],
 ) -> int:
-    """The results file of `head`'s file, written to `out` row by row (any number of
-    rows, memory flat); the same bytes `render_results` gives. Returns the rows."""
+    """The results of `head`'s file as data, into `out`, row by row (any number of rows,
+    memory flat): the results file in either format is made from it
+    (`results_data.render`). Returns the rows written."""
     layout = ResultsLayout(head.headers, column_map)
-    lines = (layout.line(row, result) for row, result in rows)
-    if head.format == "xlsx":
-        count = 0
-
-        def counted() -> Iterator[list[OutCell]]:
-            nonlocal count
-            for count, line in enumerate(lines, start=1):  # noqa: B007
-                yield line
-
-        write_xlsx_to(
-            out, layout.headers, counted(), text_columns=layout.text_columns, sheet_name="Results"
-        )
-        return count
-    return write_csv_to(out, layout.headers, lines, delimiter=head.delimiter or ",")
+    first = ResultsHead(
+        headers=layout.headers,
+        text_columns=tuple(sorted(layout.text_columns)),
+        format=head.format,
+        delimiter=head.delimiter or ",",
+    )
+    return write_lines(out, first, (layout.line(row, result) for row, result in rows))
 
 
 def _as_read(cell: Cell) -> Cell:
@@ -193,44 +183,3 @@ def decode_results(data: bytes) -> list[RowResult]:
 
 _OUTCOMES = list(Outcome)
 _OUTCOME_CODES = {o: i for i, o in enumerate(_OUTCOMES)}
-
-
-def convert(data: bytes, to_format: str) -> bytes:
-    """A results (or export) file in the other format: CSV ↔ XLSX. The formula guard `'`
-    belongs to CSV cells only: it is removed going to XLSX and added going to CSV."""
-    table = read_table(data, header_score=lambda cells: max(header_score(cells), 1))
-    rows: list[list[OutCell]] = [
-        [unneutralize(c) if isinstance(c, str) else c for c in r.cells] for r in table.rows
-    ]
-    if to_format == "xlsx":
-        return write_xlsx(table.headers, rows, text_columns=range(len(table.headers)))
-    return write_csv(table.headers, rows, delimiter=table.delimiter or ",")
-
-
-#: Rows a workbook can hold below its header row.
-XLSX_MAX_ROWS = 1_048_575
-
-
-def convert_to(out: IO[bytes], stream: TableStream, to_format: str) -> int:
-    """`convert`, row by row, of a file of any size read as a stream, into `out`;
-    returns the rows written. A workbook holds at most XLSX_MAX_ROWS rows: a longer
-    file raises ValueError (and is best downloaded as CSV)."""
-    rows: Iterator[list[OutCell]] = (
-        [unneutralize(c) if isinstance(c, str) else c for c in r.cells] for r in stream.rows()
-    )
-    if to_format == "xlsx":
-        count = 0
-
-        def counted() -> Iterator[list[OutCell]]:
-            nonlocal count
-            for count, line in enumerate(rows, start=1):
-                if count > XLSX_MAX_ROWS:
-                    raise ValueError(
-                        f"the file has more than {XLSX_MAX_ROWS:,} rows, more than a workbook "
-                        "holds; download it as CSV"
-                    )
-                yield line
-
-        write_xlsx_to(out, stream.headers, counted(), text_columns=range(len(stream.headers)))
-        return count
-    return write_csv_to(out, stream.headers, rows, delimiter=stream.delimiter or ",")

@@ -27,14 +27,15 @@ from cosell.domain.actor import Actor
 from cosell.domain.decide import ATTR, SOLUTIONS, TEAM, show, show_pair
 from cosell.domain.fields import Field
 from cosell.domain.history import Change, JobChange, history_entry
+from cosell.domain.job_summaries import JsonSummary
+from cosell.domain.job_types import JobKind, JobRecord, JobStatus, UndoOptions
 from cosell.domain.model import Referral
 from cosell.errors import ConcurrentChange, Conflict, NotFound
 from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
-from cosell.services.uow import Backend, JobRecord, UnitOfWork
-from cosell.store import jobs as job_rows
+from cosell.services.uow import Backend, UnitOfWork
 
-UNDO = "undo"
+UNDO = JobKind.UNDO
 #: How often an undo that lost a race with another writer is tried again (PostgreSQL;
 #: SQLite serializes writers, so there it always succeeds at once).
 ATTEMPTS = 3
@@ -130,7 +131,7 @@ def _undo(uow: UnitOfWork, actor: Actor, user_id: int, job_id: str, dry_run: boo
         org_id=actor.org_id,
         user_id=user_id,
         kind=UNDO,
-        options={"target": target.id, "dry_run": dry_run},
+        options=UndoOptions(target.id, dry_run),
         file_name=target.file_name,
         input_blob_id=None,
         now=now,
@@ -149,9 +150,9 @@ def _undo(uow: UnitOfWork, actor: Actor, user_id: int, job_id: str, dry_run: boo
         restored=len(plan.restore),
         conflicts=plan.conflicts,
     )
-    summary = result.summary()
+    summary = JsonSummary(result.summary())
     uow.jobs.finish(
-        undo_id, status=job_rows.COMPLETED, summary=summary, result_blob_id=None, now=now
+        undo_id, status=JobStatus.COMPLETED, summary=summary, result_blob_id=None, now=now
     )
     return result
 
@@ -172,18 +173,18 @@ def _target(uow: UnitOfWork, actor: Actor, job_id: str) -> JobRecord:
     job = uow.jobs.get_job(job_id, actor.org_id)
     if job is None or not (actor.is_admin or job.user_id == actor.user_id):
         raise NotFound(f"Import job {job_id} was not found")
-    if job.kind != "import":
+    if job.kind is not JobKind.IMPORT:
         kind = _ARTICLE.get(job.kind, f'a job of kind "{job.kind}"')
         raise Conflict(f"Job {job_id} is {kind}, not an import; only an import can be undone")
-    if job.options.get("dry_run"):
+    if job.import_options is not None and job.import_options.dry_run:
         raise Conflict(
             f"Import {job_id} was a dry run: it changed nothing, so there is nothing to undo"
         )
-    if job.status in (job_rows.REJECTED, job_rows.FAILED):
+    if job.status in (JobStatus.REJECTED, JobStatus.FAILED):
         raise Conflict(
             f"Import {job_id} was {job.status}: it changed nothing, so there is nothing to undo"
         )
-    if job.status != job_rows.COMPLETED:
+    if job.status is not JobStatus.COMPLETED:
         raise Conflict(
             f"Import {job_id} is still {job.status}; it can be undone once it has finished"
         )

@@ -22,10 +22,12 @@ from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.domain.filters import ReferralFilters
 from cosell.domain.history import Change, HistoryEntry, JobChange
+from cosell.domain.job_summaries import ImportSummary, JobSummary
+from cosell.domain.job_types import JobKind, JobRecord, JobStatus, StoredOptions
 from cosell.domain.model import Referral
 from cosell.store.accounts import OrgRecord, TokenListing, TokenRecord, UserRecord
 from cosell.store.integrity import Problem
-from cosell.store.jobs import BlobInfo, ChunkRecord, JobRecord
+from cosell.store.jobs import BlobInfo, ChunkRecord
 
 __all__ = [
     "AccountStore",
@@ -57,7 +59,7 @@ class ReferralStore(Protocol):
     def changes_since(self, versions: Mapping[str, int]) -> dict[str, list[Change]]: ...
     def created_by_job(self, referral_ids: Iterable[str], job_id: str) -> set[str]: ...
     def job_changes(self, job_id: str) -> list[JobChange]: ...
-    def history(self, referral_id: str) -> list[dict[str, Any]]: ...
+    def history(self, referral_id: str) -> list[HistoryEntry]: ...
     def is_favorite(self, referral_ids: Sequence[str]) -> set[str]: ...
     def set_favorite(self, referral_id: str, on: bool) -> bool: ...
 
@@ -85,15 +87,15 @@ class JobStore(Protocol):
         *,
         org_id: int,
         user_id: int,
-        kind: str,
-        options: dict[str, Any],
+        kind: JobKind,
+        options: StoredOptions,
         file_name: str | None,
         input_blob_id: str | None,
         now: dt.datetime,
     ) -> str: ...
     def get_job(self, job_id: str, org_id: int | None = None) -> JobRecord | None: ...
     def list_jobs(
-        self, org_id: int, kind: str, *, user_id: int | None = None, limit: int = 20
+        self, org_id: int, kind: JobKind, *, user_id: int | None = None, limit: int = 20
     ) -> list[JobRecord]: ...
     def claim(self, job_id: str, now: dt.datetime, max_attempts: int) -> JobRecord | None: ...
     def owns(self, job_id: str, attempt: int) -> bool: ...
@@ -103,8 +105,8 @@ class JobStore(Protocol):
         self,
         job_id: str,
         *,
-        status: str,
-        summary: dict[str, Any],
+        status: JobStatus,
+        summary: JobSummary,
         result_blob_id: str | None,
         now: dt.datetime,
         error: str | None = None,
@@ -124,7 +126,7 @@ class JobStore(Protocol):
         position: int,
         first_row: int,
         rows: int,
-        summary: dict[str, Any],
+        summary: ImportSummary,
         results: bytes,
     ) -> None: ...
     def chunks_done(self, job_id: str) -> list[ChunkRecord]: ...

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -25,12 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 if TYPE_CHECKING:
     from cosell.store.integrity import Problem
     from cosell.store.jobs import BlobInfo
     from cosell.store.unit_of_work import SqlUnitOfWork
+
+from cosell.errors import DatabaseNotInitialized
 
 _IMMEDIATE = "cosell_immediate"
 
@@ -83,7 +86,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (a consistent snapshot; rolled back at the end)."""
-        with self.engine.connect() as conn, conn.begin() as tx:
+        with _schema_needed(), self.engine.connect() as conn, conn.begin() as tx:
             yield conn
             tx.rollback()
 
@@ -93,7 +96,7 @@ class Database:
 
         With `lock_timeout` (seconds; PostgreSQL), a statement that waits longer than
         that for a row lock fails with `OperationalError` instead of waiting on."""
-        with self.engine.connect() as conn:
+        with _schema_needed(), self.engine.connect() as conn:
             conn.info[_IMMEDIATE] = True
             try:
                 with conn.begin():
@@ -174,6 +177,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+#: PostgreSQL's SQLSTATE for a table that does not exist (undefined_table).
+_UNDEFINED_TABLE = "42P01"
+
+
+@contextmanager
+def _schema_needed() -> Iterator[None]:
+    """Inside a transaction: a statement on a table that does not exist raises
+    `DatabaseNotInitialized` (the schema was never made: `cosell init`) instead of the
+    driver's error. SQLite has no code of its own for it, only its message."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        orig = exc.orig
+        missing = getattr(orig, "sqlstate", None) == _UNDEFINED_TABLE or (
+            isinstance(orig, sqlite3.OperationalError) and str(orig).startswith("no such table")
+        )
+        if missing:
+            raise DatabaseNotInitialized() from exc
+        raise
 
 
 def _alembic_config() -> Any:

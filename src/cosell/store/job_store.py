@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy import Connection
 
+from cosell.domain.job_summaries import ImportSummary, JobSummary
+from cosell.domain.job_types import JobKind, JobRecord, JobStatus, StoredOptions
 from cosell.store import history
 from cosell.store import jobs as job_rows
-from cosell.store.jobs import BlobInfo, ChunkRecord, JobRecord
+from cosell.store.jobs import BlobInfo, ChunkRecord
 
 
 class SqlJobs:
@@ -25,8 +27,8 @@ class SqlJobs:
         *,
         org_id: int,
         user_id: int,
-        kind: str,
-        options: dict[str, Any],
+        kind: JobKind,
+        options: StoredOptions,
         file_name: str | None,
         input_blob_id: str | None,
         now: dt.datetime,
@@ -46,7 +48,7 @@ class SqlJobs:
         return job_rows.get_job(self.conn, job_id, org_id)
 
     def list_jobs(
-        self, org_id: int, kind: str, *, user_id: int | None = None, limit: int = 20
+        self, org_id: int, kind: JobKind, *, user_id: int | None = None, limit: int = 20
     ) -> list[JobRecord]:
         return job_rows.list_jobs(self.conn, org_id, kind, user_id=user_id, limit=limit)
 
@@ -66,8 +68,8 @@ class SqlJobs:
         self,
         job_id: str,
         *,
-        status: str,
-        summary: dict[str, Any],
+        status: JobStatus,
+        summary: JobSummary,
         result_blob_id: str | None,
         now: dt.datetime,
         error: str | None = None,
@@ -107,7 +109,7 @@ class SqlJobs:
         position: int,
         first_row: int,
         rows: int,
-        summary: dict[str, Any],
+        summary: ImportSummary,
         results: bytes,
     ) -> None:
         job_rows.add_chunk(

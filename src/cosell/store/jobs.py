@@ -26,6 +26,16 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cosell.domain.job_summaries import ImportSummary, JobSummary
+from cosell.domain.job_types import (
+    JobKind,
+    JobRecord,
+    JobStatus,
+    StoredOptions,
+    UnreadableOptions,
+    options_from_json,
+    summary_from_json,
+)
 from cosell.store.models import Blob, BlobPart, ImportChunk, Job, Setting
 
 if TYPE_CHECKING:
@@ -42,59 +52,34 @@ PART_SIZE = 1024 * 1024
 #: Bytes of files one retention round deletes at most (at least one file a round).
 DELETE_BYTES_PER_ROUND = 256 * 1024 * 1024
 
-QUEUED, RUNNING, COMPLETED, REJECTED, FAILED = (
-    "queued",
-    "running",
-    "completed",
-    "rejected",
-    "failed",
-)
+QUEUED = JobStatus.QUEUED
+RUNNING = JobStatus.RUNNING
+COMPLETED = JobStatus.COMPLETED
+REJECTED = JobStatus.REJECTED
+FAILED = JobStatus.FAILED
 FINISHED = (COMPLETED, REJECTED, FAILED)
-
-
-@dataclass(slots=True)
-class JobRecord:
-    id: str
-    org_id: int
-    user_id: int
-    kind: str
-    status: str
-    options: dict[str, Any]
-    file_name: str | None
-    input_blob_id: str | None
-    result_blob_id: str | None
-    progress: int
-    total: int
-    summary: dict[str, Any] | None
-    error: str | None
-    attempts: int
-    heartbeat_at: dt.datetime | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    #: the undo job that undid this import
-    undone_by: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
-
 
 _COLS = [jobs_t.c[name] for name in JobRecord.__slots__]
 
-#: The key `options` holds instead when the stored text is not a JSON object: readers
-#: then see options that cannot be used (`services.jobs.options_problem`), never a crash.
-UNREADABLE = "__unreadable__"
 
-
-def _job(row: Any) -> JobRecord:
+def _job(row: Any) -> JobRecord | None:
+    """A stored job, typed. Its options and summary as their kind reads them; a status
+    this version does not know reads as failed, saying so; a kind it does not know
+    reads as no job at all (None): such a job is left to the version that wrote it."""
     values = dict(zip(JobRecord.__slots__, row, strict=True))
-    options = _json(values["options"] or "{}")
-    if not isinstance(options, dict):
-        options = {UNREADABLE: "the stored options are not a JSON object"}
+    try:
+        kind = values["kind"] = JobKind(values["kind"])
+    except ValueError:
+        return None
+    options = options_from_json(kind, _json(values["options"] or "{}"))
+    try:
+        values["status"] = JobStatus(values["status"])
+    except ValueError:
+        problem = f'The job has a status this version does not know ("{values["status"]}").'
+        values.update(status=JobStatus.FAILED, error=problem)
+        options = UnreadableOptions(problem)
     values["options"] = options
-    summary = _json(values["summary"]) if values["summary"] else None
-    values["summary"] = summary if isinstance(summary, dict) else None
+    values["summary"] = summary_from_json(kind, _json(values["summary"] or "null"))
     return JobRecord(**values)
 
 
@@ -333,8 +318,8 @@ def add_job(
     *,
     org_id: int,
     user_id: int,
-    kind: str,
-    options: dict[str, Any],
+    kind: JobKind,
+    options: StoredOptions,
     file_name: str | None,
     input_blob_id: str | None,
     now: dt.datetime,
@@ -347,7 +332,7 @@ def add_job(
             user_id=user_id,
             kind=kind,
             status=QUEUED,
-            options=json.dumps(options),
+            options=json.dumps(options.to_json()),
             file_name=file_name,
             input_blob_id=input_blob_id,
             progress=0,
@@ -369,18 +354,19 @@ def get_job(conn: Connection, job_id: str, org_id: int | None = None) -> JobReco
 
 
 def list_jobs(
-    conn: Connection, org_id: int, kind: str, *, user_id: int | None = None, limit: int = 20
+    conn: Connection, org_id: int, kind: JobKind, *, user_id: int | None = None, limit: int = 20
 ) -> list[JobRecord]:
     query = select(*_COLS).where(jobs_t.c.org_id == org_id, jobs_t.c.kind == kind)
     if user_id is not None:
         query = query.where(jobs_t.c.user_id == user_id)
     rows = conn.execute(query.order_by(jobs_t.c.created_at.desc()).limit(limit))
-    return [_job(r) for r in rows]
+    return [job for job in map(_job, rows) if job is not None]
 
 
 def claim(conn: Connection, job_id: str, now: dt.datetime, max_attempts: int) -> JobRecord | None:
     """Take a queued job: mark it running as the next attempt and return it; None when it
-    is not queued (finished, or running on another worker) or out of tries.
+    is not queued (finished, or running on another worker) or out of tries, and when it
+    is of a kind this version does not know (then the caller rolls the claim back).
 
     One conditional UPDATE, so of workers handed the same id at once exactly one gets
     it: a second waits on the row lock, then finds the job no longer queued. The
@@ -449,8 +435,8 @@ def finish(
     conn: Connection,
     job_id: str,
     *,
-    status: str,
-    summary: dict[str, Any],
+    status: JobStatus,
+    summary: JobSummary,
     result_blob_id: str | None,
     now: dt.datetime,
     error: str | None = None,
@@ -460,12 +446,12 @@ def finish(
         .where(jobs_t.c.id == job_id)
         .values(
             status=status,
-            summary=json.dumps(summary, default=str),
+            summary=json.dumps(summary.to_json(), default=str),
             result_blob_id=result_blob_id,
             finished_at=now,
             heartbeat_at=now,
-            progress=summary.get("rows", 0),
-            total=summary.get("rows", 0),
+            progress=summary.rows,
+            total=summary.rows,
             error=error,
         )
     )
@@ -617,7 +603,7 @@ class ChunkRecord:
     position: int
     first_row: int
     rows: int
-    summary: dict[str, Any]
+    summary: ImportSummary
 
 
 def add_chunk(
@@ -627,7 +613,7 @@ def add_chunk(
     position: int,
     first_row: int,
     rows: int,
-    summary: dict[str, Any],
+    summary: ImportSummary,
     results: bytes,
 ) -> None:
     """Record a chunk of an import as done (inside the transaction that wrote its data).
@@ -638,7 +624,7 @@ def add_chunk(
             position=position,
             first_row=first_row,
             rows=rows,
-            summary=json.dumps(summary, default=str),
+            summary=json.dumps(summary.to_json(), default=str),
             results=results,
         )
     )
@@ -651,7 +637,14 @@ def chunks_done(conn: Connection, job_id: str) -> list[ChunkRecord]:
         .where(chunks_t.c.job_id == job_id)
         .order_by(chunks_t.c.position)
     )
-    return [ChunkRecord(p, f, n, json.loads(s)) for p, f, n, s in rows]
+    return [ChunkRecord(p, f, n, _chunk_summary(s)) for p, f, n, s in rows]
+
+
+def _chunk_summary(text: str) -> ImportSummary:
+    summary = ImportSummary.from_json(_json(text))
+    if summary is None:
+        raise ValueError(f"a chunk's summary cannot be read: {text[:100]}")
+    return summary
 
 
 def chunk_results(conn: Connection, job_id: str, position: int) -> bytes:

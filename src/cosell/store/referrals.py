@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from cosell.domain.actor import Actor
 from cosell.domain.filters import ReferralFilters
-from cosell.domain.history import Change, HistoryEntry, JobChange
+from cosell.domain.history import Change, HistoryEntry, JobChange, changes_of
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.store import history as history_rows
 from cosell.store import referral_query
@@ -349,7 +349,7 @@ class ReferralRepository:
         ).group_by(referrals_t.c.sales_stage, referrals_t.c.currency)
         return [(int(a), str(b), int(c), int(d or 0)) for a, b, c, d in self.conn.execute(query)]
 
-    def history(self, referral_id: str) -> list[dict[str, Any]]:
+    def history(self, referral_id: str) -> list[HistoryEntry]:
         pk = self.pk_of(referral_id)
         if pk is None:
             return []
@@ -361,19 +361,22 @@ class ReferralRepository:
                 history_t.c.job_id,
                 history_t.c.action,
                 history_t.c.changes,
+                history_t.c.version,
             )
             .where(history_t.c.org_id == self.actor.org_id, history_t.c.referral_pk == pk)
             .order_by(history_t.c.id.desc())
         ).all()
         return [
-            {
-                "at": r.at,
-                "user_id": r.user_id,
-                "source": r.source,
-                "job_id": r.job_id,
-                "action": r.action,
-                "changes": json.loads(r.changes),
-            }
+            HistoryEntry(
+                at=to_datetime(r.at),
+                user_id=r.user_id,
+                source=r.source,
+                job_id=r.job_id,
+                action=r.action,
+                changes=changes_of(r.changes),
+                referral_id=referral_id,
+                version=r.version,
+            )
             for r in rows
         ]
 

@@ -16,19 +16,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cosell.errors import (
     Conflict,
     CosellError,
+    DatabaseNotInitialized,
     FileRejected,
+    FileTooLarge,
+    NotAuthenticated,
     NotFound,
     PermissionDenied,
+    PreconditionRequired,
+    RowErrors,
+    StaleVersion,
+    TooManyAttempts,
     UsageError,
 )
-from cosell.services.referral_changes import RowErrors, StaleVersion
-from cosell.web.security import NotAuthenticated, TooManyAttempts
+from cosell.services.referral_input import field_name
 
 log = logging.getLogger("cosell.web")
 
 #: Seconds a client is asked to wait when the database cannot be reached.
 UNAVAILABLE_RETRY_AFTER = 5
 
+#: Each error's status and title; an error not listed takes its nearest ancestor's
+#: (`status_of`). `DatabaseNotInitialized` is answered as an unavailable database.
 STATUS: dict[type[CosellError], tuple[int, str]] = {
     StaleVersion: (412, "Changed since read"),
     RowErrors: (422, "Invalid referral"),
@@ -36,8 +44,10 @@ STATUS: dict[type[CosellError], tuple[int, str]] = {
     PermissionDenied: (403, "Not allowed"),
     NotFound: (404, "Not found"),
     Conflict: (409, "Conflict"),
+    FileTooLarge: (413, "File too large"),
     FileRejected: (422, "File rejected"),
     UsageError: (400, "Bad request"),
+    PreconditionRequired: (428, "If-Match required"),
     TooManyAttempts: (429, "Too many attempts"),
 }
 
@@ -52,6 +62,19 @@ def status_of(exc: CosellError) -> tuple[int, str]:
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _members(exc: CosellError) -> dict[str, Any]:
+    """Members an error adds to its problem object: a `RowErrors` lists every error with
+    its JSON field and file column."""
+    if isinstance(exc, RowErrors):
+        return {
+            "errors": [
+                {"field": field_name(e.column), "column": e.column or None, "message": e.message}
+                for e in exc.errors
+            ]
+        }
+    return {}
 
 
 def _is_api(request: Request) -> bool:
@@ -69,12 +92,12 @@ def install(app: FastAPI) -> None:
             renderer = getattr(request.app.state, "render_error", None)
             if renderer is not None:
                 return renderer(request, status, title, exc.message)  # type: ignore[no-any-return]
-        # An error may add members to the problem object (e.g. `errors` naming fields).
-        return problem(status, title, exc.message, **getattr(exc, "extra", {}))
+        return problem(status, title, exc.message, **_members(exc))
 
     async def _unavailable(request: Request, exc: Exception) -> Response:
-        """The database cannot be reached (down, restarting) or the pool is exhausted:
-        503, without a traceback; the pool's pre-ping recovers once it is back."""
+        """The database cannot be reached (down, restarting), the pool is exhausted, or
+        the tables are gone: 503, without a traceback; the pool's pre-ping recovers once
+        it is back."""
         log.warning(
             "%s %s: the database is unavailable: %s",
             request.method,
@@ -99,6 +122,7 @@ def install(app: FastAPI) -> None:
     # A lost connection is an OperationalError; a pool that had no connection to give, a timeout.
     app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(PoolTimeout, _unavailable)
+    app.add_exception_handler(DatabaseNotInitialized, _unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

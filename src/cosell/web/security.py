@@ -28,7 +28,7 @@ from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cosell.domain.actor import Actor
-from cosell.errors import CosellError, PermissionDenied
+from cosell.errors import NotAuthenticated, PermissionDenied, TooManyAttempts
 from cosell.services import sign_in as signing_in
 from cosell.services.sign_in import Refused, Throttled
 from cosell.services.uow import Backend, UserRecord
@@ -37,18 +37,6 @@ from cosell.web.context import AppContext, get_ctx
 COOKIE = "cosell_session"
 SESSION_SECONDS = 12 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class NotAuthenticated(CosellError):
-    """No valid session or token (HTTP 401; pages redirect to sign-in)."""
-
-
-class TooManyAttempts(CosellError):
-    """Sign-in refused for a while after repeated failures (HTTP 429)."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)

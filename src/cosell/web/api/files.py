@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 
-from cosell.errors import FileRejected
+from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
-from cosell.services.imports import ImportOptions
 from cosell.services.job_access import find_job, job_file, list_jobs
+from cosell.services.results_data import open_results
 from cosell.services.undo import undo_import
 from cosell.web.api.common import errors, file_responses
 from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job
@@ -38,14 +38,14 @@ _ACCEPTED = {"Location": {"description": "the job", "schema": {"type": "string"}
 
 
 def _job_routes(
-    kind: Literal["import", "export"],
+    kind: JobKind,
     view: Callable[[Any, str], ImportJob | ExportJob],
     schema: type[ImportJob | ExportJob],
     about_one: str,
 ) -> None:
     """Add `GET /{kind}s`, the past jobs of `kind`, and `GET /{kind}s/{job_id}`, one job
     (`about_one` describes it), named `past_{kind}s` and `get_{kind}` in the OpenAPI."""
-    plural = f"{kind}s"
+    plural = f"{kind.value}s"
 
     def past(actor: CurrentActor, ctx: Ctx, limit: Limit = 20) -> list[ImportJob | ExportJob]:
         return [view(j, PREFIX) for j in list_jobs(ctx.db, actor, kind, limit)]
@@ -71,7 +71,7 @@ def _job_routes(
         tags=[plural],
         response_model=schema,
         responses=errors(403, 404, 422),
-        name=f"get_{kind}",
+        name=f"get_{kind.value}",
         description=about_one,
     )
 
@@ -125,22 +125,20 @@ def upload(
         overwrite_newer=overwrite_newer,
         allow_duplicates=allow_duplicates,
     )
-    try:
-        # The upload waits in a temporary file (on disk past 1 MiB): it is copied into
-        # the database a part at a time, never read whole.
-        job_id = job_service.submit_import_file(
-            ctx.db, actor, file.filename or "upload", file.file, options, ctx.settings,
-            size=file.size,
-        )  # fmt: skip
-    except FileRejected as exc:  # only the size is judged before the job exists
-        return problem(413, "File too large", exc.message)
+    # The upload waits in a temporary file (on disk past 1 MiB): it is copied into the
+    # database a part at a time, never read whole. Only its size is judged before the job
+    # exists (FileTooLarge: 413).
+    job_id = job_service.submit_import_file(
+        ctx.db, actor, file.filename or "upload", file.file, options, ctx.settings,
+        size=file.size,
+    )  # fmt: skip
     ctx.queue.enqueue(job_id)
     response.headers["Location"] = f"{PREFIX}/imports/{job_id}"
-    return import_job(find_job(ctx.db, actor, job_id, "import"), PREFIX)
+    return import_job(find_job(ctx.db, actor, job_id, JobKind.IMPORT), PREFIX)
 
 
 _job_routes(
-    "import",
+    JobKind.IMPORT,
     import_job,
     ImportJob,
     "An import's status, progress and summary (with every failed row's errors).",
@@ -164,8 +162,8 @@ def import_results(
 ) -> Response:
     """The results file: every row in its original order with `Errors` first and
     `Import Result` last; created rows carry their new Referral ID."""
-    job = find_job(ctx.db, actor, job_id, "import")
-    return download(*job_service.open_results(ctx.db, actor.org_id, job, fmt))
+    job = find_job(ctx.db, actor, job_id, JobKind.IMPORT)
+    return download(*open_results(ctx.db, actor.org_id, job, fmt))
 
 
 _UNDO_RESPONSES = errors(403, 404, 409, 422)
@@ -210,11 +208,11 @@ def request_export(
     job_id = job_service.submit_export(ctx.db, actor, body.to_options())
     ctx.queue.enqueue(job_id)
     response.headers["Location"] = f"{PREFIX}/exports/{job_id}"
-    return export_job(find_job(ctx.db, actor, job_id, "export"), PREFIX)
+    return export_job(find_job(ctx.db, actor, job_id, JobKind.EXPORT), PREFIX)
 
 
 _job_routes(
-    "export",
+    JobKind.EXPORT,
     export_job,
     ExportJob,
     """An export's status and summary ("5,000 of 7,214 exported — narrow the filters").""",
@@ -229,7 +227,7 @@ _job_routes(
 )
 def export_file(job_id: JobId, actor: CurrentActor, ctx: Ctx) -> Response:
     """The exported file, ready to edit and upload again."""
-    job = find_job(ctx.db, actor, job_id, "export")
+    job = find_job(ctx.db, actor, job_id, JobKind.EXPORT)
     name, data = job_file(ctx.db, actor, job, "file")
     return download(name, data, PurePath(name).suffix.lstrip(".") or "csv")
 

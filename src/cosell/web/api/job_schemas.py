@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from cosell.domain.enums import MicrosoftStatus, Status, Substatus
 from cosell.domain.filters import SORT_KEYS, ReferralFilters, Tab
-from cosell.errors import UsageError
-from cosell.services import job_access
-from cosell.services.exports import ExportOptions
-from cosell.services.jobs import export_options_from_json
+from cosell.domain.job_summaries import ExportSummary, ImportSummary
+from cosell.domain.job_types import ExportOptions, ImportOptions, JobRecord, JobStatus
 from cosell.services.referrals import MAX_PAGE_SIZE
 from cosell.web.api.common import utc
 
@@ -35,9 +42,6 @@ class SalesStage(IntEnum):
     PROPOSED = 60
     NEGOTIATED = 80
     WON = 100
-
-
-JobStatus = Literal["queued", "running", "completed", "rejected", "failed"]
 
 
 class FilterSpec(BaseModel):
@@ -153,46 +157,26 @@ class ExportRequest(BaseModel):
         )
 
 
-class RowFailure(BaseModel):
-    row: int = Field(description="the row number a spreadsheet shows (header = 1)")
-    errors: list[str]
+#: An import's options under the name the API has always given them.
+@dataclass(frozen=True, slots=True)
+class ImportOptionsOut(ImportOptions):
+    @classmethod
+    def of(cls, options: ImportOptions) -> ImportOptionsOut:
+        return cls(**{name: getattr(options, name) for name in ImportOptions.__dataclass_fields__})
 
 
-class RowWarning(BaseModel):
-    row: int = Field(description="the row number a spreadsheet shows (header = 1)")
-    warnings: list[str]
-
-
-class ImportSummary(BaseModel):
-    status: Literal["completed", "rejected"] = "completed"
-    dry_run: bool = False
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    duration_s: float = 0.0
-    errors: list[str] = Field([], description="file-level errors (a rejected file)")
-    warnings: list[str] = []
-    failures: list[RowFailure] = []
-    row_warnings: list[RowWarning] = Field(
-        [], description="rows that succeeded or failed with remarks (e.g. an ignored reason)"
-    )
-
-
-class ImportOptionsOut(BaseModel):
-    dry_run: bool = False
-    match: Literal["referral-id", "crm-id"] = "referral-id"
-    date_order: Literal["MDY", "DMY", "YMD"] | None = Field(
-        None, description="how 01/02/2027 was read; null: from the file itself"
-    )
-    overwrite_newer: bool = False
-    allow_duplicates: bool = False
+#: A job's status: one of JobStatus, its schema spelled out in place (as the API has
+#: always described it) rather than as a schema of its own.
+JobStatusField = Annotated[
+    str,
+    AfterValidator(JobStatus),
+    WithJsonSchema({"type": "string", "enum": [s.value for s in JobStatus], "title": "Status"}),
+]
 
 
 class JobBase(BaseModel):
     id: str
-    status: JobStatus
+    status: JobStatusField
     user_id: int = Field(description="who started it")
     created_at: dt.datetime
     started_at: dt.datetime | None
@@ -213,14 +197,6 @@ class ImportJob(JobBase):
     undone_by: str | None = Field(None, description="the undo job that undid this import")
 
 
-class ExportSummary(BaseModel):
-    rows: int = 0
-    matched: int = 0
-    truncated: bool = False
-    duration_s: float = 0.0
-    message: str = ""
-
-
 class ExportJob(JobBase):
     kind: Literal["export"] = "export"
     options: ExportRequest | None = Field(
@@ -230,7 +206,7 @@ class ExportJob(JobBase):
     file_url: str | None = Field(description="the exported file, once completed")
 
 
-def _base(job: job_access.JobRecord) -> dict[str, Any]:
+def _base(job: JobRecord) -> dict[str, Any]:
     return {
         "id": job.id,
         "status": job.status,
@@ -244,51 +220,36 @@ def _base(job: job_access.JobRecord) -> dict[str, Any]:
     }
 
 
-def _summary(model: type[BaseModel], job: job_access.JobRecord) -> Any:
-    """The stored summary in its API shape; None when an older one no longer fits."""
-    if not job.summary:
-        return None
-    try:
-        return model.model_validate(job.summary)
-    except ValidationError:
-        return None
-
-
-def import_job(job: job_access.JobRecord, prefix: str) -> ImportJob:
-    done = job.status == job_access.COMPLETED and job.result_blob_id is not None
-    try:
-        options: ImportOptionsOut | None = ImportOptionsOut.model_validate(job.options)
-    except ValidationError:
-        options = None
-    if job_access.UNREADABLE in job.options:
-        options = None
+def import_job(job: JobRecord, prefix: str) -> ImportJob:
+    done = job.status is JobStatus.COMPLETED and job.result_blob_id is not None
+    options = job.import_options
     return ImportJob(
         **_base(job),
         file_name=job.file_name,
-        options=options,
-        summary=_summary(ImportSummary, job),
+        options=None if options is None else ImportOptionsOut.of(options),
+        summary=job.import_summary,
         results_url=f"{prefix}/imports/{job.id}/results" if done else None,
         undone_by=job.undone_by,
     )
 
 
-def export_job(job: job_access.JobRecord, prefix: str) -> ExportJob:
-    done = job.status == job_access.COMPLETED and job.result_blob_id is not None
+def export_job(job: JobRecord, prefix: str) -> ExportJob:
+    done = job.status is JobStatus.COMPLETED and job.result_blob_id is not None
+    options = job.export_options
     request: ExportRequest | None = None
-    if job_access.UNREADABLE not in job.options:
+    if options is not None:
         try:
-            options = export_options_from_json(job.options)
             request = ExportRequest(
                 filters=FilterSpec.of(options.filters),
                 format=options.format,
                 lang=options.lang,
                 delimiter="," if options.delimiter == "," else ";",
             )
-        except (UsageError, ValidationError, ValueError):
+        except (ValidationError, ValueError):
             request = None
     return ExportJob(
         **_base(job),
         options=request,
-        summary=_summary(ExportSummary, job),
+        summary=job.export_summary,
         file_url=f"{prefix}/exports/{job.id}/file" if done else None,
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from cosell.domain import history
 from cosell.domain.enums import Direction
 from cosell.domain.field_spec import Access, Kind
 from cosell.domain.model import RECORD, Referral
@@ -268,17 +269,13 @@ def referral_out(ref: Referral) -> ReferralOut:
 _MONEY_ATTRS = [attr for attr, f in RECORD if f is not None and f.spec.kind is Kind.MONEY]
 
 
-def history_out(entry: dict[str, Any]) -> HistoryEntry:
-    changes = entry.get("changes") or {}
+def history_out(entry: history.HistoryEntry) -> HistoryEntry:
     return HistoryEntry(
-        at=utc(entry["at"]) or entry["at"],
-        who=str(entry.get("who", "system")),
-        user_id=entry.get("user_id"),
-        source=str(entry["source"]),
-        job_id=entry.get("job_id"),
-        action=str(entry["action"]),
-        changes={
-            str(k): [None if x is None else str(x) for x in v] if isinstance(v, list) else [str(v)]
-            for k, v in changes.items()
-        },
+        at=utc(entry.at) or entry.at,
+        who=entry.who,
+        user_id=entry.user_id,
+        source=entry.source,
+        job_id=entry.job_id,
+        action=entry.action,
+        changes={name: list(pair) for name, pair in entry.changes.items()},
     )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
+from cosell.errors import PreconditionRequired
 from cosell.services import referrals as reading
 from cosell.services.referral_changes import create_referral, update_referral
 from cosell.web.api.common import errors, etag, if_match_version
@@ -20,7 +21,6 @@ from cosell.web.api.referral_schemas import (
     referral_out,
 )
 from cosell.web.deps import Ctx, CurrentActor
-from cosell.web.problems import problem
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 
@@ -102,7 +102,7 @@ def change(
         str | None,
         Header(description='the ETag of the referral as you read it, e.g. "3" (or *)'),
     ] = None,
-) -> ReferralOut | Response:
+) -> ReferralOut:
     """Change the given fields only (JSON merge patch; `null` clears).
 
     Needs `If-Match` with the ETag from GET: when someone changed the referral since,
@@ -111,11 +111,9 @@ def change(
     cannot change Microsoft Referral Status; the integration token can change only it.
     """
     if if_match is None:
-        return problem(
-            428,
-            "If-Match required",
+        raise PreconditionRequired(
             f"Send If-Match with the ETag from GET /api/v1/referrals/{referral_id}, so a change "
-            "made by someone else since you read it is not overwritten",
+            "made by someone else since you read it is not overwritten"
         )
     referral = update_referral(
         ctx.db,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -16,6 +15,7 @@ from cosell.domain.enums import (
     SALES_STAGES,
     Substatus,
 )
+from cosell.domain.history import HistoryEntry
 from cosell.domain.model import PAGE_SECTIONS, Referral
 from cosell.services import referrals
 from cosell.web.deps import Ctx, CurrentActor
@@ -50,24 +50,17 @@ class Entry:
     changes: list[Change]
 
 
-def _entry(raw: dict[str, Any]) -> Entry:
-    changes = []
-    for name, pair in (raw.get("changes") or {}).items():
-        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        changes.append(Change(str(name), _shown(before), _shown(after)))
-    source = str(raw.get("source") or "")
-    at = raw.get("at")
+def _entry(entry: HistoryEntry) -> Entry:
     return Entry(
-        at=at if isinstance(at, dt.datetime) else None,
-        who=str(raw.get("who") or "system"),
-        source=SOURCES.get(source, source.capitalize()),
-        action=str(raw.get("action") or "").capitalize(),
-        changes=changes,
+        at=entry.at,
+        who=entry.who or "system",
+        source=SOURCES.get(entry.source, entry.source.capitalize()),
+        action=entry.action.capitalize(),
+        changes=[
+            Change(name, before or "", after or "")
+            for name, (before, after) in entry.changes.items()
+        ],
     )
-
-
-def _shown(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def reason_text(referral: Referral) -> str:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cosell.domain.job_types import ExportOptions
 from cosell.services import jobs
-from cosell.services.exports import ExportOptions
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
 from cosell.web.ui import notice

@@ -9,10 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.actor import Actor
 from cosell.domain.headers import LANGUAGES
+from cosell.domain.job_types import ImportOptions
 from cosell.errors import Conflict, FileRejected, UsageError
 from cosell.services import jobs
 from cosell.services.exports import render_template
-from cosell.services.imports import ImportOptions
+from cosell.services.results_data import open_results
 from cosell.services.undo import undo_import
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
@@ -140,7 +141,7 @@ def import_card(request: Request, actor: CurrentActor, ctx: Ctx, was: str = "") 
 @router.get("/imports/{job_id}/results")
 def results_file(actor: CurrentActor, ctx: Ctx, job_id: str, format: Format = "csv") -> Response:
     job = own_job(ctx.db, actor, job_id, IMPORT)
-    return download(*jobs.open_results(ctx.db, actor.org_id, job.job, format))
+    return download(*open_results(ctx.db, actor.org_id, job.job, format))
 
 
 @router.post("/imports/{job_id}/undo")

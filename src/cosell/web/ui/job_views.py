@@ -10,24 +10,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from cosell.domain.actor import Actor
+from cosell.domain.job_summaries import ImportSummary
+from cosell.domain.job_types import JobKind, JobRecord, JobStatus
 from cosell.services import job_access
 from cosell.services.uow import Backend
 
-IMPORT, EXPORT = "import", "export"
+IMPORT, EXPORT = JobKind.IMPORT, JobKind.EXPORT
+_NO_COUNTS = ImportSummary()
 
 
 @dataclass(frozen=True, slots=True)
 class JobView:
     """A job with what its card and table rows show."""
 
-    job: job_access.JobRecord
+    job: JobRecord
 
     @property
     def id(self) -> str:
         return self.job.id
 
     @property
-    def status(self) -> str:
+    def status(self) -> JobStatus:
         return self.job.status
 
     @property
@@ -35,16 +38,20 @@ class JobView:
         return not self.job.finished
 
     @property
-    def summary(self) -> dict[str, Any]:
-        return self.job.summary or {}
+    def counts(self) -> ImportSummary:
+        """An import's counts and rows (all 0 before it finished, or when unreadable)."""
+        return self.job.import_summary or _NO_COUNTS
 
-    def number(self, key: str) -> int:
-        value = self.summary.get(key, 0)
-        return value if isinstance(value, int) else 0
+    @property
+    def message(self) -> str:
+        """An export's result: "5,000 of 7,214 exported — narrow the filters"."""
+        summary = self.job.export_summary
+        return summary.message if summary is not None else ""
 
     @property
     def dry_run(self) -> bool:
-        return bool(self.job.options.get("dry_run", False))
+        options = self.job.import_options
+        return options is not None and options.dry_run
 
     @property
     def undone(self) -> bool:
@@ -59,28 +66,44 @@ class JobView:
     @property
     def errors(self) -> list[str]:
         """File-level problems: why a file was rejected, or why the job failed."""
-        found = [str(e) for e in self.summary.get("errors", [])]
+        found = list(self.counts.errors)
         if not found and self.job.error:
             found = [self.job.error]
         return found
 
     @property
     def warnings(self) -> list[str]:
-        return [str(w) for w in self.summary.get("warnings", [])]
+        return list(self.counts.warnings)
 
     @property
     def row_warnings(self) -> list[tuple[int, list[str]]]:
-        items = self.summary.get("row_warnings", [])
-        return [(int(w.get("row", 0)), [str(m) for m in w.get("warnings", [])]) for w in items]
+        return [(w.row, list(w.warnings)) for w in self.counts.row_warnings]
 
     @property
     def failures(self) -> list[tuple[int, list[str]]]:
-        items = self.summary.get("failures", [])
-        return [(int(f.get("row", 0)), [str(e) for e in f.get("errors", [])]) for f in items]
+        return [(f.row, list(f.errors)) for f in self.counts.failures]
 
     @property
     def export_format(self) -> str:
-        return str(self.job.options.get("format", "csv"))
+        options = self.job.export_options
+        return options.format if options is not None else "csv"
+
+    @property
+    def export_lang(self) -> str | None:
+        options = self.job.export_options
+        return options.lang if options is not None else None
+
+    @property
+    def export_delimiter(self) -> str:
+        options = self.job.export_options
+        return options.delimiter if options is not None else ","
+
+    @property
+    def shown_filters(self) -> dict[str, Any]:
+        """An export's filters that are set, as it keeps them (dates and amounts as text)."""
+        options = self.job.export_options
+        filters: dict[str, Any] = options.to_json()["filters"] if options is not None else {}
+        return filters
 
     @property
     def has_file(self) -> bool:
@@ -96,32 +119,29 @@ class JobView:
 
     @property
     def duration(self) -> str:
-        seconds = self.summary.get("duration_s")
-        if not isinstance(seconds, int | float):
+        summary = self.job.import_summary or self.job.export_summary
+        if summary is None:
             return ""
+        seconds = summary.duration_s
         return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
     @property
     def file_name(self) -> str:
         return self.job.file_name or ""
 
-    @property
-    def options(self) -> dict[str, Any]:
-        return self.job.options
 
-
-def own_jobs(db: Backend, actor: Actor, kind: str, limit: int = 20) -> list[JobView]:
+def own_jobs(db: Backend, actor: Actor, kind: JobKind, limit: int = 20) -> list[JobView]:
     """Past jobs as the API lists them: the organization's for an admin, else the user's."""
     return [JobView(job) for job in job_access.list_jobs(db, actor, kind, limit)]
 
 
-def latest(db: Backend, actor: Actor, kind: str) -> JobView | None:
+def latest(db: Backend, actor: Actor, kind: JobKind) -> JobView | None:
     """The user's own latest job (the "last processed file" card, the export notice)."""
     found = job_access.list_jobs(db, actor, kind, 1, mine=True)
     return JobView(found[0]) if found else None
 
 
-def own_job(db: Backend, actor: Actor, job_id: str, kind: str) -> JobView:
+def own_job(db: Backend, actor: Actor, job_id: str, kind: JobKind) -> JobView:
     return JobView(job_access.find_job(db, actor, job_id, kind))
 
 

@@ -16,10 +16,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from cosell.errors import TooManyAttempts
 from cosell.services import accounts
 from cosell.web.context import get_ctx
 from cosell.web.security import (
-    TooManyAttempts,
     actor_from_request,
     end_session,
     sign_in,
