@@ -1,4 +1,4 @@
-"""Benchmark of the import and export engine (SPEC §6). Run with `make bench`.
+"""Benchmark of the import and export engine (rules §6). Run with `make bench`.
 
 Builds an organization holding 100,000 referrals, a 1,000-row file (3 solutions and
 3 team members per deal; 70 % creates, 30 % updates of existing deals), and reports

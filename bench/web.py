@@ -1,4 +1,4 @@
-"""Benchmark of the web application as it runs (SPEC §6). Run with `make bench`.
+"""Benchmark of the web application as it runs (rules §6). Run with `make bench`.
 
 Builds the organization of bench/run.py (100,000 referrals), starts a real
 `cosell serve` (web server and its embedded worker) on a free port, and reports

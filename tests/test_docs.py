@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from cosell.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,21 +75,12 @@ def test_every_cited_section_of_the_rules_exists() -> None:
     assert not missing, "docs/rules.md has no section for:\n" + "\n".join(missing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="references are rewritten when the branches are merged; then remove this mark",
-)
 def test_the_code_cites_the_rules_in_the_repository() -> None:
     """Comments cite `rules §N` (docs/rules.md), not the design document outside."""
     left = [f"{where}: {line.strip()}" for where, line in _source_lines() if _OLD in line]
     assert not left, "\n".join(left)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="three comments still name documents outside the repository; remove this mark "
-    "once they cite docs/ instead",
-)
 def test_nothing_names_a_document_outside_the_repository() -> None:
     left = [
         f"{where}: {line.strip()}"

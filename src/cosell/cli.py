@@ -1,4 +1,4 @@
-"""The command line (SPEC §5.1): parse, call one service, print. A contract: scripts rely on it.
+"""The command line (rules §5.1): parse, call one service, print. A contract: scripts rely on it.
 
 Exit codes and output are in `cli_output`.
 """

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from cosell.domain.job_summaries import ExportSummary, ImportSummary
 from cosell.errors import CosellError
 
-#: The keys of `cosell import --json` (SPEC §5.1), in order.
+#: The keys of `cosell import --json` (rules §5.1), in order.
 IMPORT_KEYS = (
     "job_id", "status", "dry_run", "rows", "created", "updated", "unchanged", "failed",
     "results_file", "duration_s", "errors", "warnings",

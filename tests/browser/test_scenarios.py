@@ -1,4 +1,4 @@
-"""What a sales-ops person does in the browser (SPEC §5.3), against a real `cosell serve`.
+"""What a sales-ops person does in the browser (rules §5.3), against a real `cosell serve`.
 
 Each scenario signs in through the sign-in page and works only through the
 pages: filter, export and download, upload a file with errors, fix the failed

@@ -1,4 +1,4 @@
-"""The command line contract (SPEC §5.1): --json objects, exit codes, stderr."""
+"""The command line contract (rules §5.1): --json objects, exit codes, stderr."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cell parsers and formatters (SPEC §2.2, §2.4) and formula neutralization."""
+"""Cell parsers and formatters (rules §2.2, §2.4) and formula neutralization."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dates (SPEC §2.2): dotted and two-digit-year dates, the 1900–9999 range, and
+"""Dates (rules §2.2): dotted and two-digit-year dates, the 1900–9999 range, and
 dates whose day and month could be either way round (`read_date`, `date_evidence`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The header registry: resolving, mapping and writing headers (SPEC §2.1, §2.4)."""
+"""The header registry: resolving, mapping and writing headers (rules §2.1, §2.4)."""
 
 from __future__ import annotations
 

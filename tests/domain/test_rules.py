@@ -1,4 +1,4 @@
-"""One test per rule of SPEC §1.3–1.5 (the pure rule functions)."""
+"""One test per rule of rules §1.3–1.5 (the pure rule functions)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 #: per file, on a loaded test machine (the product's files take milliseconds)
 MAX_SECONDS = 2.0
-#: peak memory a single file may add to the process (SPEC: under 300 MB per upload)
+#: peak memory a single file may add to the process (rules §6: under 300 MB per upload)
 MAX_PEAK_BYTES = 300 * 1024 * 1024
 
 _STATUS = Path("/proc/self/status")

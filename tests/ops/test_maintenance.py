@@ -1,5 +1,5 @@
 """The periodic upkeep: stale jobs back to the queue, unanswered incoming referrals
-expired (SPEC §1.3, ARCHITECTURE "a lost message is recovered by a periodic re-queue")."""
+expired (rules §1.3, docs/architecture.md: a lost message is recovered by a periodic re-queue)."""
 
 from __future__ import annotations
 

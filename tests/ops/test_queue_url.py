@@ -1,4 +1,5 @@
-"""The queue adapter picks huey's storage from the settings (ARCHITECTURE "Deployment modes")."""
+"""The queue adapter picks huey's storage from the settings (docs/architecture.md,
+"The two deployment modes")."""
 
 from __future__ import annotations
 

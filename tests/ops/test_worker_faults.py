@@ -1,5 +1,5 @@
 """A worker killed mid-job, a server gone before any worker ran: nothing is lost,
-nothing is applied twice (SPEC §3 "processed at most once", §6 "Nothing lost").
+nothing is applied twice (rules §3 "processed at most once", §6 "Nothing lost").
 
 These run the real `cosell worker` command against a test database and its SQLite
 queue file, and kill it with SIGKILL: no clean-up code of ours gets to run.

@@ -1,4 +1,4 @@
-"""Export (SPEC §4) and the template: scope, tabs, filters, sort, the limit, columns, formats."""
+"""Export (rules §4) and the template: scope, tabs, filters, sort, the limit, columns, formats."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The import pipeline end to end on SQLite (SPEC §3), through the job runner."""
+"""The import pipeline end to end on SQLite (rules §3), through the job runner."""
 
 from __future__ import annotations
 

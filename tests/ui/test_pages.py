@@ -1,4 +1,4 @@
-"""The pages in process (SPEC §5.3): rendering, sign-in, CSRF, roles, uploads and exports."""
+"""The pages in process (rules §5.3): rendering, sign-in, CSRF, roles, uploads and exports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Date cells (SPEC §2.2): strict parsing in a known order, reading when the order
+"""Date cells (rules §2.2): strict parsing in a known order, reading when the order
 is unknown, and the evidence one cell gives about a file's order.
 
 Shapes of text read, the year always last except in year-first and ISO texts:

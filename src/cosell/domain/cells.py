@@ -1,4 +1,4 @@
-"""Cell parsers and formatters of the bulk file (SPEC §2.2, §2.4).
+"""Cell parsers and formatters of the bulk file (rules §2.2, §2.4).
 
 Every `parse_*` takes a `Cell` (text, or a date from a spreadsheet date cell)
 that is not empty — empty cells are the caller's business — and returns a typed

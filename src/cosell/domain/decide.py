@@ -54,7 +54,7 @@ ATTR: dict[Field, str] = {
     if f.spec.attr is not None and f.spec.access not in (Access.KEY, Access.IGNORED)
 }
 
-#: Text fields where a spreadsheet may have dropped leading zeros (SPEC §2.1).
+#: Text fields where a spreadsheet may have dropped leading zeros (rules §2.1).
 _ZERO_TOLERANT = frozenset(f for f in ATTR if f.spec.kind.numeric_looking)
 
 #: What an incoming referral (Microsoft's) may be created as; the first is the default.
@@ -277,7 +277,7 @@ def _incoming_pair(record: RowRecord, errors: list[RowError]) -> rules.Pair:
 
 
 def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision:
-    """Compare a row with the stored deal; apply every rule of SPEC §1.3–1.5 and report
+    """Compare a row with the stored deal; apply every rule of rules §1.3–1.5 and report
     every problem of the row (cells that did not parse are left out of the comparison)."""
     v: dict[Field, Any] = record.values
     errors: list[RowError] = list(record.errors)

@@ -1,4 +1,4 @@
-"""Enumerations and code lists of the referral model (SPEC §1.1–1.4)."""
+"""Enumerations and code lists of the referral model (rules §1.1–1.4)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class MicrosoftStatus(StrEnum):
     LOST = "Lost"
 
 
-#: Which substatuses belong to which status (SPEC §1.3).
+#: Which substatuses belong to which status (rules §1.3).
 SUBSTATUSES: dict[Status, tuple[Substatus, ...]] = {
     Status.NEW: (Substatus.PENDING, Substatus.RECEIVED),
     Status.ACTIVE: (Substatus.ACCEPTED,),

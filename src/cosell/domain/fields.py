@@ -32,7 +32,7 @@ _ALL_REASONS = {**DECLINED_LOST_REASONS, **ERROR_REASONS}
 
 
 class Field(StrEnum):
-    """A scalar column; the value is the canonical English header (SPEC §2.1)."""
+    """A scalar column; the value is the canonical English header (rules §2.1)."""
 
     spec: FieldSpec
 
@@ -106,7 +106,7 @@ class Field(StrEnum):
     )  # fmt: skip
     STATUS = "Partner Referral Status", FieldSpec(
         "status", Kind.CHOICE, need=_REQUIRED, choices=Status,
-        doc="New, Active or Closed (SPEC §1.3)", label="Partner referral status",
+        doc="New, Active or Closed (rules §1.3)", label="Partner referral status",
         section=Section.DEAL,
     )  # fmt: skip
     SUBSTATUS = "Partner Referral Substatus", FieldSpec(
@@ -192,16 +192,16 @@ def _having(test: Callable[[FieldSpec], bool]) -> tuple[Field, ...]:
     return tuple(f for f in Field if test(f.spec))
 
 
-#: Scalar fields in file order (SPEC §2.1); groups follow them.
+#: Scalar fields in file order (rules §2.1); groups follow them.
 FIELD_ORDER: tuple[Field, ...] = tuple(Field)
 
-#: Customer fields fixed once the deal exists (SPEC §1.5).
+#: Customer fields fixed once the deal exists (rules §1.5).
 READ_ONLY_AFTER_CREATE: tuple[Field, ...] = _having(lambda s: s.access is _FIXED)
 
 #: Fields locked once the deal was saved with "Microsoft help required" = yes.
 LOCKED_AFTER_HELP_SHARED: tuple[Field, ...] = _having(lambda s: s.access is _LOCKED)
 
-#: Columns required on create (SPEC §2.1 table "Required? Yes").
+#: Columns required on create (rules §2.1 table "Required? Yes").
 REQUIRED_ON_CREATE: tuple[Field, ...] = _having(lambda s: s.need is _REQUIRED)
 
 #: Columns whose value is required when Microsoft help is requested.

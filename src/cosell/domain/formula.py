@@ -1,4 +1,4 @@
-"""Formula neutralization of text cells (SPEC §2.2, §2.4; OWASP "CSV injection").
+"""Formula neutralization of text cells (rules §2.2, §2.4; OWASP "CSV injection").
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, and
 tab or CR can smuggle one past a naive check. Export therefore puts a `'` in

@@ -1,4 +1,4 @@
-"""The header registry: what a header cell of a bulk file means (SPEC §2.1, §2.4).
+"""The header registry: what a header cell of a bulk file means (rules §2.1, §2.4).
 
 A header resolves to a `ColumnKey` (a scalar `Field`, or a numbered `Group` such
 as `Solution 3`), to `"ignored"` (a column of a later Partner Center template
@@ -80,7 +80,7 @@ class ColumnKey:
 
 HeaderMeaning: TypeAlias = ColumnKey | Ignored | None
 
-# Later Partner Center spellings of current columns (SPEC §2.1).
+# Later Partner Center spellings of current columns (rules §2.1).
 _LATER_SPELLINGS: Final[tuple[tuple[str, Field], ...]] = (
     ("Declined/Lost/Error reason", Field.REASON),
     ("Decline/Lost/Error reason", Field.REASON),
@@ -88,7 +88,7 @@ _LATER_SPELLINGS: Final[tuple[tuple[str, Field], ...]] = (
     ("Customer D-U-N-S id", Field.DUNS),
 )
 
-# Columns of later templates that this version recognizes and skips (SPEC §2.1).
+# Columns of later templates that this version recognizes and skips (rules §2.1).
 # fmt: off
 _LATER_COLUMNS: Final[tuple[str, ...]] = (
     "Marketplace Purchase Intent", "Customer Domain Name", "PartnerID", "Partner ID", "MPN ID",

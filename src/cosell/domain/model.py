@@ -1,4 +1,4 @@
-"""Plain data of the referral model (SPEC §1.2). No I/O, no ORM."""
+"""Plain data of the referral model (rules §1.2). No I/O, no ORM."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from cosell.domain.fields import Field, Group
 from cosell.domain.headers import ColumnMap, column_letter
 from cosell.domain.model import Cell, SolutionLine, TeamMember
 
-#: Columns import never reads (SPEC §1.5: ignored, never an error).
+#: Columns import never reads (rules §1.5: ignored, never an error).
 _IGNORED: frozenset[Field] = frozenset(f for f in Field if f.spec.access is Access.IGNORED)
 
 E = TypeVar("E", bound=Enum)

@@ -1,4 +1,4 @@
-"""Status rules and conditional requirements (SPEC §1.3–1.5).
+"""Status rules and conditional requirements (rules §1.3–1.5).
 
 Each function states one rule and returns the problems it finds as messages
 (an empty list or None when the rule holds). They take plain values so the
@@ -21,7 +21,7 @@ Pair = tuple[Status, Substatus]
 
 ACTIVE_ACCEPTED: Pair = (Status.ACTIVE, Substatus.ACCEPTED)
 
-#: Moves a partner may make (SPEC §1.3). Staying on the same pair is always allowed.
+#: Moves a partner may make (rules §1.3). Staying on the same pair is always allowed.
 _PARTNER_MOVES: dict[Pair, frozenset[Pair]] = {
     (Status.NEW, Substatus.PENDING): frozenset(
         {
@@ -50,7 +50,7 @@ WON_STAGE = 100
 
 
 def normalize_pair(status: Status, substatus: Substatus) -> Pair:
-    """New/Accepted is read as Active/Accepted wherever it appears (SPEC §1.3)."""
+    """New/Accepted is read as Active/Accepted wherever it appears (rules §1.3)."""
     if status is Status.NEW and substatus is Substatus.ACCEPTED:
         return ACTIVE_ACCEPTED
     return (status, substatus)

@@ -1,5 +1,5 @@
 """Statuses, substatuses, yes/no and sales stages as people write them in Dutch,
-Swedish and French (SPEC §2.2).
+Swedish and French (rules §2.2).
 
 Words come from the Dutch, Swedish and French editions of Partner Center's
 article on bulk operations for co-sell opportunities, where it gives them.

@@ -1,4 +1,4 @@
-"""Write rows as CSV the way Excel opens them correctly in every locale (SPEC §2.4)."""
+"""Write rows as CSV the way Excel opens them correctly in every locale (rules §2.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Write rows as an Excel workbook (.xlsx) with XlsxWriter (SPEC §2.4, §4 template)."""
+"""Write rows as an Excel workbook (.xlsx) with XlsxWriter (rules §2.4, §4 template)."""
 
 from __future__ import annotations
 

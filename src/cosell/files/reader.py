@@ -2,7 +2,7 @@
 
 The type is decided by the content, never by the file name: a ZIP archive
 holding `xl/workbook.xml` is an Excel workbook, known binary formats are
-rejected by name, and anything else is read as delimited text (SPEC §2.3).
+rejected by name, and anything else is read as delimited text (rules §2.3).
 Every problem with the file as a whole is a `FileRejected` whose message says
 what was expected; no parser exception escapes.
 """

@@ -1,4 +1,4 @@
-"""Write a header row and data rows as CSV or XLSX bytes (SPEC §2.4).
+"""Write a header row and data rows as CSV or XLSX bytes (rules §2.4).
 
 `write_csv` gives UTF-8 with BOM, CRLF and minimal quoting, with formula
 neutralization of text cells; `write_xlsx` gives a typed workbook with a frozen

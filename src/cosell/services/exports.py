@@ -1,4 +1,4 @@
-"""Export (SPEC §4) and the empty template: referrals → CSV or XLSX."""
+"""Export (rules §4) and the empty template: referrals → CSV or XLSX."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def export_referrals(
 
 
 def _render(rows: Sequence[Any], options: ExportOptions) -> bytes:
-    """Rows of `ReferralRepository.raw_search` as the file: SPEC §2.1 columns, then as many
+    """Rows of `ReferralRepository.raw_search` as the file: rules §2.1 columns, then as many
     Solution / Team member columns as the widest deal, then the deal's `Row Version`."""
     solution_cells, team_cells, version = _AT["solution_cells"], _AT["team_cells"], _AT["version"]
     items = [(_split(r[solution_cells]), _split(r[team_cells])) for r in rows]

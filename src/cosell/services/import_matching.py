@@ -43,7 +43,7 @@ class Found:
 
 
 def row_key(record: RowRecord, match: Match) -> Key:
-    """How a row finds its deal: Referral ID, else Engagement ID (SPEC §3: "use the
+    """How a row finds its deal: Referral ID, else Engagement ID (rules §3: "use the
     existing engagement ID if you are updating a record"), else CRM ID when matching
     on it; None for a row that creates a deal."""
     values = record.values

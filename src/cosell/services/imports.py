@@ -1,4 +1,4 @@
-"""The import pipeline (SPEC §3): one code path for dry run and real run.
+"""The import pipeline (rules §3): one code path for dry run and real run.
 
 1. `prepare`  — bytes → table → column map → one record per row (pure; may reject the file)
 2. `apply`    — load what the rows reference in bulk, decide every row, write all valid

@@ -1,4 +1,4 @@
-"""Creating and changing one referral from the API or a page (SPEC §1.3–1.5, §5.2).
+"""Creating and changing one referral from the API or a page (rules §1.3–1.5, §5.2).
 
 The rules and messages are the file's: each JSON value becomes the cell a file
 would hold and is parsed by the file's own `RowParser`; `decide_create` and
@@ -9,7 +9,7 @@ optional field, fails a required one).
 Who may do what:
 
 * **Partner users** (Referrals admins and users) create **Outgoing** referrals and
-  change them under the rules of SPEC §1.3–1.5. They can never create an
+  change them under the rules of rules §1.3–1.5. They can never create an
   Incoming referral (`PermissionDenied`). Microsoft Referral Status is read-only
   for them: on create it must be empty; on update a value equal to the stored
   one is accepted (so a GET → change → PATCH round trip works) and any other

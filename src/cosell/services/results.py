@@ -1,4 +1,4 @@
-"""The results file of an import (SPEC §3): the input rows, in order, with their outcome.
+"""The results file of an import (rules §3): the input rows, in order, with their outcome.
 
 Columns: `Errors` first (every problem of the row, then its warnings, joined by
 "; "), then the file's own columns (a previous `Errors`, `Row Version` or `Import

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (SPEC §5.2). Each module adds its routes to `router`.
+"""The JSON API under /api/v1 (rules §5.2). Each module adds its routes to `router`.
 
 Authentication: `Authorization: Bearer <token>` (`cosell token create --as EMAIL`),
 or the browser session, whose unsafe requests must echo the `X-CSRF-Token` header.

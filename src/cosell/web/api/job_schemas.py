@@ -34,7 +34,7 @@ _SORT = "^-?(" + "|".join(SORT_KEYS) + ")$"
 
 
 class SalesStage(IntEnum):
-    """Sales stage in percent (SPEC §1.2)."""
+    """Sales stage in percent (rules §1.2)."""
 
     CREATED = 10
     QUALIFIED = 20
@@ -45,7 +45,7 @@ class SalesStage(IntEnum):
 
 
 class FilterSpec(BaseModel):
-    """The list's tab, filters and sort order (SPEC §4), shared by the list and export."""
+    """The list's tab, filters and sort order (rules §4), shared by the list and export."""
 
     tab: Tab = Field(Tab.ALL, description="inbound = Incoming, outbound = Outgoing")
     status: list[Status] = []

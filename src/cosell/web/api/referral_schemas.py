@@ -110,7 +110,7 @@ else:
 
 
 class ReferralFields(_Given):
-    """The changeable fields. On create, give every required one (SPEC §1.2)."""
+    """The changeable fields. On create, give every required one (rules §1.2)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -107,7 +107,7 @@ def change(
 
     Needs `If-Match` with the ETag from GET: when someone changed the referral since,
     the answer is 412 and nothing changes. Fields fixed after creation, closed deals,
-    status moves and the rest follow SPEC §1.3–1.5, as for an import row. Partners
+    status moves and the rest follow rules §1.3–1.5, as for an import row. Partners
     cannot change Microsoft Referral Status; the integration token can change only it.
     """
     if if_match is None:

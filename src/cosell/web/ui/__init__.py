@@ -1,4 +1,4 @@
-"""The server-rendered pages (SPEC §5.3): each page module has its routes, and `pages`
+"""The server-rendered pages (rules §5.3): each page module has its routes, and `pages`
 puts them on one router.
 
 Pages are Jinja2 templates (`web/templates`) enhanced with htmx (a vendored file in
