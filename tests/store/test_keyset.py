@@ -9,8 +9,8 @@ import pytest
 
 from cosell.domain.filters import SORT_KEYS
 from cosell.errors import UsageError
+from cosell.store.models import referrals_t
 from cosell.store.referral_query import decode_cursor, encode_cursor
-from cosell.store.referral_rows import referrals_t
 
 
 @pytest.mark.parametrize("column", sorted(SORT_KEYS.values()))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection
 
-from cosell.domain.enums import Role
 from cosell.store import accounts as account_rows
 from cosell.store.accounts import OrgRecord, TokenListing, TokenRecord, UserRecord
 
@@ -34,25 +34,8 @@ class SqlAccounts:
     def users_of(self, org_id: int) -> list[UserRecord]:
         return account_rows.users_of(self.conn, org_id)
 
-    def add_user(
-        self,
-        *,
-        org_id: int,
-        email: str,
-        name: str,
-        role: Role,
-        password_hash: str | None,
-        now: dt.datetime,
-    ) -> UserRecord:
-        return account_rows.add_user(
-            self.conn,
-            org_id=org_id,
-            email=email,
-            name=name,
-            role=role,
-            password_hash=password_hash,
-            now=now,
-        )
+    def add_user(self, **fields: Any) -> UserRecord:
+        return account_rows.add_user(self.conn, **fields)
 
     def set_user(self, org_id: int, user_id: int, **values: object) -> bool:
         return account_rows.set_user(self.conn, org_id, user_id, **values)
@@ -74,25 +57,8 @@ class SqlAccounts:
     ) -> bool:
         return account_rows.add_solution(self.conn, org_id, solution_id, name, now)
 
-    def add_token(
-        self,
-        *,
-        org_id: int,
-        user_id: int | None,
-        kind: str,
-        token_hash: str,
-        name: str | None,
-        now: dt.datetime,
-    ) -> int:
-        return account_rows.add_token(
-            self.conn,
-            org_id=org_id,
-            user_id=user_id,
-            kind=kind,
-            token_hash=token_hash,
-            name=name,
-            now=now,
-        )
+    def add_token(self, **fields: Any) -> int:
+        return account_rows.add_token(self.conn, **fields)
 
     def token_by_hash(self, token_hash: str) -> TokenRecord | None:
         return account_rows.token_by_hash(self.conn, token_hash)

@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 
 from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
-from cosell.store.models import ApiToken, Organization, Solution, User
-
-orgs_t = cast(Table, Organization.__table__)
-users_t = cast(Table, User.__table__)
-tokens_t = cast(Table, ApiToken.__table__)
-catalog_t = cast(Table, Solution.__table__)
+from cosell.store.models import (
+    catalog_t,
+    orgs_t,
+    tokens_t,
+    users_t,
+)
 
 
 @dataclass(frozen=True, slots=True)

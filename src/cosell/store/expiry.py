@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Connection, and_, insert, select, update
 
 from cosell.domain.enums import Direction, Status, Substatus
 from cosell.domain.history import HistoryEntry
-from cosell.store.referral_rows import history_row, history_t, referrals_t
+from cosell.store.models import history_t, referrals_t
+from cosell.store.referral_rows import history_row
 
 
 def _unanswered(created_before: dt.datetime) -> ColumnElement[bool]:

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from cosell.store.bulk import executemany
-from cosell.store.models import Job
-from cosell.store.referral_rows import favorites_t, history_t, referrals_t, solutions_t, team_t
+from cosell.store.models import favorites_t, history_t, jobs_t, referrals_t, solutions_t, team_t
 
-jobs_t = cast(Table, Job.__table__)
 CHUNK = 500
 
 

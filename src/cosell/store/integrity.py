@@ -24,26 +24,20 @@ from cosell.domain.model import SolutionLine, TeamMember
 from cosell.store import jobs as job_store
 from cosell.store.backup import existing_sqlite_file
 from cosell.store.models import (
-    Blob,
-    BlobPart,
     Favorite,
     HistoryRow,
-    Job,
-    ReferralRow,
-    ReferralSolutionRow,
-    ReferralTeamMemberRow,
+    blob_parts_t,
+    blobs_t,
+    jobs_t,
+    referrals_t,
+    solutions_t,
+    team_t,
 )
 from cosell.store.referral_rows import ITEM_SEPARATOR, money
 
 if TYPE_CHECKING:
     from cosell.store.db import Database
 
-referrals_t = cast(Table, ReferralRow.__table__)
-solutions_t = cast(Table, ReferralSolutionRow.__table__)
-team_t = cast(Table, ReferralTeamMemberRow.__table__)
-jobs_t = cast(Table, Job.__table__)
-blobs_t = cast(Table, Blob.__table__)
-blob_parts_t = cast(Table, BlobPart.__table__)
 #: Rows that belong to a referral and go with it (ON DELETE CASCADE).
 CHILDREN = [
     solutions_t,

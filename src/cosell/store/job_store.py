@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import Connection
 
 from cosell.domain.job_summaries import ImportSummary, JobSummary
-from cosell.domain.job_types import JobKind, JobRecord, JobStatus, StoredOptions
+from cosell.domain.job_types import JobKind, JobRecord, JobStatus
 from cosell.store import history
 from cosell.store import jobs as job_rows
 from cosell.store.jobs import BlobInfo, ChunkRecord
@@ -22,27 +22,8 @@ class SqlJobs:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_job(
-        self,
-        *,
-        org_id: int,
-        user_id: int,
-        kind: JobKind,
-        options: StoredOptions,
-        file_name: str | None,
-        input_blob_id: str | None,
-        now: dt.datetime,
-    ) -> str:
-        return job_rows.add_job(
-            self.conn,
-            org_id=org_id,
-            user_id=user_id,
-            kind=kind,
-            options=options,
-            file_name=file_name,
-            input_blob_id=input_blob_id,
-            now=now,
-        )
+    def add_job(self, **fields: Any) -> str:
+        return job_rows.add_job(self.conn, **fields)
 
     def get_job(self, job_id: str, org_id: int | None = None) -> JobRecord | None:
         return job_rows.get_job(self.conn, job_id, org_id)

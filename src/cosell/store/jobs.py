@@ -21,9 +21,9 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cosell.domain.job_summaries import ImportSummary, JobSummary
@@ -36,16 +36,17 @@ from cosell.domain.job_types import (
     options_from_json,
     summary_from_json,
 )
-from cosell.store.models import Blob, BlobPart, ImportChunk, Job, Setting
+from cosell.store.models import (
+    blob_parts_t,
+    blobs_t,
+    chunks_t,
+    jobs_t,
+    settings_t,
+)
 
 if TYPE_CHECKING:
     from cosell.store.db import Database
 
-jobs_t = cast(Table, Job.__table__)
-blobs_t = cast(Table, Blob.__table__)
-blob_parts_t = cast(Table, BlobPart.__table__)
-chunks_t = cast(Table, ImportChunk.__table__)
-settings_t = cast(Table, Setting.__table__)
 
 #: The bytes of one stored part of a file.
 PART_SIZE = 1024 * 1024

@@ -386,3 +386,21 @@ class Setting(Base):
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model, typed as such (for bulk statements)."""
     return cast(Table, model.__table__)
+
+
+#: The Core table of each model, named once for the store's statements.
+attempts_t = table_of(LoginAttempt)
+blob_parts_t = table_of(BlobPart)
+blobs_t = table_of(Blob)
+catalog_t = table_of(Solution)
+chunks_t = table_of(ImportChunk)
+favorites_t = table_of(Favorite)
+history_t = table_of(HistoryRow)
+jobs_t = table_of(Job)
+orgs_t = table_of(Organization)
+referrals_t = table_of(ReferralRow)
+settings_t = table_of(Setting)
+solutions_t = table_of(ReferralSolutionRow)
+team_t = table_of(ReferralTeamMemberRow)
+tokens_t = table_of(ApiToken)
+users_t = table_of(User)

@@ -53,8 +53,8 @@ from cosell.domain.actor import Actor
 from cosell.domain.enums import Direction, Role
 from cosell.domain.filters import MIN_SEARCH, SORT_KEYS, ReferralFilters, Tab
 from cosell.errors import UsageError
-from cosell.store.models import SEARCH_TEXT
-from cosell.store.referral_rows import cents, favorites_t, referrals_t, solutions_t, team_t
+from cosell.store.models import SEARCH_TEXT, favorites_t, referrals_t, solutions_t, team_t
+from cosell.store.referral_rows import cents
 
 #: SQLite: a text found in at most this many deals (of every organization) is searched
 #: by reading exactly those deals; a more common one by checking deals in list order.

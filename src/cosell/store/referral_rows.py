@@ -13,9 +13,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from enum import Enum
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import String, Table, type_coerce
+from sqlalchemy import String, type_coerce
 
 from cosell.domain.cells import format_solution, format_team_member
 from cosell.domain.enums import Direction
@@ -23,14 +23,9 @@ from cosell.domain.field_spec import Kind
 from cosell.domain.fields import Field
 from cosell.domain.history import HistoryEntry
 from cosell.domain.model import RECORD, Referral, SolutionLine, TeamMember
-from cosell.store.models import Favorite, HistoryRow, ReferralRow, ReferralSolutionRow
-from cosell.store.models import ReferralTeamMemberRow as TeamRow
-
-referrals_t = cast(Table, ReferralRow.__table__)
-solutions_t = cast(Table, ReferralSolutionRow.__table__)
-team_t = cast(Table, TeamRow.__table__)
-favorites_t = cast(Table, Favorite.__table__)
-history_t = cast(Table, HistoryRow.__table__)
+from cosell.store.models import (
+    referrals_t,
+)
 
 #: The stored column of each of the deal's own values, in `RECORD` order: (column,
 #: `Referral` attribute, field; None for `direction`, which is no field of the table).

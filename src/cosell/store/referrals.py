@@ -35,7 +35,7 @@ from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.store import history as history_rows
 from cosell.store import referral_query
 from cosell.store.bulk import allocate_ids, executemany, fetch_all
-from cosell.store.models import User, table_of
+from cosell.store.models import favorites_t, history_t, referrals_t, solutions_t, team_t, users_t
 from cosell.store.referral_query import (
     FTS,
     Cursor,
@@ -54,16 +54,11 @@ from cosell.store.referral_query import (
 from cosell.store.referral_rows import (
     COLUMNS,
     cents,
-    favorites_t,
     from_snapshot,
     history_row,
-    history_t,
     money,
     referral_from_row,
-    referrals_t,
     row_params,
-    solutions_t,
-    team_t,
     to_date,
     to_datetime,
 )
@@ -71,7 +66,6 @@ from cosell.store.referral_rows import (
 __all__ = ["ReferralRepository", "to_date"]
 
 CHUNK = 500
-users_t = table_of(User)
 #: position of each column in a row of `COLUMNS` (the keyset cursor reads the sort value)
 _POSITION = {column.name: i for i, column in enumerate(COLUMNS)}
 #: The first key of the PostgreSQL advisory lock `lock_creates` takes (the second is the
@@ -597,35 +591,18 @@ class ReferralRepository:
         last, phone, email) of the given referrals, in their order, as plain tuples."""
         sols: dict[int, list[Any]] = {}
         team: dict[int, list[Any]] = {}
-        for chunk in _chunks(pks):
-            rows = fetch_all(
-                self.conn,
-                select(
-                    solutions_t.c.referral_pk,
-                    solutions_t.c.solution_id,
-                    solutions_t.c.currency,
-                    solutions_t.c.price_cents,
-                    solutions_t.c.quantity,
+        for table, names, found in (
+            (solutions_t, ("solution_id", "currency", "price_cents", "quantity"), sols),
+            (team_t, ("first_name", "last_name", "phone", "email"), team),
+        ):
+            for chunk in _chunks(pks):
+                statement = (
+                    select(table.c.referral_pk, *(table.c[name] for name in names))
+                    .where(table.c.referral_pk.in_(chunk))
+                    .order_by(table.c.referral_pk, table.c.position)
                 )
-                .where(solutions_t.c.referral_pk.in_(chunk))
-                .order_by(solutions_t.c.referral_pk, solutions_t.c.position),
-            )
-            for pk, *rest in rows:
-                sols.setdefault(pk, []).append(rest)
-            rows = fetch_all(
-                self.conn,
-                select(
-                    team_t.c.referral_pk,
-                    team_t.c.first_name,
-                    team_t.c.last_name,
-                    team_t.c.phone,
-                    team_t.c.email,
-                )
-                .where(team_t.c.referral_pk.in_(chunk))
-                .order_by(team_t.c.referral_pk, team_t.c.position),
-            )
-            for pk, *rest in rows:
-                team.setdefault(pk, []).append(rest)
+                for pk, *rest in fetch_all(self.conn, statement):
+                    found.setdefault(pk, []).append(rest)
         return sols, team
 
     def raw_search(self, filters: ReferralFilters, *, limit: int) -> list[Any]:

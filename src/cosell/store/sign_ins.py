@@ -8,10 +8,8 @@ from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cosell.errors import ConcurrentChange
-from cosell.store.models import LoginAttempt, Setting, table_of
+from cosell.store.models import attempts_t, settings_t
 
-attempts_t = table_of(LoginAttempt)
-settings_t = table_of(Setting)
 _SECRET_KEY = "secret_key"
 
 
