@@ -57,9 +57,9 @@ class Measured:
 def prepare_database(url: str, *, email: str = ADMIN) -> None:
     """Create (or upgrade) the schema and an organization with an admin and the demo
     catalog, unless the admin exists already."""
-    from cosell.store.db import Database
+    from cosell.store.sql_backend import SqlBackend
 
-    db = Database(url)
+    db = SqlBackend(url)
     try:
         db.upgrade()
         try:

@@ -39,16 +39,16 @@ from cosell.services.exports import export_referrals
 from cosell.services.gc import gc_paused
 from cosell.services.imports import apply, prepare
 from cosell.settings import Settings
-from cosell.store.db import Database
 from cosell.store.referrals import ReferralRepository
+from cosell.store.sql_backend import SqlBackend
 from cosell.store.unit_of_work import SqlUnitOfWork
 
 ADMIN = "admin@bench.example"
 
 
-def build(path: Path, existing: int) -> tuple[Database, Settings]:
+def build(path: Path, existing: int) -> tuple[SqlBackend, Settings]:
     url = f"sqlite:///{path}"
-    db = Database(url)
+    db = SqlBackend(url)
     db.upgrade()
     org = accounts.create_org(db, "Bench Org")
     accounts.add_user(db, ADMIN, org_id=org.id, role=Role.ADMIN, password="bench-password")
@@ -76,7 +76,7 @@ def build(path: Path, existing: int) -> tuple[Database, Settings]:
 
 
 def make_file(
-    db: Database, rows: int = 1000, update_share: float = 0.3, admin: str = ADMIN
+    db: SqlBackend, rows: int = 1000, update_share: float = 0.3, admin: str = ADMIN
 ) -> bytes:
     """Exported open deals: some kept as updates (notes changed), the rest turned into
     new deals (creates) by blanking their IDs and giving them a name and CRM ID of

@@ -62,8 +62,8 @@ from cosell.services.exports import export_referrals
 from cosell.settings import Settings
 from cosell.store import referral_query
 from cosell.store.backup import pg_program
-from cosell.store.db import Database
 from cosell.store.referral_rows import row_params
+from cosell.store.sql_backend import SqlBackend
 
 PASSWORD = "bench-password"
 SMALL_ADMIN = "admin@small.bench.example"
@@ -364,7 +364,7 @@ def throughput_admin(i: int) -> str:
 
 def build_world(world: World, loader: Loader, tenants: int, tenant_size: int) -> None:
     """The 1,000-organization mix; users, catalog and tokens for the measured ones."""
-    db = Database(world.url)
+    db = SqlBackend(world.url)
     db.upgrade()
     big = accounts.create_org(db, "Bench Org")
     small = accounts.create_org(db, "Small Org")
@@ -391,7 +391,7 @@ def build_world(world: World, loader: Loader, tenants: int, tenant_size: int) ->
         f"loaded in {time.perf_counter() - t0:.0f} s",
         file=sys.stderr,
     )
-    db = Database(world.url)
+    db = SqlBackend(world.url)
     for _, email in measured[2:]:
         world.files[email] = make_file(db, admin=email)
     db.dispose()
@@ -440,7 +440,7 @@ def import_once(api: httpx.Client, data: bytes) -> tuple[float, float]:
 
 
 def exported(world: World, email: str, filters: ReferralFilters, runs: int) -> list[float]:
-    db = Database(world.url)
+    db = SqlBackend(world.url)
     actor = accounts.actor_for(db, email)
     settings = Settings(database_url=world.url)
     out = []
@@ -528,7 +528,7 @@ def measure_size(
 
 
 def make_big_file(world: World) -> bytes:
-    db = Database(world.url)
+    db = SqlBackend(world.url)
     data = make_file(db, admin=ADMIN)
     db.dispose()
     world.files[ADMIN] = data

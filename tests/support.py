@@ -16,7 +16,7 @@ from cosell.domain.enums import Role
 from cosell.domain.job_types import JobRecord
 from cosell.services import accounts
 from cosell.settings import Settings
-from cosell.store.db import Database
+from cosell.store.sql_backend import SqlBackend
 
 ADMIN = "admin@org-a.example"
 SELLER = "seller@org-a.example"
@@ -89,7 +89,7 @@ def row(**changes: str) -> dict[str, str]:
 
 @dataclass
 class World:
-    db: Database
+    db: SqlBackend
     settings: Settings
     admin: Actor
     seller: Actor
@@ -97,7 +97,7 @@ class World:
 
 
 def make_world(url: str) -> World:
-    db = Database(url)
+    db = SqlBackend(url)
     db.upgrade()
     settings = Settings(database_url=url)
     org_a = accounts.create_org(db, "Org A", "1111111")
@@ -182,7 +182,7 @@ def results_as(world: World, imported: Imported, fmt: Literal["csv", "xlsx"]) ->
 
 def open_world(url: str, *, queue_url: str | None = None) -> World:
     """The world of an existing database built by `make_world` (or a copy of one)."""
-    db = Database(url)
+    db = SqlBackend(url)
     return World(
         db,
         Settings(database_url=url, queue_url=queue_url),

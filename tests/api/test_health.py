@@ -15,8 +15,8 @@ from sqlalchemy import update
 from cosell.queue.job_queue import JobQueue
 from cosell.services import health
 from cosell.services.clock import utcnow
-from cosell.store.db import Database
 from cosell.store.models import Job, table_of
+from cosell.store.sql_backend import SqlBackend
 from tests.live import Live, live_server
 from tests.ops.procs import deals_file, submit, wait_for
 from tests.support import World
@@ -105,7 +105,7 @@ def test_healthz_is_503_when_the_database_cannot_be_reached(
     assert client.get("/healthz").status_code == 200
     state = client.app.state  # type: ignore[attr-defined]
     state.ctx = dataclasses.replace(
-        state.ctx, db=Database(f"sqlite:///{tmp_path / 'missing' / 'gone.db'}")
+        state.ctx, db=SqlBackend(f"sqlite:///{tmp_path / 'missing' / 'gone.db'}")
     )
     answer = client.get("/healthz")
     assert answer.status_code == 503, answer.text

@@ -29,8 +29,8 @@ from cosell.services.clock import utcnow
 from cosell.services.job_hooks import JobHooks
 from cosell.settings import Settings
 from cosell.store import jobs as job_store
-from cosell.store.db import Database
 from cosell.store.models import Job, ReferralRow, table_of
+from cosell.store.sql_backend import SqlBackend
 from tests import postgres
 from tests.ops.procs import (
     COSELL,
@@ -64,7 +64,7 @@ def run_cosell(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def world_on(url: str) -> World:
-    db = Database(url)
+    db = SqlBackend(url)
     return World(
         db,
         Settings(database_url=url),
@@ -136,7 +136,7 @@ def test_sqlite_backup_during_an_import_restores_every_committed_job(
 
 
 def _idle_in_transaction(url: str) -> bool:
-    db = Database(url)
+    db = SqlBackend(url)
     try:
         with db.read() as conn:
             return bool(

@@ -19,8 +19,8 @@ from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.services import upkeep
 from cosell.services.clock import utcnow
 from cosell.store import jobs as job_store
-from cosell.store.db import Database
 from cosell.store.models import BlobPart, table_of
+from cosell.store.sql_backend import SqlBackend
 from tests.ops.procs import Procs, crm_ids, finished, history_of_job, job, submit, wait_for
 from tests.support import World, csv_bytes, read_csv, results_file, row
 
@@ -98,7 +98,7 @@ def test_a_backup_carries_files_stored_in_parts(world: World, tmp_path: Path) ->
     upkeep.backup(world.settings.database_url, copy)
     url = f"sqlite:///{tmp_path / 'restored.db'}"
     upkeep.restore(url, copy)
-    restored = Database(url)
+    restored = SqlBackend(url)
     try:
         with restored.read() as conn:
             found = job_store.get_blob(conn, world.admin.org_id, blob_id)

@@ -10,7 +10,7 @@ from typing import Any
 from cosell.queue.job_queue import JobQueue
 from cosell.services.sign_in import secret_key
 from cosell.settings import Settings
-from cosell.store.db import Database
+from cosell.store.sql_backend import SqlBackend
 
 STARTS = 8
 
@@ -37,7 +37,7 @@ def all_at_once(start: Callable[[], Any]) -> list[Any]:
 
 def test_queue_tables_are_created_once_by_processes_starting_together(postgres_url: str) -> None:
     settings = Settings(database_url=postgres_url, queue_url=postgres_url)
-    db = Database(postgres_url)
+    db = SqlBackend(postgres_url)
     db.upgrade()
     try:
         queues = all_at_once(lambda: JobQueue(settings, db))
@@ -51,7 +51,7 @@ def test_queue_tables_are_created_once_by_processes_starting_together(postgres_u
 def test_the_generated_secret_key_is_one_for_processes_starting_together(
     postgres_url: str,
 ) -> None:
-    db = Database(postgres_url)
+    db = SqlBackend(postgres_url)
     db.upgrade()
     try:
         keys = all_at_once(lambda: secret_key(db, None))

@@ -17,7 +17,7 @@ import pytest
 
 from cosell.services import accounts
 from cosell.services.demo import DEMO_PASSWORD, DEMO_USERS
-from cosell.store.db import Database
+from cosell.store.sql_backend import SqlBackend
 from tests.ops.procs import (
     Proc,
     alive,
@@ -99,7 +99,7 @@ def test_run_scale_serves_runs_jobs_on_workers_and_stops_everything(
             assert attempt_sign_in(client, demo_admin, DEMO_PASSWORD).status_code == 303
             assert client.get("/").status_code == 200
 
-        db = Database(found.group(1))
+        db = SqlBackend(found.group(1))
         try:
             token = accounts.create_token(db, user_email=demo_admin)
         finally:

@@ -15,8 +15,8 @@ from sqlalchemy import select, text, update
 from cosell.services import maintenance
 from cosell.services.clock import utcnow
 from cosell.store import jobs as job_store
-from cosell.store.db import Database
 from cosell.store.models import Blob, Job, table_of
+from cosell.store.sql_backend import SqlBackend
 from tests.ops.procs import Procs, deals_file, free_port, submit, wait_for
 from tests.redis_server import RedisServer
 from tests.support import World, make_world
@@ -54,7 +54,7 @@ def test_three_servers_started_at_once_on_a_fresh_database_all_run(
 
 def test_a_postgres_scheme_url_is_postgresql(postgres_url: str) -> None:
     url = postgres_url.replace("postgresql://", "postgres://", 1)
-    db = Database(url)
+    db = SqlBackend(url)
     try:
         assert not db.is_sqlite
         db.upgrade()

@@ -19,7 +19,7 @@ from cosell.services.referral_changes import update_referral
 from cosell.services.referral_input import ReferralInput
 from cosell.services.undo import undo_import
 from cosell.store import backup, referral_query
-from cosell.store.db import Database
+from cosell.store.sql_backend import SqlBackend
 from tests.support import World, csv_bytes, open_world, row, run_import
 
 
@@ -172,7 +172,7 @@ def test_the_index_comes_back_with_a_restore(
 
         backup.backup_postgres(world.settings.database_url, copy)
         url = postgres.new_database(request.getfixturevalue("postgres_template"))
-        Database(url).upgrade()  # what `cosell init` leaves; the restore replaces it
+        SqlBackend(url).upgrade()  # what `cosell init` leaves; the restore replaces it
         backup.restore_postgres(copy, url)
     restored = open_world(url, queue_url=url if backend != "sqlite" else None)
     try:

@@ -7,8 +7,8 @@ import threading
 from sqlalchemy import text
 
 from cosell.domain.filters import ReferralFilters
-from cosell.store.db import Database
 from cosell.store.referrals import ReferralRepository
+from cosell.store.sql_backend import SqlBackend
 from tests.support import csv_bytes, row, run_import
 
 
@@ -19,7 +19,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(world):
 
 
 def test_upgrade_is_idempotent(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'twice.db'}")
+    db = SqlBackend(f"sqlite:///{tmp_path / 'twice.db'}")
     db.upgrade()
     db.upgrade()
     with db.read() as conn:

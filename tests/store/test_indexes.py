@@ -18,11 +18,11 @@ from sqlalchemy.sql import Select
 from cosell.domain.enums import Direction, Status
 from cosell.domain.filters import ReferralFilters, Tab
 from cosell.store import referral_query
-from cosell.store.db import Database
 from cosell.store.models import ReferralRow, table_of
 from cosell.store.referral_query import FTS, SPARSE_MATCHES, fts_match, order_by
 from cosell.store.referral_rows import COLUMNS
 from cosell.store.referrals import ReferralRepository
+from cosell.store.sql_backend import SqlBackend
 from tests.support import World, csv_bytes, make_world, row, run_import
 
 R = table_of(ReferralRow)
@@ -89,7 +89,7 @@ def test_the_expiry_reads_the_partial_index_on_postgresql(pg_world: World) -> No
 
 def test_the_expiry_reads_the_partial_index_on_sqlite(tmp_path) -> None:
     now = dt.datetime(2027, 1, 1)
-    db = Database(f"sqlite:///{tmp_path / 'cosell.db'}")
+    db = SqlBackend(f"sqlite:///{tmp_path / 'cosell.db'}")
     db.upgrade()
     with db.read() as conn:
         for query in _expiry_queries(now):
@@ -114,7 +114,7 @@ def test_the_migration_adds_and_removes_the_index(
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    db = Database(url)
+    db = SqlBackend(url)
     try:
         db.upgrade()
         assert _has_index(db)
@@ -129,7 +129,7 @@ def test_the_migration_adds_and_removes_the_index(
         db.dispose()
 
 
-def _has_index(db: Database) -> bool:
+def _has_index(db: SqlBackend) -> bool:
     from sqlalchemy import inspect
 
     with db.read() as conn:

@@ -17,7 +17,6 @@ from sqlalchemy import Boolean, Date, Integer, String, Text, inspect
 from cosell.domain.fields import Field
 from cosell.domain.model import TeamMember
 from cosell.services import demo
-from cosell.store.db import Database
 from cosell.store.models import Base, ReferralRow, table_of
 from cosell.store.referral_rows import (
     _SNAPSHOT_ROW,
@@ -27,6 +26,7 @@ from cosell.store.referral_rows import (
     row_params,
     snapshot,
 )
+from cosell.store.sql_backend import SqlBackend
 
 referrals_t = table_of(ReferralRow)
 #: Tables the migrations make that no model describes: SQLite's search index (0006).
@@ -50,7 +50,7 @@ def test_the_migrations_make_the_schema_of_the_models(
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    db = Database(url)
+    db = SqlBackend(url)
     try:
         db.upgrade()
         with db.engine.connect() as conn, warnings.catch_warnings():

@@ -9,9 +9,9 @@ from cosell.settings import Settings
 
 def open_backend(url: str, *, idle_transaction_seconds: float = 60.0) -> Backend:
     """The database at `url` (SQLite or PostgreSQL) as a backend."""
-    from cosell.store.db import Database  # imported here: the engine set-up is the store's
+    from cosell.store.sql_backend import SqlBackend  # imported here: the store's engine set-up
 
-    return Database(url, idle_transaction_seconds=idle_transaction_seconds)
+    return SqlBackend(url, idle_transaction_seconds=idle_transaction_seconds)
 
 
 def backend_for(settings: Settings) -> Backend:

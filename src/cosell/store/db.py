@@ -16,22 +16,15 @@ the other instead of failing on each other's half-made tables.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
-
-if TYPE_CHECKING:
-    from cosell.store.integrity import Problem
-    from cosell.store.jobs import BlobInfo
-    from cosell.store.unit_of_work import SqlUnitOfWork
 
 from cosell.errors import DatabaseNotInitialized
 
@@ -59,9 +52,8 @@ def engine_url(url: str) -> str:
 
 
 class Database:
-    """The database handle, and the services' backend (`services.uow.Backend`):
-    `read`/`write` give the store a connection, `reading`/`writing` give the services
-    a unit of work over one."""
+    """The database handle: `read`/`write` give the store a connection. The services'
+    backend on top of it is `store.sql_backend.SqlBackend`."""
 
     def __init__(self, url: str, *, idle_transaction_seconds: float = 60.0) -> None:
         self.url = url
@@ -106,49 +98,6 @@ class Database:
                     yield conn
             finally:
                 conn.info.pop(_IMMEDIATE, None)
-
-    @contextmanager
-    def reading(self) -> Iterator[SqlUnitOfWork]:
-        """A read transaction as a unit of work."""
-        from cosell.store.unit_of_work import SqlUnitOfWork
-
-        with self.read() as conn:
-            yield SqlUnitOfWork(conn)
-
-    @contextmanager
-    def writing(
-        self, *, lock_timeout: float | None = None, bulk: bool = False
-    ) -> Iterator[SqlUnitOfWork]:
-        """A write transaction as a unit of work (see `write`). `bulk` (SQLite): read
-        the file without its memory map meanwhile (`jobs.unmapped`)."""
-        from cosell.store.jobs import unmapped
-        from cosell.store.unit_of_work import SqlUnitOfWork
-
-        with self.write(lock_timeout=lock_timeout) as conn:
-            if bulk:
-                with unmapped(conn):
-                    yield SqlUnitOfWork(conn)
-            else:
-                yield SqlUnitOfWork(conn)
-
-    def blob_reader(self, info: BlobInfo) -> io.RawIOBase:
-        """A stored file as a stream of its parts (`jobs.BlobReader`)."""
-        from cosell.store.jobs import BlobReader
-
-        return BlobReader(self, info)
-
-    def iter_blob(self, info: BlobInfo) -> Iterator[bytes]:
-        from cosell.store.jobs import iter_blob
-
-        return iter_blob(self, info)
-
-    def check_integrity(
-        self, now: dt.datetime, stale_after: dt.timedelta, queued_after: dt.timedelta
-    ) -> tuple[str | None, list[Problem], dict[str, int]]:
-        """Every check of `store.integrity` on one snapshot."""
-        from cosell.store.integrity import check_database
-
-        return check_database(self, now, stale_after, queued_after)
 
     def is_unavailable(self, error: BaseException) -> bool:
         """Whether `error` came from the database (unreachable, refused, timed out)."""
