@@ -15,6 +15,7 @@ from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.domain.job_types import JobRecord
 from cosell.services import accounts
+from cosell.services.uow import Backend
 from cosell.settings import Settings
 from cosell.store.sql_backend import SqlBackend
 
@@ -96,10 +97,9 @@ class World:
     other_admin: Actor
 
 
-def make_world(url: str) -> World:
-    db = SqlBackend(url)
-    db.upgrade()
-    settings = Settings(database_url=url)
+def seed(db: Backend) -> None:
+    """Two organizations (A with an admin and a seller, B with an admin), each with
+    the solution catalog."""
     org_a = accounts.create_org(db, "Org A", "1111111")
     org_b = accounts.create_org(db, "Org B", "2222222")
     for email, org, role in (
@@ -111,6 +111,13 @@ def make_world(url: str) -> World:
     for sid in CATALOG:
         accounts.add_solution(db, sid, org_id=org_a.id)
         accounts.add_solution(db, sid, org_id=org_b.id)
+
+
+def make_world(url: str) -> World:
+    db = SqlBackend(url)
+    db.upgrade()
+    settings = Settings(database_url=url)
+    seed(db)
     return World(
         db,
         settings,

@@ -11,14 +11,13 @@ import pytest
 
 from tests import backends
 from tests.memory_uow import MemoryBackend
-from tests.support import ADMIN, CATALOG, OTHER_ADMIN, SELLER, World
+from tests.support import ADMIN, OTHER_ADMIN, SELLER, World, seed
 
 MEMORY = "memory"
 
 
 def memory_world(template: MemoryBackend | None = None) -> World:
     """The two-organization world of `support.make_world`, in memory."""
-    from cosell.domain.enums import Role
     from cosell.services import accounts
     from cosell.settings import Settings
 
@@ -26,17 +25,7 @@ def memory_world(template: MemoryBackend | None = None) -> World:
     if template is not None:
         db.state = copy.deepcopy(template.state)
     else:
-        org_a = accounts.create_org(db, "Org A", "1111111")
-        org_b = accounts.create_org(db, "Org B", "2222222")
-        for email, org, role in (
-            (ADMIN, org_a.id, Role.ADMIN),
-            (SELLER, org_a.id, Role.USER),
-            (OTHER_ADMIN, org_b.id, Role.ADMIN),
-        ):
-            accounts.add_user(db, email, org_id=org, role=role, password="password-123")
-        for sid in CATALOG:
-            accounts.add_solution(db, sid, org_id=org_a.id)
-            accounts.add_solution(db, sid, org_id=org_b.id)
+        seed(db)
     return World(
         db,  # type: ignore[arg-type]  # a Backend, as the services take it
         Settings(database_url="sqlite:///unused.db"),
