@@ -67,11 +67,6 @@ class Prepared:
 class ImportResult:
     status: Literal["completed", "rejected"]
     dry_run: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -80,20 +75,19 @@ class ImportResult:
     results_data: bytes | None = None
     results_format: str | None = None
 
+    @property
+    def rows(self) -> int:
+        return len(self.results)
+
     def summary(self) -> ImportSummary:
-        return ImportSummary(
+        """The job's summary: the counts come from the row results."""
+        return dataclasses.replace(
+            chunk_summary(self.results, listed=None),
             status=self.status,
             dry_run=self.dry_run,
-            rows=self.rows,
-            created=self.created,
-            updated=self.updated,
-            unchanged=self.unchanged,
-            failed=self.failed,
             duration_s=self.duration_s,
             errors=tuple(self.errors),
             warnings=tuple(self.warnings),
-            failures=_failures(self.results),
-            row_warnings=_remarks(self.results),
         )
 
 
@@ -314,15 +308,9 @@ def apply(
         job_id=job_id,
         date_order=prepared.date_order,
     )
-    counts = count_outcomes(results)
     result = ImportResult(
         status="completed",
         dry_run=options.dry_run,
-        rows=len(results),
-        created=counts[Outcome.CREATED],
-        updated=counts[Outcome.UPDATED],
-        unchanged=counts[Outcome.UNCHANGED],
-        failed=counts[Outcome.FAILED],
         warnings=prepared.warnings,
         results=results,
         results_format=prepared.table.format,
@@ -433,9 +421,9 @@ def count_outcomes(results: Iterable[RowResult]) -> dict[Outcome, int]:
 LISTED_ROWS = 1000
 
 
-def chunk_summary(results: Sequence[RowResult]) -> ImportSummary:
-    """The counts of a chunk's rows, and its failures and remarks (at most LISTED_ROWS
-    of each), as the job's summary lists them."""
+def chunk_summary(results: Sequence[RowResult], listed: int | None = LISTED_ROWS) -> ImportSummary:
+    """The counts of the rows, and their failures and remarks (at most `listed` of
+    each; None: all), as the job's summary lists them."""
     counts = count_outcomes(results)
     return ImportSummary(
         rows=len(results),
@@ -443,8 +431,8 @@ def chunk_summary(results: Sequence[RowResult]) -> ImportSummary:
         updated=counts[Outcome.UPDATED],
         unchanged=counts[Outcome.UNCHANGED],
         failed=counts[Outcome.FAILED],
-        failures=_failures(results)[:LISTED_ROWS],
-        row_warnings=_remarks(results)[:LISTED_ROWS],
+        failures=_failures(results)[:listed],
+        row_warnings=_remarks(results)[:listed],
     )
 
 
