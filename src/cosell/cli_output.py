@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from cosell.domain.job_summaries import ExportSummary, ImportSummary
 from cosell.errors import CosellError
@@ -39,10 +38,8 @@ def errors() -> Iterator[None]:
         yield
     except typer.Exit:
         raise
-    except CosellError as exc:  # DatabaseNotInitialized too: "run `cosell init` first"
+    except CosellError as exc:  # the database's too: "run `cosell init` first", "cannot be used"
         fail(exc.message, 2)
-    except OperationalError as exc:
-        fail(f"the database cannot be used: {exc.orig}", 2)
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
     except Exception as exc:  # the last line of defence: never a traceback

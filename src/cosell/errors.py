@@ -19,8 +19,11 @@ pages through `web/ui/errors.py`), the command line in `cli_output.py`.
      │    ├── FileRejected           the file cannot be processed at all       HTTP 422
      │    │    │                     (a job: status "rejected")
      │    │    └── FileTooLarge      over the upload limit, nothing stored     HTTP 413
-     │    └── DatabaseNotInitialized the database has no cosell tables yet     HTTP 503
-     │                               (run `cosell init`)
+     │    ├── DatabaseNotInitialized the database has no cosell tables yet     HTTP 503
+     │    │                          (run `cosell init`)
+     │    └── DatabaseUnavailable    the database cannot be reached or used    HTTP 503
+     │                               right now (down, restarting, no free
+     │                               connection, a lock waited on too long)
      └── HandBack                    a stopping worker gives its job back to the queue
                                      (the job runner's own signal, never shown)
 
@@ -130,3 +133,9 @@ class DatabaseNotInitialized(CosellError):
 
 class HandBack(Exception):
     """The worker is stopping: roll the job's transaction back and queue the job again."""
+
+
+class DatabaseUnavailable(CosellError):
+    """The database cannot be reached or used right now: down or restarting, no free
+    connection in the pool, a lock waited on too long (raised by the store in place of
+    the driver's error; trying again later may work)."""

@@ -25,8 +25,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from cosell.errors import DatabaseNotInitialized
+from cosell.errors import DatabaseNotInitialized, DatabaseUnavailable
 
 _IMMEDIATE = "cosell_immediate"
 
@@ -78,7 +79,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (a consistent snapshot; rolled back at the end)."""
-        with _schema_needed(), self.engine.connect() as conn, conn.begin() as tx:
+        with _driver_errors(), self.engine.connect() as conn, conn.begin() as tx:
             yield conn
             tx.rollback()
 
@@ -87,8 +88,8 @@ class Database:
         """A write transaction: committed if the block ends normally, else rolled back.
 
         With `lock_timeout` (seconds; PostgreSQL), a statement that waits longer than
-        that for a row lock fails with `OperationalError` instead of waiting on."""
-        with _schema_needed(), self.engine.connect() as conn:
+        that for a row lock fails with `DatabaseUnavailable` instead of waiting on."""
+        with _driver_errors(), self.engine.connect() as conn:
             conn.info[_IMMEDIATE] = True
             try:
                 with conn.begin():
@@ -101,7 +102,7 @@ class Database:
 
     def is_unavailable(self, error: BaseException) -> bool:
         """Whether `error` came from the database (unreachable, refused, timed out)."""
-        return isinstance(error, SQLAlchemyError)
+        return isinstance(error, (DatabaseUnavailable, SQLAlchemyError))
 
     def upgrade(self) -> None:
         """Create the schema or bring it to the newest migration. On PostgreSQL under
@@ -133,10 +134,12 @@ _UNDEFINED_TABLE = "42P01"
 
 
 @contextmanager
-def _schema_needed() -> Iterator[None]:
-    """Inside a transaction: a statement on a table that does not exist raises
-    `DatabaseNotInitialized` (the schema was never made: `cosell init`) instead of the
-    driver's error. SQLite has no code of its own for it, only its message."""
+def _driver_errors() -> Iterator[None]:
+    """Around a transaction: the driver's errors that mean "not now" or "not set up"
+    become cosell's. A statement on a table that does not exist raises
+    `DatabaseNotInitialized` (the schema was never made: `cosell init`; SQLite has no
+    code of its own for it, only its message); a database that cannot be reached or
+    used right now, or a pool with no connection to give, `DatabaseUnavailable`."""
     try:
         yield
     except (OperationalError, ProgrammingError) as exc:
@@ -146,7 +149,11 @@ def _schema_needed() -> Iterator[None]:
         )
         if missing:
             raise DatabaseNotInitialized() from exc
+        if isinstance(exc, OperationalError):
+            raise DatabaseUnavailable(f"the database cannot be used: {orig}") from exc
         raise
+    except PoolTimeout as exc:
+        raise DatabaseUnavailable(f"the database cannot be used: {exc}") from exc
 
 
 def _alembic_config() -> Any:

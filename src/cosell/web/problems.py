@@ -9,14 +9,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cosell.errors import (
     Conflict,
     CosellError,
     DatabaseNotInitialized,
+    DatabaseUnavailable,
     FileRejected,
     FileTooLarge,
     NotAuthenticated,
@@ -119,9 +118,9 @@ def install(app: FastAPI) -> None:
         answer.headers.update(headers)
         return answer
 
-    # A lost connection is an OperationalError; a pool that had no connection to give, a timeout.
-    app.add_exception_handler(OperationalError, _unavailable)
-    app.add_exception_handler(PoolTimeout, _unavailable)
+    # The store raises these for a lost connection, a pool with no connection to give, a
+    # lock waited on too long, and missing tables.
+    app.add_exception_handler(DatabaseUnavailable, _unavailable)
     app.add_exception_handler(DatabaseNotInitialized, _unavailable)
 
     @app.exception_handler(RequestValidationError)
