@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COSELL_DATABASE_URL ?= sqlite:///var/cosell.db
 
-.PHONY: run run-scale demo test lint bench bench-scale system-deps clean fuzz
+.PHONY: run run-scale demo test lint bench bench-scale system-deps clean fuzz catalogs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,3 +79,12 @@ bench-scale: $(STAMP) system-deps
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts
+
+# The pages' message catalogs: extract every `_()` string of the code and the templates
+# (babel.cfg) into messages.pot, then add the new ones to the nl, sv and fr catalogs,
+# where they wait for their translation (tests/test_catalogs.py fails until they have it).
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output -k N_ \
+	  --project cosell -o src/cosell/locales/messages.pot src
+	$(VENV)/bin/pybabel -q update -i src/cosell/locales/messages.pot -d src/cosell/locales \
+	  --no-fuzzy-matching --ignore-obsolete

@@ -16,6 +16,7 @@ from cosell.settings import Settings
 from cosell.web import problems
 from cosell.web.context import AppContext
 from cosell.web.headers import PAGE_POLICY, SecurityHeaders
+from cosell.web.language import RequestLanguage
 from cosell.web.limits import BodyLimit
 
 #: Room for the multipart envelope around an upload of the largest allowed file.
@@ -66,4 +67,5 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         file_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLanguage)
     return app

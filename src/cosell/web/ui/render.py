@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from cosell import __version__
+from cosell import __version__, i18n
 from cosell.domain.actor import Actor
 from cosell.domain.cells import format_yes_no
 from cosell.web.headers import PAGE_POLICY
@@ -102,11 +102,20 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.plain_gettext, i18n.plain_ngettext, newstyle=True
     )
     env.filters.update(
         money=money, compact=compact, day=day, moment=moment, yes_no=yes_no, count=count
     )
-    env.globals.update(version=__version__, htmx=HTMX, language_names=LANGUAGE_NAMES)
+    env.globals.update(
+        current_locale=i18n.current_locale,
+        version=__version__,
+        htmx=HTMX,
+        language_names=LANGUAGE_NAMES,
+    )
     return env
 
 

@@ -1,0 +1,113 @@
+"""The pages' languages: gettext catalogs (Babel `.po` files) and the locale of the moment.
+
+Strings shown to people are written in English inside `_()` (or `N_()` where a module
+constant is translated later, when shown) and looked up in
+`cosell/locales/<lang>/LC_MESSAGES/messages.po`. The catalogs are compiled with Babel
+when first used. `make catalogs` extracts the strings again (`babel.cfg`) and updates
+the catalogs; `tests/test_catalogs.py` fails when a catalog misses one.
+
+The locale of the moment is a context variable: the web sets it per request
+(`use_locale`), everything else runs in English.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import gettext as _gettext
+import io
+from collections.abc import Iterator
+from importlib import resources
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+#: The languages of the pages, English first (the language of the source strings).
+LOCALES = ("en", "nl", "sv", "fr")
+DEFAULT_LOCALE = "en"
+DOMAIN = "messages"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "cosell_locale", default=DEFAULT_LOCALE
+)
+
+
+@functools.cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    """The compiled catalog of a locale (English: the source strings themselves)."""
+    if locale not in LOCALES or locale == DEFAULT_LOCALE:
+        return _gettext.NullTranslations()
+    source = resources.files("cosell").joinpath("locales", locale, "LC_MESSAGES", DOMAIN + ".po")
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=locale, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return _gettext.GNUTranslations(compiled)
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def use_locale(locale: str) -> Iterator[str]:
+    """Run the block in `locale` (an unknown one falls back to English)."""
+    token = _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str, **values: object) -> str:
+    """`message` in the current locale, with `%(name)s` placeholders filled from `values`."""
+    text = translations(_current.get()).gettext(message)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    text = translations(_current.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **values}
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogs without translating it (translated when shown)."""
+    return message
+
+
+_ = gettext
+
+
+def plain_gettext(message: str) -> str:
+    """The lookup alone, for Jinja's i18n extension (which fills the placeholders itself)."""
+    return translations(_current.get()).gettext(message)
+
+
+def plain_ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def best_match(accept_language: str | None) -> str | None:
+    """The first of our locales that an `Accept-Language` header asks for, by its weights."""
+    if not accept_language:
+        return None
+    wanted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        language = tag.strip().lower().split("-")[0]
+        if language and weight > 0:
+            wanted.append((-weight, position, language))
+    for _weight, _position, language in sorted(wanted):
+        if language in LOCALES:
+            return language
+    return None

@@ -1,0 +1,44 @@
+"""The language of each request: set before any route runs, so every string a route
+builds (`i18n._`) and every page it renders is in that language.
+
+Order: the user's choice (kept on the user, and in the `cosell_lang` cookie that signing
+in and choosing set), then the browser's `Accept-Language`, then English.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cosell import i18n
+
+#: The cookie that carries the user's chosen language between requests.
+COOKIE = "cosell_lang"
+
+
+def request_locale(headers: dict[str, str]) -> str:
+    cookie = SimpleCookie()
+    try:
+        cookie.load(headers.get("cookie", ""))
+    except CookieError:  # a malformed cookie header only loses the choice
+        cookie = SimpleCookie()
+    chosen = cookie.get(COOKIE)
+    if chosen is not None and chosen.value in i18n.LOCALES:
+        return chosen.value
+    return i18n.best_match(headers.get("accept-language")) or i18n.DEFAULT_LOCALE
+
+
+class RequestLanguage:
+    """ASGI middleware: runs each HTTP request in its language (`i18n.use_locale`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        with i18n.use_locale(request_locale(headers)):
+            await self.app(scope, receive, send)
