@@ -84,7 +84,7 @@ clean:
 # (babel.cfg) into messages.pot, then add the new ones to the nl, sv and fr catalogs,
 # where they wait for their translation (tests/test_catalogs.py fails until they have it).
 catalogs: $(STAMP)
-	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output -k N_ \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output -k N_ -k Msg \
 	  --project cosell -o src/cosell/locales/messages.pot src
 	$(VENV)/bin/pybabel -q update -i src/cosell/locales/messages.pot -d src/cosell/locales \
 	  --no-fuzzy-matching --ignore-obsolete

@@ -80,6 +80,51 @@ def N_(message: str) -> str:
 _ = gettext
 
 
+class Msg(str):
+    """A message that is English text (it *is* a `str`) and remembers how it was made:
+    its catalog string and the values filled into it, so that it can be shown again in
+    another language (`translate`). The domain and the services raise these; the pages
+    show them in the reader's language, results files in the file's.
+
+    Values that are `Msg` themselves are translated with it; other values are kept.
+    """
+
+    __slots__ = ("template", "values")
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, /, **values: object) -> Msg:
+        text = template % values if values else template
+        made = super().__new__(cls, text)
+        made.template = template
+        made.values = values
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (self.template, self.values))
+
+    def in_locale(self, locale: str) -> str:
+        catalog = translations(locale)
+        text = catalog.gettext(self.template)
+        if not self.values:
+            return text
+        values = {
+            k: v.in_locale(locale) if isinstance(v, Msg) else v for k, v in self.values.items()
+        }
+        return text % values
+
+
+def _rebuild(template: str, values: dict[str, object]) -> Msg:
+    return Msg(template, **values)
+
+
+def translate(text: object, locale: str | None = None) -> str:
+    """`text` in `locale` (default: the current one) when it is a `Msg`, else as it is."""
+    if isinstance(text, Msg):
+        return text.in_locale(locale or _current.get())
+    return "" if text is None else str(text)
+
+
 def plain_gettext(message: str) -> str:
     """The lookup alone, for Jinja's i18n extension (which fills the placeholders itself)."""
     return translations(_current.get()).gettext(message)

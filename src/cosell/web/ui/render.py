@@ -108,7 +108,13 @@ def environment() -> Environment:
         i18n.plain_gettext, i18n.plain_ngettext, newstyle=True
     )
     env.filters.update(
-        money=money, compact=compact, day=day, moment=moment, yes_no=yes_no, count=count
+        tr=i18n.translate,
+        money=money,
+        compact=compact,
+        day=day,
+        moment=moment,
+        yes_no=yes_no,
+        count=count,
     )
     env.globals.update(
         current_locale=i18n.current_locale,
