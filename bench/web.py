@@ -98,6 +98,15 @@ def upload_and_wait(api: httpx.Client, data: bytes) -> tuple[float, dict[str, An
     return elapsed, job
 
 
+def run_file(data: bytes, run: int) -> bytes:
+    """The file of run `run`: its new deals get names and CRM IDs of their own (the same
+    length), so that each run creates its 700 deals instead of finding them already
+    imported by an earlier run (nothing is created twice)."""
+    return data.replace(b"BENCH-NEW-", f"BENCH-{run:03d}-".encode()).replace(
+        b"(new ", f"(n{run:02d} ".encode()
+    )
+
+
 def import_once(api: httpx.Client, data: bytes, idle: float) -> tuple[float, float]:
     """(upload → completed, the worker's processing) of one import, started after the
     worker has idled `idle` seconds (its queue polling then at its slowest)."""
@@ -171,12 +180,14 @@ def main() -> None:
             httpx.Client(base_url=base, timeout=30) as browser,
         ):
             sign_in(browser)
-            import_once(api, data, 0)  # warm-up; also turns the file's updates into no-ops
+            import_once(api, run_file(data, 0), 0)  # warm-up; turns the updates into no-ops
             for path in ("/", "/?tab=outbound"):
                 get_timed(browser, path, 3)
             for path in ("/api/v1/referrals", "/api/v1/referrals?tab=outbound"):
                 get_timed(api, path, 3)
-            imports = [import_once(api, data, args.idle) for _ in range(args.runs)]
+            imports = [
+                import_once(api, run_file(data, n), args.idle) for n in range(1, args.runs + 1)
+            ]
             results = {
                 "import 1,000 rows via the API, upload → completed": [t for t, _ in imports],
                 "… of which the worker's processing (job `duration_s`)": [p for _, p in imports],
