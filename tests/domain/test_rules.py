@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cosell.domain import rules
-from cosell.domain.enums import Status, Substatus
+from cosell.domain.enums import SUBSTATUSES, Status, Substatus
 
 NEW_PENDING = (Status.NEW, Substatus.PENDING)
 NEW_RECEIVED = (Status.NEW, Substatus.RECEIVED)
@@ -47,7 +47,7 @@ def test_active_deals_may_be_won_lost_or_closed_as_error(new):
 )
 def test_allowed_moves_are_exactly_those_the_transition_rule_accepts(old, moves):
     assert rules.allowed_moves(old) == moves
-    pairs = [(s, ss) for s in Status for ss in Substatus if ss in rules.SUBSTATUSES[s]]
+    pairs = [(s, ss) for s in Status for ss in Substatus if ss in SUBSTATUSES[s]]
     accepted = {
         new
         for new in pairs

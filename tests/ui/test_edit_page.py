@@ -50,10 +50,10 @@ class _Form(HTMLParser):
             self._in_form = True
         if not self._in_form:
             return
-        if tag == "input" and a.get("type") not in ("submit", "radio"):
-            self._put(a["name"], a.get("value", ""))
-        elif tag == "input" and a.get("type") == "radio" and "checked" in a:
-            self._put(a["name"], a.get("value", ""))
+        if tag == "input":
+            kind = a.get("type")
+            if kind not in ("submit", "radio") or (kind == "radio" and "checked" in a):
+                self._put(a["name"], a.get("value", ""))
         elif tag == "select":
             self._select, self._first, self._chosen = a["name"], None, False
         elif tag == "option" and self._select is not None:
@@ -174,9 +174,7 @@ def test_a_refused_edit_shows_the_services_messages_beside_the_fields(world, mak
 
 
 # ------------------------------------------------------------------ read-only fields
-def test_fixed_fields_are_shown_read_only_with_the_reason_and_refused_if_forced(
-    world, make_client
-):
+def test_fixed_fields_are_shown_read_only_with_the_reason_and_refused_if_forced(world, make_client):
     rid = create(world)
     client = make_client(ADMIN)
     page = text(client.get(f"/referrals/{rid}/edit"))
@@ -462,9 +460,9 @@ def test_a_conflict_on_the_team_offers_both_lists(world, make_client):
     rid = create(world)
     client = make_client(ADMIN)
     form = open_form(client, rid)
+    team = [MemberInput("Bob", "Partner", SELLER), MemberInput("Dan", "D", "dan@x.example")]
     update_referral(
-        world.db, world.admin, rid,
-        ReferralInput(team=[MemberInput("Bob", "Partner", SELLER), MemberInput("Dan", "D", "dan@x.example")]),
+        world.db, world.admin, rid, ReferralInput(team=team),
         expected_version=1, source="api", settings=world.settings,
     )  # fmt: skip
     form.update({"team-0-first_name": "Robert"})

@@ -44,9 +44,7 @@ def edit_page(request: Request, actor: CurrentActor, ctx: Ctx, referral_id: str)
 
 
 @router.post("/referrals/{referral_id}/edit")
-async def edit_submit(
-    request: Request, actor: FormActor, ctx: Ctx, referral_id: str
-) -> Response:
+async def edit_submit(request: Request, actor: FormActor, ctx: Ctx, referral_id: str) -> Response:
     form = await request.form()
     referral = referrals.get_referral(ctx.db, actor, referral_id)
     state = edit_form.read_form(form, referral)
@@ -136,4 +134,3 @@ def _page(
     }
     template = "_edit_form.html" if fragment else "referral_edit.html"
     return html(request, template, actor=actor, status=status, **context)
-

@@ -286,8 +286,10 @@ def changes(state: FormState, keys: Sequence[str]) -> tuple[ReferralInput, dict[
         else:
             values[key] = text
     pair = state.pair()
-    if pair is not None and rules.reason_codes(pair[1]) is not None and (
-        REASON in keys or state.values.get(REASON)
+    if (
+        pair is not None
+        and rules.reason_codes(pair[1]) is not None
+        and (REASON in keys or state.values.get(REASON))
     ):
         values[REASON] = state.values.get(REASON, "")
     places: dict[str, list[int]] = {}
@@ -643,7 +645,5 @@ def summary(
     for key in missing:
         spec = specs.get(key)
         label = _(spec.title) if spec else labels.get(key, key)
-        lines.append(
-            SummaryLine(f"choose-{key}-mine", label, _("Choose which value to keep."))
-        )
+        lines.append(SummaryLine(f"choose-{key}-mine", label, _("Choose which value to keep.")))
     return lines
