@@ -27,9 +27,10 @@ from cosell.domain.decide import SOLUTIONS, TEAM, show, show_pair
 from cosell.domain.enums import HELP_CODES, SALES_STAGES, Status, Substatus
 from cosell.domain.field_spec import Access, Kind, Need, Section
 from cosell.domain.fields import Field, Group
+from cosell.domain.header_names import headers_for
 from cosell.domain.model import RECORD, Referral, SolutionLine, TeamMember
 from cosell.domain.rows import RowError
-from cosell.i18n import N_, gettext
+from cosell.i18n import N_, current_locale, gettext
 from cosell.services.referral_input import FIELDS, MemberInput, ReferralInput, SolutionInput
 
 _ = gettext
@@ -108,10 +109,11 @@ def key_of(f: Field) -> str:
 
 
 def label_of(f: Field) -> str:
-    """The field's name on the page (its header when the table gives no label)."""
-    if f is Field.STATUS:
-        return _("Partner referral status")
-    return _(f.spec.label or f.value)
+    """The field's name on the page: its label, or where the table gives none, the
+    file's header as Partner Center writes it in the reader's language."""
+    if f.spec.label:
+        return _(f.spec.label)
+    return headers_for(current_locale()).field(f)
 
 
 def text_of(value: object) -> str:
@@ -508,7 +510,7 @@ def _hints(f: Field) -> list[str]:
     if spec.with_help:
         hints.append(_("required when Microsoft help is requested"))
     if spec.limit:
-        hints.append(_("at most %(limit)s characters", limit=f"{spec.limit:,}"))
+        hints.append(_("at most %(limit)s characters", limit=spec.limit))
     if spec.kind is Kind.MONEY:
         hints.append(_("at least 0, at most 2 decimals, e.g. 12563.50"))
     if spec.kind is Kind.CURRENCY:
