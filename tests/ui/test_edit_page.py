@@ -434,6 +434,7 @@ def test_a_change_saved_meanwhile_is_shown_and_chosen_per_field(world, make_clie
     page = text(answer)
     assert "Someone else saved this deal while you were editing it" in page
     assert "Nothing was saved. The deal is now at version 2." in page
+    assert 'href="#f-notes-choice"' in page and 'href="#f-crm_id-choice"' in page
     notes = page[page.index('id="f-notes-choice"') :][:1200]
     assert "My note" in notes and "Their note" in notes
     crm = page[page.index('id="f-crm_id-choice"') :][:1200]

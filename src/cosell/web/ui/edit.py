@@ -129,6 +129,7 @@ def _page(
         "problems": lines,
         "stale": stale,
         "conflict_count": len(state.conflicts),
+        "conflict_links": edit_form.conflict_links(state) if stale else [],
         # after a refused save or a conflict, the summary takes the focus
         "focus": "edit-summary" if (lines or stale) else focus,
     }

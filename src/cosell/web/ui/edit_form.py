@@ -628,6 +628,19 @@ def groups(
     return views
 
 
+def _label_of_key(key: str) -> str:
+    for spec in ITEMS:
+        if spec.key == key:
+            return _(spec.title)
+    labels: dict[str, str] = {key_of(f): label_of(f) for f in Field if f.spec.attr}
+    return labels.get(key, key)
+
+
+def conflict_links(state: FormState) -> list[SummaryLine]:
+    """The fields to choose for after a conflict, each with a link to its choice."""
+    return [SummaryLine(f"f-{key}-choice", _label_of_key(key), "") for key in state.conflicts]
+
+
 def summary(
     problems: Sequence[Problem], state: FormState, missing: Sequence[str]
 ) -> list[SummaryLine]:
