@@ -372,7 +372,7 @@ def test_at_most_max_group_items_solutions_and_members(world, make_client):
     rid = create(world)
     client = make_client(ADMIN)
     page = text(client.get(f"/referrals/{rid}/edit"))
-    assert "1 to 50 per deal" in page
+    assert "Up to 50 per deal" in page
     form = open_form(client, rid)
     members = {"team-count": "50"}
     for n in range(50):
@@ -455,6 +455,23 @@ def test_a_change_saved_meanwhile_is_shown_and_chosen_per_field(world, make_clie
     assert deal.crm_id == "CRM-THEIRS" and deal.deal_name == "My deal name"
     assert deal.version == 3
     assert referrals.history(world.db, world.admin, rid)[0].source == "page"
+
+
+def test_a_deal_closed_meanwhile_cannot_be_saved_over(world, make_client):
+    rid = create(world)
+    client = make_client(ADMIN)
+    form = open_form(client, rid)
+    update_referral(
+        world.db, world.admin, rid, ReferralInput({"status": "Closed", "substatus": "Won"}),
+        expected_version=1, source="api", settings=world.settings,
+    )  # fmt: skip
+    answer = post(client, rid, {**form, "notes": "Too late"})
+    assert answer.status_code == 409
+    page = text(answer)
+    assert "Someone else saved this deal while you were editing it" in page
+    assert "This deal is closed (Won): no field can change any more." in page
+    assert "Save changes" not in page and "choose-" not in page
+    assert stored(world, rid).notes == "This is a sample note"
 
 
 def test_a_conflict_on_the_team_offers_both_lists(world, make_client):

@@ -28,7 +28,7 @@ from cosell.services import referrals
 from cosell.services.referral_changes import update_referral
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
-from cosell.web.ui import edit_form
+from cosell.web.ui import edit_form, edit_view
 from cosell.web.ui.edit_form import ITEMS, FormState, Problem
 from cosell.web.ui.guard import FormActor
 from cosell.web.ui.render import html
@@ -60,14 +60,14 @@ async def edit_submit(request: Request, actor: FormActor, ctx: Ctx, referral_id:
                 problems = [Problem(spec.key, None, message)]
                 return _page(request, actor, ctx, referral, state, problems=problems, status=422)
             rows.append({part: "" for part, _label in spec.parts})
-            focus = edit_form.anchor(spec.key, len(rows) - 1, spec)
+            focus = edit_view.anchor(spec.key, len(rows) - 1, spec)
             return _page(request, actor, ctx, referral, state, focus=focus)
         prefix = f"remove-{spec.key}-"
         if action.startswith(prefix) and action.removeprefix(prefix).isdigit():
             row = int(action.removeprefix(prefix))
             if row < len(rows):
                 del rows[row]
-            focus = edit_form.anchor(spec.key, None, spec)
+            focus = edit_view.anchor(spec.key, None, spec)
             return _page(request, actor, ctx, referral, state, focus=focus)
     return _save(request, actor, ctx, referral, state)
 
@@ -116,20 +116,20 @@ def _page(
 ) -> Response:
     problems = problems or []
     missing = missing or []
-    lines = edit_form.summary(problems, state, missing)
+    lines = edit_view.summary(problems, state, missing)
     context: dict[str, Any] = {
         "r": referral,
         "state": state,
         "base_keys": edit_form.editable_keys(referral),
-        "sections": edit_form.sections(referral, state, problems, missing),
-        "groups": edit_form.groups(
+        "sections": edit_view.sections(referral, state, problems, missing),
+        "groups": edit_view.groups(
             referral, state, problems, ctx.settings.max_group_items, missing
         ),
         "closed": edit_form.closed_reason(referral),
         "problems": lines,
         "stale": stale,
         "conflict_count": len(state.conflicts),
-        "conflict_links": edit_form.conflict_links(state) if stale else [],
+        "conflict_links": edit_view.conflict_links(state) if stale else [],
         # after a refused save or a conflict, the summary takes the focus
         "focus": "edit-summary" if (lines or stale) else focus,
     }
