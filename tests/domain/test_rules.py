@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cosell.domain import rules
-from cosell.domain.enums import Status, Substatus
+from cosell.domain.enums import SUBSTATUSES, Status, Substatus
 
 NEW_PENDING = (Status.NEW, Substatus.PENDING)
 NEW_RECEIVED = (Status.NEW, Substatus.RECEIVED)
@@ -32,6 +32,29 @@ def test_new_deals_cannot_jump_to_won_or_lost(new):
 @pytest.mark.parametrize("new", [WON, LOST, ERROR])
 def test_active_deals_may_be_won_lost_or_closed_as_error(new):
     assert rules.transition_problem(ACTIVE, new) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "moves"),
+    [
+        (NEW_PENDING, (ACTIVE, DECLINED, ERROR)),
+        (NEW_RECEIVED, (ACTIVE, DECLINED, ERROR)),
+        (ACTIVE, (WON, LOST, ERROR)),
+        ((Status.NEW, Substatus.ACCEPTED), (WON, LOST, ERROR)),
+        (WON, ()),
+        (EXPIRED, ()),
+    ],
+)
+def test_allowed_moves_are_exactly_those_the_transition_rule_accepts(old, moves):
+    assert rules.allowed_moves(old) == moves
+    pairs = [(s, ss) for s in Status for ss in Substatus if ss in SUBSTATUSES[s]]
+    accepted = {
+        new
+        for new in pairs
+        if new != rules.normalize_pair(*old)
+        and rules.transition_problem(rules.normalize_pair(*old), new) is None
+    }
+    assert set(moves) == accepted
 
 
 def test_active_deals_cannot_be_declined_or_go_back_to_new():

@@ -91,6 +91,14 @@ def transition_problem(old: Pair, new: Pair) -> str | None:
     )
 
 
+def allowed_moves(old: Pair) -> tuple[Pair, ...]:
+    """The pairs a partner may move a deal to from `old`, in the order of the enums (the
+    current pair itself not included; none from a closed deal)."""
+    moves = _PARTNER_MOVES.get(normalize_pair(*old), frozenset())
+    order = {pair: n for n, pair in enumerate((s, ss) for s in Status for ss in Substatus)}
+    return tuple(sorted(moves, key=order.__getitem__))
+
+
 def is_terminal(status: Status) -> bool:
     """Closed is terminal: no field of a Won, Lost, Declined, Expired or Error deal changes."""
     return status is Status.CLOSED
