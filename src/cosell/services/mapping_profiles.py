@@ -197,6 +197,17 @@ def merged(base: ColumnMapping, extra: Any) -> ColumnMapping:
     return ColumnMapping.from_json(data)
 
 
+def mapping_json(text: str) -> Any:
+    """The parsed JSON of a mapping given as text; MappingError saying where it is not
+    JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MappingError(
+            [Msg("it is not JSON (line %(line)s: %(why)s)", line=exc.lineno, why=exc.msg)]
+        ) from None
+
+
 def resolve_mapping(
     db: Backend, actor: Actor, *, data: Any = None, profile: str | None = None
 ) -> ColumnMapping | None:
