@@ -83,7 +83,7 @@ def _job_routes(
     tags=["imports"],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportJob,
-    responses={202: {"headers": _ACCEPTED}, **errors(400, 403, 413, 422)},
+    responses={202: {"headers": _ACCEPTED}, **errors(400, 403, 404, 413, 422)},
 )
 def upload(
     actor: CurrentActor,

@@ -87,7 +87,7 @@ def _out(profile: profiles.Profile) -> ProfileOut:
     "/mapping-profiles",
     tags=["mapping profiles"],
     response_model=list[ProfileOut],
-    responses=errors(403),
+    responses=errors(403, 422),
 )
 def list_profiles(actor: CurrentActor, ctx: Ctx) -> list[ProfileOut]:
     """The built-in profiles, then your organization's saved ones."""
@@ -98,7 +98,7 @@ def list_profiles(actor: CurrentActor, ctx: Ctx) -> list[ProfileOut]:
     "/mapping-profiles/{name}",
     tags=["mapping profiles"],
     response_model=ProfileOut,
-    responses=errors(403, 404),
+    responses=errors(403, 404, 422),
 )
 def get_profile(name: ProfileName, actor: CurrentActor, ctx: Ctx) -> ProfileOut:
     """One profile (names compare without regard to case)."""
@@ -128,7 +128,7 @@ def put_profile(
     tags=["mapping profiles"],
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=errors(400, 403, 404),
+    responses=errors(400, 403, 404, 422),
 )
 def delete_profile(name: ProfileName, actor: CurrentActor, ctx: Ctx) -> Response:
     """Delete one of your organization's profiles (its saver or a Referrals admin)."""
