@@ -64,9 +64,7 @@ def test_profiles_are_listed_saved_replaced_and_deleted(api: Api):
     refused = seller.put("/api/v1/mapping-profiles/Our HubSpot", json=mapping)
     assert refused.status_code == 403
     assert "only a Referrals admin may replace it" in refused.json()["detail"]
-    job = completed(
-        api.upload(SAMPLES["hubspot"].path.read_bytes(), mapping_profile="Our HubSpot")
-    )
+    job = completed(api.upload(SAMPLES["hubspot"].path.read_bytes(), mapping_profile="Our HubSpot"))
     assert job["summary"]["created"] == SAMPLES["hubspot"].created
     assert api.delete("/api/v1/mapping-profiles/Our HubSpot").status_code == 204
     assert api.get("/api/v1/mapping-profiles/Our HubSpot").status_code == 404

@@ -24,7 +24,11 @@ def targets(name: str) -> dict[str, str]:
 
 
 def test_the_crm_samples_headers_are_not_ours():
-    for name in ("salesforce_opportunities.csv", "hubspot_deals.csv", "dynamics365_opportunities.csv"):
+    for name in (
+        "salesforce_opportunities.csv",
+        "hubspot_deals.csv",
+        "dynamics365_opportunities.csv",
+    ):
         assert not headers_are_ours(read(name)[0])
 
 
@@ -88,7 +92,10 @@ def test_each_of_our_columns_is_suggested_once_the_clearest_first():
         (["Deal Name", "Customer Name", "Customer City", "Currency", "Notes", "Other"], True),
         (["Referral ID", "Notes"], True),
         (["Opportunity Name", "Amount", "Stage"], False),
-        (["Record ID", "Deal Name", "Deal Stage", "Close Date", "Amount", "Currency", "City"], False),
+        (
+            ["Record ID", "Deal Name", "Deal Stage", "Close Date", "Amount", "Currency", "City"],
+            False,
+        ),
     ],
 )
 def test_headers_are_ours(headers, ours):
@@ -97,8 +104,13 @@ def test_headers_are_ours(headers, ours):
 
 @pytest.mark.parametrize(
     ("value", "choice"),
-    [("Closed Won", "Closed/Won"), ("closedlost", "Active/Accepted"), ("Closed lost", "Closed/Lost"),
-     ("Prospecting", "Active/Accepted"), ("Won", "Closed/Won")],
-)  # fmt: skip
+    [
+        ("Closed Won", "Closed/Won"),
+        ("closedlost", "Active/Accepted"),
+        ("Closed lost", "Closed/Lost"),
+        ("Prospecting", "Active/Accepted"),
+        ("Won", "Closed/Won"),
+    ],
+)
 def test_status_choice(value, choice):
     assert status_choice(value) == choice

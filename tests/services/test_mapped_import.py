@@ -7,13 +7,14 @@ import pytest
 
 from cosell.domain.filters import ReferralFilters
 from cosell.domain.mapping import ColumnMapping
+from cosell.domain.model import Referral
 from cosell.services import jobs, mapping_profiles, undo
 from cosell.store.referrals import ReferralRepository
 from tests.crm import ORG_VALUES, SAMPLES
 from tests.support import World, read_csv, results_file, run_import
 
 
-def stored(world: World) -> list:
+def stored(world: World) -> list[Referral]:
     with world.db.read() as conn:
         return ReferralRepository(conn, world.admin).search(ReferralFilters(), limit=1000)
 

@@ -45,7 +45,7 @@ def fields_of(page: str) -> dict[str, str]:
 
 
 def column_index(fields: dict[str, str], page: str, header: str) -> str:
-    marker = f'<label for="col_'
+    marker = '<label for="col_'
     for part in page.split(marker)[1:]:
         index, rest = part.split('"', 1)
         if rest.startswith(f">{header}<"):

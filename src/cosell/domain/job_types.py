@@ -17,7 +17,6 @@ from typing import Any, Literal
 from cosell.domain.cells import DateOrder
 from cosell.domain.filters import ReferralFilters, Tab
 from cosell.domain.header_names import headers_for
-from cosell.domain.mapping import ColumnMapping
 from cosell.domain.job_summaries import (
     ExportSummary,
     ImportSummary,
@@ -25,6 +24,7 @@ from cosell.domain.job_summaries import (
     JsonSummary,
     described,
 )
+from cosell.domain.mapping import ColumnMapping
 from cosell.errors import UsageError
 
 
@@ -102,7 +102,8 @@ class ImportOptions:
             overwrite_newer=data.get("overwrite_newer", False),
             allow_duplicates=data.get("allow_duplicates", False),
             mapping=ColumnMapping.from_json(data["mapping"]) if data.get("mapping") else None,
-            mapping_profile=profile if isinstance(profile := data.get("mapping_profile"), str)
+            mapping_profile=profile
+            if isinstance(profile := data.get("mapping_profile"), str)
             else None,
         )
 

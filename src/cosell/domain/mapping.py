@@ -34,7 +34,13 @@ from typing import Any, Final
 
 from cosell.domain.field_spec import Access
 from cosell.domain.fields import Field
-from cosell.domain.headers import ROW_VERSION, ColumnKey, ColumnMap, normalize_header, resolve_header
+from cosell.domain.headers import (
+    ROW_VERSION,
+    ColumnKey,
+    ColumnMap,
+    normalize_header,
+    resolve_header,
+)
 from cosell.domain.model import Cell
 from cosell.errors import FileRejected, UsageError
 from cosell.i18n import Msg
@@ -235,7 +241,7 @@ class ColumnMapping:
     def layout(self, headers: Sequence[str]) -> MappedLayout:
         """How a file with the header row `headers` becomes ours; FileRejected naming
         each column of the mapping that the file does not have."""
-        position = {}
+        position: dict[str, int] = {}
         for i, h in enumerate(headers):
             position.setdefault(_key(h), i)
         missing = [h for h in self.columns if _key(h) not in position]
@@ -395,7 +401,11 @@ class MappedLayout:
             if c.source is None or c.conversion is not None or c.default is not None:
                 continue
             if c.header in (Field.REFERRAL_ID.value, Field.ENGAGEMENT_ID.value):
-                fields[Field(c.header)] = c.source
+                fields[
+                    Field.REFERRAL_ID
+                    if c.header == Field.REFERRAL_ID.value
+                    else Field.ENGAGEMENT_ID
+                ] = c.source
             elif c.header == ROW_VERSION:
                 row_version = c.source
         for i, h in enumerate(headers):

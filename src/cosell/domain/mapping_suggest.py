@@ -231,9 +231,7 @@ def suggest(
     for column in columns:
         if column.target or not column.header.strip():
             continue
-        values = [
-            t for t in (_text(r[column.index]) for r in sample if column.index < len(r)) if t
-        ]
+        values = [t for t in (_text(r[column.index]) for r in sample if column.index < len(r)) if t]
         target = _by_values(column.header, values)
         if target and target not in taken:
             column.target, column.reason = target, "values"
@@ -243,9 +241,7 @@ def suggest(
     if status is not None:
         distinct = [
             t
-            for t in dict.fromkeys(
-                _text(r[status.index]) for r in sample if status.index < len(r)
-            )
+            for t in dict.fromkeys(_text(r[status.index]) for r in sample if status.index < len(r))
             if t
         ]
         suggestion.status_values = distinct

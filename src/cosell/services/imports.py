@@ -110,9 +110,7 @@ def prepare(
     data: bytes, options: ImportOptions, settings: Settings, progress: Progress | None = None
 ) -> Prepared:
     """Read and parse the whole file without touching the database. Raises FileRejected."""
-    table = read_table(
-        data, header_score=score_for(options), max_bytes=settings.max_upload_bytes
-    )
+    table = read_table(data, header_score=score_for(options), max_bytes=settings.max_upload_bytes)
     return prepare_table(table, options, settings, progress)
 
 

@@ -116,9 +116,7 @@ def check_name(name: str) -> str:
     """A profile name as it is saved; UsageError saying what is expected."""
     cleaned = " ".join(name.split())
     if not cleaned or len(cleaned) > MAX_NAME or any(ord(c) < 32 for c in cleaned):
-        raise UsageError(
-            Msg("A profile name must be 1 to %(n)s characters of text", n=MAX_NAME)
-        )
+        raise UsageError(Msg("A profile name must be 1 to %(n)s characters of text", n=MAX_NAME))
     if _builtin(cleaned) is not None:
         raise UsageError(
             Msg(

@@ -9,6 +9,7 @@ user's organization), and `submit_kept` queues its import.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cosell.domain.actor import Actor
@@ -33,7 +34,7 @@ class Peek:
     ours: bool
 
 
-def _any_headers(cells: list[str] | tuple[str, ...]) -> int:
+def _any_headers(cells: Sequence[str]) -> int:
     """Our headers count most; any named cell counts (a CRM's header row)."""
     return header_score(cells) * 1000 + sum(1 for c in cells if isinstance(c, str) and c.strip())
 

@@ -44,9 +44,7 @@ class SqlMappingProfiles:
         self.conn = conn
 
     def list_profiles(self, org_id: int) -> list[ProfileRecord]:
-        rows = self.conn.execute(
-            select(t).where(t.c.org_id == org_id).order_by(t.c.name_key)
-        ).all()
+        rows = self.conn.execute(select(t).where(t.c.org_id == org_id).order_by(t.c.name_key)).all()
         return [_record(r) for r in rows]
 
     def get_profile(self, org_id: int, name: str) -> ProfileRecord | None:

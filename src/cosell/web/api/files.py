@@ -18,8 +18,8 @@ from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.job_access import find_job, job_file, list_jobs
-from cosell.services.results_data import open_results
 from cosell.services.mapping_profiles import mapping_json, resolve_mapping
+from cosell.services.results_data import open_results
 from cosell.services.undo import undo_import
 from cosell.web.api.common import errors, file_responses
 from cosell.web.api.job_schemas import ExportJob, ExportRequest, ImportJob, export_job, import_job

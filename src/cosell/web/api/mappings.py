@@ -109,8 +109,10 @@ def get_profile(name: ProfileName, actor: CurrentActor, ctx: Ctx) -> ProfileOut:
     "/mapping-profiles/{name}",
     tags=["mapping profiles"],
     response_model=ProfileOut,
-    responses={201: {"model": ProfileOut, "description": "saved as a new profile"},
-               **errors(400, 403, 422)},  # fmt: skip
+    responses={
+        201: {"model": ProfileOut, "description": "saved as a new profile"},
+        **errors(400, 403, 422),
+    },
 )
 def put_profile(
     name: ProfileName, body: MappingBody, actor: CurrentActor, ctx: Ctx, response: Response

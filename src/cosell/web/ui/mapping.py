@@ -19,13 +19,13 @@ from fastapi.responses import RedirectResponse, Response
 from cosell.domain.actor import Actor
 from cosell.domain.field_spec import Access
 from cosell.domain.fields import REQUIRED_ON_CREATE, Field
+from cosell.domain.headers import localized_variants
 from cosell.domain.job_types import ImportOptions
 from cosell.domain.mapping import ANY_VALUE, ColumnMapping, MappingError
 from cosell.domain.mapping_suggest import STATUS_CHOICES, Suggestion, status_choice, suggest
 from cosell.domain.model import Cell
 from cosell.errors import CosellError, FileRejected, UsageError
 from cosell.i18n import N_, current_locale
-from cosell.domain.headers import localized_variants
 from cosell.services import mapping_profiles as profiles
 from cosell.services import mapping_step as kept
 from cosell.web.context import AppContext
@@ -57,9 +57,7 @@ REASONS = {
 def our_columns() -> list[str]:
     """The columns of ours a column of theirs can fill (status brings its substatus)."""
     out = [
-        f.value
-        for f in Field
-        if f.spec.access is not Access.IGNORED and f is not Field.SUBSTATUS
+        f.value for f in Field if f.spec.access is not Access.IGNORED and f is not Field.SUBSTATUS
     ]
     return [*out, "Solution 1", "Team member 1"]
 
@@ -189,9 +187,7 @@ def form_of_mapping(
         lower = {k.casefold(): k for k in conv_status}
         for value in [v for v in seen if v != ANY_VALUE] + [ANY_VALUE]:
             key = lower.get(value.casefold(), ANY_VALUE if ANY_VALUE in conv_status else None)
-            choice = (
-                f"{conv_status[key]}/{conv_sub.get(key, '')}" if key is not None else ""
-            )
+            choice = f"{conv_status[key]}/{conv_sub.get(key, '')}" if key is not None else ""
             if choice not in STATUS_CHOICES:
                 choice = status_choice(value) if value != ANY_VALUE else "Active/Accepted"
             stage_key = next((k for k in conv_stage if k.casefold() == value.casefold()), None)
@@ -206,7 +202,9 @@ def form_of_mapping(
     return MappingForm(columns, values, statuses, extra)
 
 
-def form_of_request(data: dict[str, str], headers: list[str], rows: list[list[Cell]]) -> MappingForm:
+def form_of_request(
+    data: dict[str, str], headers: list[str], rows: list[list[Cell]]
+) -> MappingForm:
     columns = [
         ColumnRow(i, h, _distinct(rows, i)[:3], data.get(f"col_{i}", ""))
         for i, h in enumerate(headers)
