@@ -22,9 +22,7 @@ def to_mapping_step(page: Page, key: str = "salesforce") -> None:
     page.goto("/imports")
     page.set_input_files(
         "#upload-form input[name=file]",
-        files=[
-            FilePayload(name=sample.file, mimeType="text/csv", buffer=sample.path.read_bytes())
-        ],
+        files=[FilePayload(name=sample.file, mimeType="text/csv", buffer=sample.path.read_bytes())],
     )
     page.click("#upload-form button[type=submit]")
     page.wait_for_selector("#mapping-form")
@@ -68,9 +66,7 @@ def test_map_a_salesforce_export_save_the_profile_and_import(new_page: NewPage) 
     page.select_option("#profile-select", "HubSpot deals")
     page.click("#apply-profile")
     page.wait_for_selector("#mapping-form")
-    expect(page.locator(column_select(page, "Associated Company"))).to_have_value(
-        "Customer Name"
-    )
+    expect(page.locator(column_select(page, "Associated Company"))).to_have_value("Customer Name")
     screenshot(page, "mapping-profile-applied")
 
 
@@ -114,5 +110,3 @@ def test_the_mapping_step_in_the_readers_language(
         screenshot(page, shot)
     finally:
         context.close()
-
-

@@ -139,3 +139,15 @@ def test_results_files_own_columns_pass_through_and_are_kept_for_the_results_fil
 )
 def test_country_names(name, code):
     assert country_code(name) == code
+
+
+def test_an_imports_options_keep_its_mapping():
+    from cosell.domain.job_types import ImportOptions, JobKind, UnreadableOptions, options_from_json
+
+    options = ImportOptions(mapping=ColumnMapping.from_json(EXAMPLE), mapping_profile="Ours")
+    stored = options.to_json()
+    assert options_from_json(JobKind.IMPORT, stored) == options
+    assert "mapping" not in ImportOptions().to_json()
+    broken = options_from_json(JobKind.IMPORT, {**stored, "mapping": {"columns": {"A": "B"}}})
+    assert isinstance(broken, UnreadableOptions)
+    assert '"B" is not one of our columns' in broken.reason

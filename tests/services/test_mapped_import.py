@@ -84,7 +84,12 @@ def test_a_mapped_import_can_be_undone(world):
     assert stored(world) == []
 
 
-def test_a_big_mapped_file_goes_a_chunk_at_a_time_with_the_same_outcome(world):
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_a_big_mapped_file_goes_a_chunk_at_a_time_with_the_same_outcome(
+    world, monkeypatch, streamed
+):
+    if streamed:  # read from its stored parts as a stream, as a file over 2 MiB is
+        monkeypatch.setattr(jobs, "WHOLE_FILE_BYTES", 100)
     data = SAMPLES["salesforce"].path.read_bytes()
     opts_mapping = profile_mapping("salesforce")
     settings = world.settings.model_copy(update={"import_chunk_rows": 4})

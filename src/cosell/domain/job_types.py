@@ -65,7 +65,7 @@ class ImportOptions:
     allow_duplicates: bool = False
     #: how the file's columns become ours (a file from another system); None: they are
     mapping: ColumnMapping | None = field(
-        default=None, compare=False, metadata=described("the column mapping, if any")
+        default=None, metadata=described("the column mapping, if any")
     )
     #: the saved profile the mapping came from, if any (shown with the job)
     mapping_profile: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from cosell.domain.actor import Actor
 from cosell.domain.headers import header_score
@@ -18,7 +19,8 @@ from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.domain.mapping_suggest import SAMPLE_ROWS, headers_are_ours
 from cosell.domain.model import Cell
 from cosell.errors import FileRejected, NotFound
-from cosell.files.reader import check_size, read_table
+from cosell.files.reader import check_size
+from cosell.files.stream import BytesSource, open_table
 from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
 from cosell.services.jobs import stored_file_name
@@ -39,11 +41,30 @@ def _any_headers(cells: Sequence[str]) -> int:
     return header_score(cells) * 1000 + sum(1 for c in cells if isinstance(c, str) and c.strip())
 
 
-def peek(data: bytes, settings: Settings) -> Peek:
+#: How much of a CSV upload the mapping step reads to see its headers and first rows.
+PEEK_BYTES = 256 * 1024
+_ZIP = b"PK"
+
+
+def needs_whole(start: bytes) -> bool:
+    """Whether `peek` needs the whole file (a workbook) rather than its start."""
+    return start.startswith(_ZIP)
+
+
+def peek(data: bytes, settings: Settings, *, whole: bool = True) -> Peek:
     """The file's header row and first rows, whatever its headers; FileRejected when it
-    cannot be read at all."""
-    table = read_table(data, header_score=_any_headers, max_bytes=settings.max_upload_bytes)
-    rows = [list(r.cells) for r in table.rows[:SAMPLE_ROWS]]
+    cannot be read. `data` may be only the start of a text file (`whole=False`): it is
+    then cut after its last line break, and only its first rows are read."""
+    if not whole:
+        cut = data.rfind(b"\n")
+        data = data[: cut + 1] if cut > 0 else data
+    table = open_table(
+        BytesSource(data),
+        header_score=_any_headers,
+        max_bytes=settings.max_upload_bytes,
+        whole_below=0,
+    )
+    rows = [list(r.cells) for r in islice(table.rows(), SAMPLE_ROWS)]
     return Peek(table.headers, rows, headers_are_ours(table.headers))
 
 

@@ -131,12 +131,13 @@ def _mapping_step(
     request: Request, ctx: AppContext, actor: Actor, file: UploadFile, form: dict[str, str]
 ) -> Response | None:
     """The mapping step when the file's headers are not ours (`ui.mapping`); None to
-    import the file as it is. Only a file small enough to be read whole is looked at."""
+    import the file as it is."""
     if file.size is not None and file.size > ctx.settings.max_upload_bytes:
         return None
-    data = file.file.read(ctx.settings.max_upload_bytes + 1)
-    file.file.seek(0)
-    return mapping_step(request, ctx, actor, file.filename or "upload", data, form)
+    try:
+        return mapping_step(request, ctx, actor, file.filename or "upload", file.file, form)
+    finally:
+        file.file.seek(0)
 
 
 def _checked(value: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -285,17 +285,24 @@ def mapping_step(
     ctx: AppContext,
     actor: Actor,
     file_name: str,
-    data: bytes,
+    source: IO[bytes],
     carried: dict[str, str],
 ) -> Response | None:
     """The mapping step for an upload whose headers are not ours; None when they are (or
-    the file cannot be read at all: the import then says why, as always)."""
+    the file cannot be read at all: the import then says why, as always). Only the
+    start of a CSV file is read unless the step is needed."""
+    start = source.read(kept.PEEK_BYTES)
+    whole = len(start) < kept.PEEK_BYTES
+    if not whole and kept.needs_whole(start):
+        start += source.read(ctx.settings.max_upload_bytes + 1 - len(start))
+        whole = True
     try:
-        seen = kept.peek(data, ctx.settings)
+        seen = kept.peek(start, ctx.settings, whole=whole)
     except FileRejected:
         return None
     if seen.ours:
         return None
+    data = start if whole else start + source.read(ctx.settings.max_upload_bytes + 1)
     upload = kept.keep_upload(ctx.db, actor, file_name, data, ctx.settings)
     defaults = _defaults(ctx, actor)
     found = suggest(
