@@ -156,3 +156,14 @@ def test_a_kept_upload_of_another_organization_is_not_found(world, make_client):
     token = form_token(other.get("/imports").text)
     answer = other.post("/imports/mapping", data={**fields, "csrf_token": token})
     assert answer.status_code == 404
+
+
+def test_an_upload_kept_for_the_step_is_no_orphan_file(world, make_client):
+    import datetime as dt
+
+    client = make_client(ADMIN)
+    upload(client, SAMPLES["hubspot"].path.read_bytes(), "deals.csv")
+    _, problems, _ = world.db.check_integrity(
+        dt.datetime.now(dt.UTC).replace(tzinfo=None), dt.timedelta(hours=1), dt.timedelta(hours=1)
+    )
+    assert [p for p in problems if p.check == "orphan blobs"] == []

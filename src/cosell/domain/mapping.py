@@ -47,6 +47,9 @@ from cosell.i18n import Msg
 
 __all__ = ["ANY_VALUE", "ColumnMapping", "MappedLayout", "MappingError", "our_column"]
 
+#: The content type of an upload kept while its mapping is made (the import page's
+#: mapping step): a file no job refers to yet, which the upkeep deletes when it is old.
+KEPT_UPLOAD_TYPE: Final = "application/vnd.cosell.mapping-step"
 #: The conversion key for every value the conversion does not list.
 ANY_VALUE: Final = "*"
 #: Limits that keep a mapping a mapping (and its stored JSON small).

@@ -16,6 +16,7 @@ from itertools import islice
 from cosell.domain.actor import Actor
 from cosell.domain.headers import header_score
 from cosell.domain.job_types import ImportOptions, JobKind
+from cosell.domain.mapping import KEPT_UPLOAD_TYPE
 from cosell.domain.mapping_suggest import SAMPLE_ROWS, headers_are_ours
 from cosell.domain.model import Cell
 from cosell.errors import FileRejected, NotFound
@@ -76,7 +77,7 @@ def keep_upload(db: Backend, actor: Actor, file_name: str, data: bytes, settings
         return uow.blobs.put(
             org_id=actor.org_id,
             name=stored_file_name(file_name),
-            content_type="application/octet-stream",
+            content_type=KEPT_UPLOAD_TYPE,
             data=data,
             now=utcnow(),
         )
