@@ -42,6 +42,7 @@ from cosell.domain.model import Referral
 from cosell.errors import ConcurrentChange
 from cosell.store.accounts import OrgRecord, TokenListing, TokenRecord, UserRecord
 from cosell.store.jobs import BlobInfo, ChunkRecord, TooLarge
+from cosell.store.mapping_profiles import ProfileRecord, name_key
 
 QUEUED, RUNNING, FAILED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED
 
@@ -82,6 +83,7 @@ class _State:
     blobs: dict[str, tuple[int, BlobInfo, bytes, dt.datetime]] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
     attempts: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
+    profiles: dict[tuple[int, str], ProfileRecord] = field(default_factory=dict)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -655,6 +657,29 @@ class MemorySignIns:
         self.state.settings["secret_key"] = value
 
 
+class MemoryMappingProfiles:
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    def list_profiles(self, org_id: int) -> list[ProfileRecord]:
+        found = [(k, p) for (o, k), p in self.state.profiles.items() if o == org_id]
+        return [p for _, p in sorted(found, key=lambda kp: kp[0])]
+
+    def get_profile(self, org_id: int, name: str) -> ProfileRecord | None:
+        return self.state.profiles.get((org_id, name_key(name)))
+
+    def put_profile(
+        self, org_id: int, name: str, mapping: dict[str, Any], user_id: int | None, now: dt.datetime
+    ) -> bool:
+        key = (org_id, name_key(name))
+        new = key not in self.state.profiles
+        self.state.profiles[key] = ProfileRecord(name, copy.deepcopy(mapping), user_id, now)
+        return new
+
+    def delete_profile(self, org_id: int, name: str) -> bool:
+        return self.state.profiles.pop((org_id, name_key(name)), None) is not None
+
+
 class MemoryUnitOfWork:
     """`UnitOfWork` on one state (the backend's, or a write's copy of it)."""
 
@@ -664,6 +689,7 @@ class MemoryUnitOfWork:
         self.blobs = MemoryBlobs(state)
         self.accounts = MemoryAccounts(state)
         self.sign_ins = MemorySignIns(state)
+        self.mapping_profiles = MemoryMappingProfiles(state)
         self._referrals: dict[Actor, MemoryReferrals] = {}
 
     def referrals(self, actor: Actor) -> MemoryReferrals:

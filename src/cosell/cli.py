@@ -144,9 +144,29 @@ def import_(
     results: Annotated[
         Path | None, typer.Option("--results", help="Write the results file (.csv or .xlsx).")
     ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            metavar="MAP.json",
+            help="How the file's columns become ours: a JSON column mapping (with "
+            "--mapping-profile, its entries are added to the profile's).",
+        ),
+    ] = None,
+    mapping_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping-profile",
+            metavar="NAME",
+            help="A saved or built-in mapping profile (see `cosell mapping list`).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Import a CSV or XLSX file: create and update referrals."""
+    from cosell.cli_mapping import read_mapping
+    from cosell.services.mapping_profiles import resolve_mapping
+
     with errors():
         if results is not None and results.suffix.lower() not in (".csv", ".xlsx"):
             fail("--results must name a .csv or .xlsx file")
@@ -158,6 +178,13 @@ def import_(
             date_order=date_order.value if date_order else None,
             overwrite_newer=overwrite_newer,
             allow_duplicates=allow_duplicates,
+            mapping=resolve_mapping(
+                db,
+                actor,
+                data=read_mapping(mapping) if mapping is not None else None,
+                profile=mapping_profile,
+            ),
+            mapping_profile=mapping_profile,
         )
         try:
             with file.open("rb") as source:  # stored a part at a time, never read whole
@@ -335,4 +362,4 @@ def main() -> None:
 
 # The access and operator commands add themselves to the groups of `cli_app` when
 # imported; imported last so `cosell --help` lists the everyday commands first.
-from cosell import cli_access, cli_ops  # noqa: E402, F401
+from cosell import cli_access, cli_mapping, cli_ops  # noqa: E402, F401

@@ -29,6 +29,10 @@ app.add_typer(user_app, name="user")
 app.add_typer(solution_app, name="solution")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
 app.add_typer(token_app, name="token")
+mapping_app = typer.Typer(
+    no_args_is_help=True, help="Column mapping profiles for files from a CRM."
+)
+app.add_typer(mapping_app, name="mapping")
 
 
 class _State:

@@ -71,6 +71,10 @@ OPERATIONS = [
     ("GET", "/api/v1/exports/{job_id}"),
     ("GET", "/api/v1/exports/{job_id}/file"),
     ("GET", "/api/v1/template"),
+    ("GET", "/api/v1/mapping-profiles"),
+    ("GET", "/api/v1/mapping-profiles/{name}"),
+    ("PUT", "/api/v1/mapping-profiles/{name}"),
+    ("DELETE", "/api/v1/mapping-profiles/{name}"),
 ]
 
 

@@ -79,6 +79,8 @@ def test_dry_run_and_options_are_kept_on_the_job(api: Api) -> None:
         "date_order": "DMY",
         "overwrite_newer": True,
         "allow_duplicates": False,
+        "mapping": None,
+        "mapping_profile": None,
     }
     assert job["summary"]["dry_run"] is True and job["summary"]["created"] == 1
     assert api.get("/api/v1/referrals").json()["total"] == 0

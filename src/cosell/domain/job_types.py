@@ -24,6 +24,7 @@ from cosell.domain.job_summaries import (
     JsonSummary,
     described,
 )
+from cosell.domain.mapping import ColumnMapping
 from cosell.errors import UsageError
 
 
@@ -62,6 +63,12 @@ class ImportOptions:
     overwrite_newer: bool = False
     #: create rows that look like an existing deal anyway
     allow_duplicates: bool = False
+    #: how the file's columns become ours (a file from another system); None: they are
+    mapping: ColumnMapping | None = field(
+        default=None, metadata=described("the column mapping, if any")
+    )
+    #: the saved profile the mapping came from, if any (shown with the job)
+    mapping_profile: str | None = None
 
     def __post_init__(self) -> None:
         if self.match not in ("referral-id", "crm-id"):
@@ -76,6 +83,8 @@ class ImportOptions:
             "date_order": self.date_order,
             "overwrite_newer": self.overwrite_newer,
             "allow_duplicates": self.allow_duplicates,
+            **({"mapping": self.mapping.to_json()} if self.mapping is not None else {}),
+            **({"mapping_profile": self.mapping_profile} if self.mapping_profile else {}),
         }
 
     @classmethod
@@ -92,6 +101,10 @@ class ImportOptions:
             date_order=data.get("date_order"),
             overwrite_newer=data.get("overwrite_newer", False),
             allow_duplicates=data.get("allow_duplicates", False),
+            mapping=ColumnMapping.from_json(data["mapping"]) if data.get("mapping") else None,
+            mapping_profile=profile
+            if isinstance(profile := data.get("mapping_profile"), str)
+            else None,
         )
 
 

@@ -30,11 +30,12 @@ from cosell.domain.headers import ColumnMap, header_score, map_columns
 from cosell.domain.history import history_entry
 from cosell.domain.job_summaries import ImportSummary, RowFailure, RowWarning
 from cosell.domain.job_types import ImportOptions
+from cosell.domain.mapping import MappedLayout
 from cosell.domain.rows import RowError, RowParser, RowRecord
 from cosell.errors import ConcurrentChange, FileRejected
 from cosell.files.reader import read_table
 from cosell.files.stream import TableStream
-from cosell.files.table import Cell, SheetRow, Table
+from cosell.files.table import Cell, HeaderScore, SheetRow, Table
 from cosell.services.import_matching import (
     KEY_FIELDS,
     Duplicates,
@@ -61,6 +62,10 @@ class Prepared:
     warnings: list[str]
     #: how the file's ambiguous dates read when they change a deal (None: not known)
     date_order: DateOrder | None = None
+    #: a mapped file (`options.mapping`): the file as read, and its columns the results
+    #: file treats as ours; `table` is then the mapped table
+    source: Table | None = None
+    source_map: ColumnMap | None = None
 
 
 @dataclass(slots=True)
@@ -105,14 +110,50 @@ def prepare(
     data: bytes, options: ImportOptions, settings: Settings, progress: Progress | None = None
 ) -> Prepared:
     """Read and parse the whole file without touching the database. Raises FileRejected."""
-    table = read_table(data, header_score=header_score, max_bytes=settings.max_upload_bytes)
+    table = read_table(data, header_score=score_for(options), max_bytes=settings.max_upload_bytes)
     return prepare_table(table, options, settings, progress)
+
+
+def score_for(options: ImportOptions) -> HeaderScore:
+    """How the reader finds the header row: our headers, and a mapping's columns."""
+    mapping = options.mapping
+    if mapping is None:
+        return header_score
+    return lambda cells: mapping.header_score(cells) + header_score(cells)
+
+
+def mapped_table(table: Table, options: ImportOptions) -> tuple[Table, MappedLayout | None]:
+    """The file as ours: with a mapping, its columns become ours (FileRejected when the
+    file lacks a column the mapping names); without, the file as it is."""
+    if options.mapping is None:
+        return table, None
+    layout = options.mapping.layout(table.headers)
+    rows = [SheetRow(r.number, layout.row(r.cells)) for r in table.rows]
+    return Table(table.format, layout.headers, rows, table.encoding, table.delimiter), layout
+
+
+class MappedStream(TableStream):
+    """A stored file read a chunk at a time, its columns made ours by a mapping."""
+
+    def __init__(self, stream: TableStream, layout: MappedLayout) -> None:
+        self.stream = stream
+        self.layout = layout
+        self.format = stream.format
+        self.headers = layout.headers
+        self.encoding = stream.encoding
+        self.delimiter = stream.delimiter
+
+    def rows(self) -> Iterator[SheetRow]:
+        row = self.layout.row
+        return (SheetRow(r.number, row(r.cells)) for r in self.stream.rows())
 
 
 def prepare_table(
     table: Table, options: ImportOptions, settings: Settings, progress: Progress | None = None
 ) -> Prepared:
     """`prepare` of a file already read."""
+    source = table
+    table, layout = mapped_table(table, options)
     column_map = map_columns(table.headers, max_items=settings.max_group_items)
     count = len(table.rows)
     _check_count(count, settings)
@@ -124,14 +165,18 @@ def prepare_table(
         options.date_order,
         european=_european(table, column_map),
     )
-    parser = row_parser(table, column_map, options)
+    parser = row_parser(table, column_map, options, layout)
     records: list[RowRecord] = []
     step = max(1, count // 4)
     for i, row in enumerate(table.rows, start=1):
         records.append(_parse(parser, row, contradicting))
         if progress is not None and i % step == 0:
             progress(i, count)
-    return Prepared(table, column_map, records, file_warnings(column_map), order)
+    prepared = Prepared(table, column_map, records, file_warnings(column_map), order)
+    if layout is not None:
+        prepared.source = source
+        prepared.source_map = layout.results_map(source.headers)
+    return prepared
 
 
 def _check_count(count: int, settings: Settings) -> None:
@@ -151,12 +196,16 @@ def file_warnings(column_map: ColumnMap) -> list[str]:
     return [w for w in column_map.warnings if "Import Result" not in w]
 
 
-def row_parser(head: Table, column_map: ColumnMap, options: ImportOptions) -> RowParser:
+def row_parser(
+    head: Table, column_map: ColumnMap, options: ImportOptions, layout: MappedLayout | None = None
+) -> RowParser:
+    """The file's row parser; a mapped file's (`layout`) names each column in its errors
+    by the file's own header."""
     # Only the user's own choice reads dates strictly: an order the file suggests still
     # lets an ambiguous date that equals the stored one either way count as unchanged.
     return RowParser(
         column_map,
-        head.headers,
+        layout.names if layout is not None else head.headers,
         decimal_comma=head.delimiter == ";",
         date_order=options.date_order,
     )
@@ -190,6 +239,16 @@ class FileChecks:
     #: rows whose close date contradicts the file's date order → why
     contradicting: dict[int, str]
     duplicates: Duplicates
+    #: a mapped file's columns (the other fields then describe the mapped file)
+    layout: MappedLayout | None = None
+
+    def mapped(self, stream: TableStream) -> TableStream:
+        """The file's rows as the import reads them (mapped, for a mapped file)."""
+        return stream if self.layout is None else MappedStream(stream, self.layout)
+
+    def results_map(self, head: Table) -> ColumnMap:
+        """The columns of the file as read that the results file treats as ours."""
+        return self.column_map if self.layout is None else self.layout.results_map(head.headers)
 
 
 #: Rows between two calls of `check_file`'s `beat`.
@@ -206,10 +265,13 @@ def check_file(
     row count, the keys rows find their deal by (rows naming the same deal all fail),
     and the close dates (the file's date order). Raises FileRejected as `prepare` does.
     Memory: 16 bytes per row that has a key (and, for a moment, a set of their hashes)."""
+    layout = options.mapping.layout(stream.headers) if options.mapping is not None else None
+    if layout is not None:
+        stream = MappedStream(stream, layout)
     head = stream.head()
     column_map = map_columns(head.headers, max_items=settings.max_group_items)
     idx = column_map.fields.get(Field.CLOSE_DATE)
-    keys = _KeyReader(head, column_map, options)
+    keys = _KeyReader(head, column_map, options, layout)
     count = 0
     hashes: array[int] = array("q")
     numbers: array[int] = array("q")
@@ -239,7 +301,7 @@ def check_file(
     _check_count(count, settings)
     duplicates = _duplicates(stream, keys, hashes, numbers)
     return FileChecks(
-        count, column_map, file_warnings(column_map), order, contradicting, duplicates
+        count, column_map, file_warnings(column_map), order, contradicting, duplicates, layout
     )
 
 
@@ -247,7 +309,13 @@ class _KeyReader:
     """Reads only the cells a row finds its deal by, exactly as the row's full parse
     reads them."""
 
-    def __init__(self, head: Table, column_map: ColumnMap, options: ImportOptions) -> None:
+    def __init__(
+        self,
+        head: Table,
+        column_map: ColumnMap,
+        options: ImportOptions,
+        layout: MappedLayout | None,
+    ) -> None:
         wanted = KEY_FIELDS if options.match == "crm-id" else KEY_FIELDS[:2]
         fields = {f: i for f, i in column_map.fields.items() if f in wanted}
         self.active = bool(fields)
@@ -255,7 +323,7 @@ class _KeyReader:
         only_keys = dataclasses.replace(
             column_map, fields=fields, solutions={}, team_members={}, row_version=None
         )
-        self.parser = row_parser(head, only_keys, options)
+        self.parser = row_parser(head, only_keys, options, layout)
 
     def key(self, row: SheetRow) -> tuple[str, str] | None:
         return row_key(self.parser.parse(row.number, row.cells), self.match)
@@ -315,7 +383,9 @@ def apply(
         results=results,
         results_format=prepared.table.format,
     )
-    result.results_data = results_data(prepared.table, prepared.column_map, results)
+    result.results_data = results_data(
+        prepared.source or prepared.table, prepared.source_map or prepared.column_map, results
+    )
     result.duration_s = time.perf_counter() - started
     return result
 

@@ -31,7 +31,6 @@ from pathlib import PurePath
 from typing import IO
 
 from cosell.domain.actor import Actor
-from cosell.domain.headers import header_score
 from cosell.domain.job_summaries import ImportSummary
 from cosell.domain.job_types import (
     ExportOptions,
@@ -294,7 +293,7 @@ def _run_import(
         with gc_paused():
             table = open_table(
                 _StoredFile(db, info),
-                header_score=header_score,
+                header_score=imports.score_for(options),
                 max_bytes=settings.max_upload_bytes,
                 whole_below=WHOLE_FILE_BYTES,
             )
@@ -370,8 +369,9 @@ def _run_chunks(
     position = len(done)
     if done:
         log.info("job %s: going on after row %d of %d", job.id, first, total)
-    parser = imports.row_parser(table.head(), checks.column_map, options)
-    rows = islice(table.rows(), first, None)
+    work = checks.mapped(table)
+    parser = imports.row_parser(work.head(), checks.column_map, options, checks.layout)
+    rows = islice(work.rows(), first, None)
     size = max(1, settings.import_chunk_rows)
     beat.write(first, total)
     while chunk_rows := list(islice(rows, size)):
@@ -481,7 +481,7 @@ def _finish_chunks(
     with tempfile.TemporaryFile(prefix="cosell-results-") as out:
         with gc_paused():
             rows = _with_results(db, job.id, table, done, beat)
-            write_results_data(out, head, checks.column_map, rows)
+            write_results_data(out, head, checks.results_map(head), rows)
         out.seek(0)
         with db.writing() as uow:
             if not uow.jobs.owns(job.id, job.attempts):

@@ -28,6 +28,7 @@ from cosell.domain.model import Referral
 from cosell.store.accounts import OrgRecord, TokenListing, TokenRecord, UserRecord
 from cosell.store.integrity import Problem
 from cosell.store.jobs import BlobInfo, ChunkRecord
+from cosell.store.mapping_profiles import ProfileRecord
 
 __all__ = [
     "AccountStore",
@@ -37,7 +38,9 @@ __all__ = [
     "ChunkRecord",
     "JobRecord",
     "JobStore",
+    "MappingProfileStore",
     "OrgRecord",
+    "ProfileRecord",
     "ReferralStore",
     "SignInStore",
     "TokenListing",
@@ -225,6 +228,20 @@ class SignInStore(Protocol):
         ...
 
 
+class MappingProfileStore(Protocol):
+    """An organization's saved column mappings, by name (compared without case)."""
+
+    def list_profiles(self, org_id: int) -> list[ProfileRecord]: ...
+    def get_profile(self, org_id: int, name: str) -> ProfileRecord | None: ...
+    def put_profile(
+        self, org_id: int, name: str, mapping: dict[str, Any], user_id: int | None, now: dt.datetime
+    ) -> bool:
+        """Save it, replacing one of the same name; True when it is new."""
+        ...
+
+    def delete_profile(self, org_id: int, name: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: committed when its block ends normally, else rolled back."""
 
@@ -236,6 +253,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountStore: ...
     @property
     def sign_ins(self) -> SignInStore: ...
+    @property
+    def mapping_profiles(self) -> MappingProfileStore: ...
     def referrals(self, actor: Actor) -> ReferralStore:
         """The referrals `actor` may see (one store per actor and unit of work)."""
         ...

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy import Connection, Table, and_, func, inspect, or_, select, text
 
 from cosell.domain.cells import format_solution, format_team_member
+from cosell.domain.mapping import KEPT_UPLOAD_TYPE
 from cosell.domain.model import SolutionLine, TeamMember
 from cosell.store import jobs as job_store
 from cosell.store.backup import existing_sqlite_file
@@ -159,9 +160,14 @@ def orphan_blobs(conn: Connection) -> list[Problem]:
     used = select(jobs_t.c.id).where(
         or_(jobs_t.c.input_blob_id == blobs_t.c.id, jobs_t.c.result_blob_id == blobs_t.c.id)
     )
+    # An upload kept for the import page's mapping step has no job until it is imported;
+    # one left behind is deleted by the upkeep with the other old files.
+    kept = blobs_t.c.content_type == KEPT_UPLOAD_TYPE
     ids = [
         r[0]
-        for r in conn.execute(select(blobs_t.c.id).where(~used.exists()).order_by(blobs_t.c.id))
+        for r in conn.execute(
+            select(blobs_t.c.id).where(~used.exists(), ~kept).order_by(blobs_t.c.id)
+        )
     ]
     if not ids:
         return []

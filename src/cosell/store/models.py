@@ -375,6 +375,24 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64), index=True, server_default="")
 
 
+class MappingProfile(Base):
+    """A column mapping an organization saved under a name (migration 0009): how the
+    columns of a file from another system become ours (`domain.mapping`)."""
+
+    __tablename__ = "mapping_profiles"
+    __table_args__ = (UniqueConstraint("org_id", "name_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: the name as names are compared (casefolded, spaces collapsed)
+    name_key: Mapped[str] = mapped_column(String(100))
+    #: the mapping's JSON form
+    mapping: Mapped[str] = mapped_column(Text)
+    #: the user who saved it last (kept as a plain id: users are never deleted)
+    saved_by: Mapped[int | None] = mapped_column(Integer)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class Setting(Base):
     """Values the service generates once per database, such as the secret key."""
 
@@ -397,6 +415,7 @@ chunks_t = table_of(ImportChunk)
 favorites_t = table_of(Favorite)
 history_t = table_of(HistoryRow)
 jobs_t = table_of(Job)
+mapping_profiles_t = table_of(MappingProfile)
 orgs_t = table_of(Organization)
 referrals_t = table_of(ReferralRow)
 settings_t = table_of(Setting)

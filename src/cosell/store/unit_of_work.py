@@ -12,6 +12,7 @@ from cosell.domain.actor import Actor
 from cosell.store import expiry
 from cosell.store.account_store import SqlAccounts
 from cosell.store.job_store import SqlBlobs, SqlJobs
+from cosell.store.mapping_profiles import SqlMappingProfiles
 from cosell.store.referrals import ReferralRepository
 from cosell.store.sign_ins import SqlSignIns
 
@@ -38,6 +39,10 @@ class SqlUnitOfWork:
     @cached_property
     def sign_ins(self) -> SqlSignIns:
         return SqlSignIns(self.conn)
+
+    @cached_property
+    def mapping_profiles(self) -> SqlMappingProfiles:
+        return SqlMappingProfiles(self.conn)
 
     def referrals(self, actor: Actor) -> ReferralRepository:
         """The actor's repository: one per transaction, so what it read it knows."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Security
 from fastapi.security import HTTPBearer
 
-from cosell.web.api import files, referrals
+from cosell.web.api import files, mappings, referrals
 from cosell.web.api.common import errors
 
 #: Documents the bearer scheme in OpenAPI (and the docs' Authorize button); the token
@@ -19,5 +19,5 @@ from cosell.web.api.common import errors
 _bearer = HTTPBearer(auto_error=False, description="an API token: cosell token create")
 
 router = APIRouter()
-for _module in (referrals, files):
+for _module in (referrals, files, mappings):
     router.include_router(_module.router, dependencies=[Security(_bearer)], responses=errors(401))

@@ -18,6 +18,7 @@ from cosell.domain.job_types import ImportOptions, JobKind
 from cosell.services import jobs as job_service
 from cosell.services.exports import render_template
 from cosell.services.job_access import find_job, job_file, list_jobs
+from cosell.services.mapping_profiles import mapping_json, resolve_mapping
 from cosell.services.results_data import open_results
 from cosell.services.undo import undo_import
 from cosell.web.api.common import errors, file_responses
@@ -82,7 +83,7 @@ def _job_routes(
     tags=["imports"],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportJob,
-    responses={202: {"headers": _ACCEPTED}, **errors(400, 403, 413, 422)},
+    responses={202: {"headers": _ACCEPTED}, **errors(400, 403, 404, 413, 422)},
 )
 def upload(
     actor: CurrentActor,
@@ -109,6 +110,17 @@ def upload(
         bool,
         Form(description="create rows that look like an existing deal anyway"),
     ] = False,
+    mapping: Annotated[
+        str | None,
+        Form(
+            description="a column mapping as JSON (see `MappingBody`) for a file from "
+            "another system; with `mapping_profile`, its entries are added to the profile's"
+        ),
+    ] = None,
+    mapping_profile: Annotated[
+        str | None,
+        Form(max_length=100, description="a mapping profile's name (`GET /mapping-profiles`)"),
+    ] = None,
     files: Annotated[int, Depends(file_parts)] = 1,
 ) -> ImportJob | Response:
     """Upload a file to create and update referrals; answers 202 with the job at once.
@@ -124,6 +136,13 @@ def upload(
         date_order=date_order,
         overwrite_newer=overwrite_newer,
         allow_duplicates=allow_duplicates,
+        mapping=resolve_mapping(
+            ctx.db,
+            actor,
+            data=mapping_json(mapping) if mapping else None,
+            profile=mapping_profile or None,
+        ),
+        mapping_profile=mapping_profile or None,
     )
     # The upload waits in a temporary file (on disk past 1 MiB): it is copied into the
     # database a part at a time, never read whole. Only its size is judged before the job

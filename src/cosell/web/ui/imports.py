@@ -21,6 +21,7 @@ from cosell.web.downloads import download
 from cosell.web.limits import file_parts, too_many_files
 from cosell.web.ui.guard import FormActor
 from cosell.web.ui.job_views import IMPORT, latest, own_job, own_jobs
+from cosell.web.ui.mapping import mapping_step
 from cosell.web.ui.render import html
 
 #: The routes of this page (`ui.pages` puts every page's together).
@@ -106,6 +107,9 @@ def upload(
     if refused is not None:
         return _page(request, ctx, actor, error=refused, status=422, form=form)
     try:
+        step = _mapping_step(request, ctx, actor, file, form)
+        if step is not None:
+            return step
         options = ImportOptions(
             dry_run=_checked(dry_run),
             match=match,  # type: ignore[arg-type]  # checked by ImportOptions
@@ -121,6 +125,19 @@ def upload(
         return _page(request, ctx, actor, error=exc.message, status=422, form=form)
     ctx.queue.enqueue(job_id)
     return RedirectResponse("/imports#last-file", status_code=303)
+
+
+def _mapping_step(
+    request: Request, ctx: AppContext, actor: Actor, file: UploadFile, form: dict[str, str]
+) -> Response | None:
+    """The mapping step when the file's headers are not ours (`ui.mapping`); None to
+    import the file as it is."""
+    if file.size is not None and file.size > ctx.settings.max_upload_bytes:
+        return None
+    try:
+        return mapping_step(request, ctx, actor, file.filename or "upload", file.file, form)
+    finally:
+        file.file.seek(0)
 
 
 def _checked(value: str) -> bool:

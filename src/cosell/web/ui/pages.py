@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from cosell.web.ui import admin, detail, edit, errors, exports, imports, opportunities, signin
+from cosell.web.ui import (
+    admin,
+    detail,
+    edit,
+    errors,
+    exports,
+    imports,
+    mapping,
+    opportunities,
+    signin,
+)
 
 router = APIRouter(include_in_schema=False)
-for _page in (admin, detail, edit, exports, imports, opportunities, signin):
+for _page in (admin, detail, edit, exports, imports, mapping, opportunities, signin):
     router.include_router(_page.router)
 
 
