@@ -17,7 +17,7 @@ import contextvars
 import functools
 import gettext as _gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 
 from babel.messages.mofile import write_mo
@@ -177,7 +177,7 @@ def _tag_of(message: Msg) -> str | None:
     return None
 
 
-def joined(separator: str, parts: list[str] | tuple[str, ...]) -> str:
+def joined(separator: str, parts: Sequence[str]) -> str:
     """`separator.join(parts)`, kept as a Msg when a part is one (each part is then
     translated on its own; the separator is not)."""
     if not any(isinstance(part, Msg) for part in parts):

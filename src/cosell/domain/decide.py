@@ -618,6 +618,5 @@ def _check_help(
 
 
 def _item_names(solutions: object, team: object) -> list[str]:
-    return ([Msg("Solutions")] if solutions is not None else []) + (
-        [Msg("Team members")] if team is not None else []
-    )
+    names: list[str] = [Msg("Solutions")] if solutions is not None else []
+    return names + ([Msg("Team members")] if team is not None else [])
