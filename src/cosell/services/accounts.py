@@ -172,6 +172,17 @@ UserRef = str | int
 _KEEP_ADMIN = Msg("the organization must keep an admin")
 
 
+def _no_deactivating_yourself() -> Msg:
+    return Msg("you cannot deactivate yourself: %(why)s; another admin can do it", why=_KEEP_ADMIN)
+
+
+def _no_demoting_yourself() -> Msg:
+    return Msg(
+        "you cannot take the admin role from yourself: %(why)s; another admin can do it",
+        why=_KEEP_ADMIN,
+    )
+
+
 def _target(uow: UnitOfWork, who: UserRef, by: Actor | None) -> UserRecord:
     if by is not None:
         require_admin(by)
@@ -185,18 +196,14 @@ def _target(uow: UnitOfWork, who: UserRef, by: Actor | None) -> UserRecord:
     return user
 
 
-def _keeps_an_admin(uow: UnitOfWork, user: UserRecord, by: Actor | None, doing: Msg) -> None:
+def _keeps_an_admin(
+    uow: UnitOfWork, user: UserRecord, by: Actor | None, yourself: Callable[[], Msg]
+) -> None:
     """Refuses to take the admin role away from the acting admin or the last active one."""
     if user.role is not Role.ADMIN or not user.is_active:
         return
     if by is not None and by.user_id == user.id:
-        raise Conflict(
-            Msg(
-                "you cannot %(doing)s yourself: %(why)s; another admin can do it",
-                doing=doing,
-                why=_KEEP_ADMIN,
-            )
-        )
+        raise Conflict(yourself())
     if uow.accounts.active_admins(user.org_id) == [user.id]:
         raise Conflict(
             Msg(
@@ -226,7 +233,7 @@ def deactivate_user(
     user and how many tokens). A reactivated user needs new tokens."""
 
     def apply(uow: UnitOfWork, user: UserRecord) -> int:
-        _keeps_an_admin(uow, user, by, Msg("deactivate"))
+        _keeps_an_admin(uow, user, by, _no_deactivating_yourself)
         uow.accounts.end_sessions(user.id, is_active=False)
         return uow.accounts.revoke_tokens(utcnow(), user_id=user.id)
 
@@ -246,7 +253,7 @@ def set_role(db: Backend, who: UserRef, role: Role, *, by: Actor | None = None) 
 
     def apply(uow: UnitOfWork, user: UserRecord) -> None:
         if role is not Role.ADMIN:
-            _keeps_an_admin(uow, user, by, Msg("take the admin role from"))
+            _keeps_an_admin(uow, user, by, _no_demoting_yourself)
         uow.accounts.end_sessions(user.id, role=role.value)
 
     user, _ = _change(db, who, by, apply)
