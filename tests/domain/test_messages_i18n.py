@@ -301,7 +301,11 @@ def _catalog(locale: str) -> dict[str, str]:
 
     path = resources.files("cosell").joinpath("locales", locale, "LC_MESSAGES", "messages.po")
     with path.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if m.id and isinstance(m.id, str)}
+        return {
+            m.id: m.string
+            for m in read_po(handle)
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str)
+        }
 
 
 @pytest.mark.parametrize("locale", ["nl", "sv", "fr"])
