@@ -38,7 +38,7 @@ def test_a_job_s_row_errors_stay_english_for_a_dutch_client(api: Api) -> None:
         }
     ]
     [line] = csv_rows(api.get(response.json()["results_url"]).content)
-    assert line["Fouten"] == (
+    assert line["Errors"] == (
         'Valuta: "EURO" is ongeldig, verwacht een valutacode volgens ISO 4217, bijv. USD of EUR'
     )
 

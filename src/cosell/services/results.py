@@ -9,8 +9,7 @@ Created rows get their new IDs, so the whole file can be uploaded again without
 creating anything twice.
 
 The Errors cell is written in the file's language: Dutch, Swedish or French when the
-file's headers are (`ColumnMap.locale`), else English, whoever uploads it; the columns
-added to a file with translated headers are spelled as that language's files spell them.
+file's headers are (`ColumnMap.locale`), else English, whoever uploads it.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from typing import IO
 from cosell.domain.decide import Outcome
 from cosell.domain.fields import Field
 from cosell.domain.formula import unneutralize
-from cosell.domain.header_names import headers_for
 from cosell.domain.headers import ROW_VERSION, ColumnMap
 from cosell.domain.rows import RowError
 from cosell.files.table import Cell, OutCell, SheetRow, Table
@@ -65,21 +63,15 @@ class ResultsLayout:
             for i, h in enumerate(headers)
             if i not in (errors_idx, version_idx) and not _is_result_column(h)
         ]
-        # Columns the file lacks are added as its language spells them (they read back).
-        names = headers_for(column_map.locale) if column_map.locale else None
-
-        def header(f: Field) -> str:
-            return names.field(f) if names is not None else f.value
-
-        errors_header = headers[errors_idx] if errors_idx is not None else header(Field.ERRORS)
+        errors_header = headers[errors_idx] if errors_idx is not None else "Errors"
         out = [errors_header] + [headers[i] for i in keep]
         self.rid_idx = column_map.fields.get(Field.REFERRAL_ID)
         self.eid_idx = column_map.fields.get(Field.ENGAGEMENT_ID)
         self.add_rid, self.add_eid = self.rid_idx is None, self.eid_idx is None
         if self.add_eid:
-            out.append(header(Field.ENGAGEMENT_ID))
+            out.append(Field.ENGAGEMENT_ID.value)
         if self.add_rid:
-            out.append(header(Field.REFERRAL_ID))
+            out.append(Field.REFERRAL_ID.value)
         out += [ROW_VERSION, RESULT_HEADER]
         self.headers = out
         self.version_idx = version_idx
@@ -88,8 +80,7 @@ class ResultsLayout:
         self.take = (
             itemgetter(*keep) if len(keep) > 1 else lambda cells: tuple(cells[i] for i in keep)
         )
-        id_headers = _ID_HEADERS | {header(Field.REFERRAL_ID), header(Field.ENGAGEMENT_ID)}
-        self.text_columns = {i for i, h in enumerate(out) if h in id_headers}
+        self.text_columns = {i for i, h in enumerate(out) if h in _ID_HEADERS}
         self.locale = file_locale(column_map)
 
     def line(self, row: SheetRow, result: RowResult) -> list[OutCell]:
