@@ -35,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from cosell.i18n import Msg, joined
+
 
 class ColumnError(Protocol):
     """One problem of a referral, naming its column (`domain.rows.RowError` is one; this
@@ -62,7 +64,12 @@ class RowErrors(UsageError):
     """The referral breaks the rules; nothing was saved. `errors` name the columns."""
 
     def __init__(self, errors: Sequence[ColumnError]) -> None:
-        super().__init__("The referral was not saved: " + "; ".join(str(e) for e in errors))
+        super().__init__(
+            Msg(
+                "The referral was not saved: %(errors)s",
+                errors=joined("; ", [str(e) for e in errors]),
+            )
+        )
         self.errors = list(errors)
 
 
@@ -91,8 +98,13 @@ class StaleVersion(Conflict):
 
     def __init__(self, referral_id: str, current: int, expected: int) -> None:
         super().__init__(
-            f"Referral ID {referral_id} has changed since you read it (version {current} now, "
-            f"you sent {expected}); read it again and re-apply your change"
+            Msg(
+                "Referral ID %(referral)s has changed since you read it (version %(current)s "
+                "now, you sent %(expected)s); read it again and re-apply your change",
+                referral=referral_id,
+                current=current,
+                expected=expected,
+            )
         )
         self.current = current
 
@@ -125,10 +137,12 @@ class FileTooLarge(FileRejected):
 class DatabaseNotInitialized(CosellError):
     """The database has no cosell tables (raised by the store when a table is missing)."""
 
-    def __init__(
-        self, message: str = "the database has no cosell schema yet; run `cosell init` first"
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            Msg("the database has no cosell schema yet; run `cosell init` first")
+            if message is None
+            else message
+        )
 
 
 class HandBack(Exception):

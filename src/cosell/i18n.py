@@ -17,7 +17,7 @@ import contextvars
 import functools
 import gettext as _gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 
 from babel.messages.mofile import write_mo
@@ -156,3 +156,65 @@ def best_match(accept_language: str | None) -> str | None:
         if language in LOCALES:
             return language
     return None
+
+
+# ------------------------------------------------------------------ composing and keeping Msgs
+#: Msg subclasses that render their own way (`in_locale`), by the tag their stored JSON
+#: form names (`register_kind`); a plain Msg has no tag.
+_KINDS: dict[str, type[Msg]] = {}
+
+
+def register_kind(tag: str, kind: type[Msg]) -> None:
+    """Name a Msg subclass for `message_to_json`/`message_from_json`: it is rebuilt from
+    its template and values as `kind(template, **values)`."""
+    _KINDS[tag] = kind
+
+
+def _tag_of(message: Msg) -> str | None:
+    for tag, kind in _KINDS.items():
+        if type(message) is kind:
+            return tag
+    return None
+
+
+def joined(separator: str, parts: Sequence[str]) -> str:
+    """`separator.join(parts)`, kept as a Msg when a part is one (each part is then
+    translated on its own; the separator is not)."""
+    if not any(isinstance(part, Msg) for part in parts):
+        return separator.join(parts)
+    template = separator.replace("%", "%%").join(f"%(p{i})s" for i in range(len(parts)))
+    return Msg(template, **{f"p{i}": part for i, part in enumerate(parts)})
+
+
+def message_to_json(text: str) -> object:
+    """A message as JSON: a plain str as it is, a Msg as `{"t": template, "v": values}`
+    (values that are Msgs nested the same way; `"k"` names a registered subclass)."""
+    if not isinstance(text, Msg):
+        return str(text)
+    data: dict[str, object] = {"t": text.template}
+    if text.values:
+        data["v"] = {
+            key: message_to_json(value) if isinstance(value, str) else value
+            for key, value in text.values.items()
+        }
+    if type(text) is not Msg and (tag := _tag_of(text)) is not None:
+        data["k"] = tag
+    return data
+
+
+def message_from_json(data: object) -> str:
+    """The message `message_to_json` wrote (a str stays a str). ValueError for anything
+    else."""
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str):
+        raise ValueError(f"not a stored message: {data!r}")
+    raw = data.get("v") or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"not a stored message: {data!r}")
+    values = {
+        str(key): message_from_json(value) if isinstance(value, str | dict) else value
+        for key, value in raw.items()
+    }
+    kind = _KINDS.get(data["k"], Msg) if isinstance(data.get("k"), str) else Msg
+    return kind(data["t"], **values)

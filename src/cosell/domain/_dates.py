@@ -25,6 +25,7 @@ from typing import Final, Literal
 from cosell.domain._cell_base import CACHE_SIZE, CellError
 from cosell.domain._cell_base import cell_text as _text
 from cosell.domain.model import Cell
+from cosell.i18n import Msg
 
 DateOrder = Literal["MDY", "DMY", "YMD"]
 Evidence = Literal["MDY", "DMY"]
@@ -38,10 +39,10 @@ _SLASHED: Final = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME,
 _DOTTED: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})" + _TIME, re.ASCII)
 _YEAR_FIRST: Final = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})", re.ASCII)
 _ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", re.ASCII)
-_DATE_FORMATS: Final[Mapping[DateOrder, str]] = {
-    "MDY": "MM/DD/YYYY, e.g. 01/30/2027",
-    "DMY": "DD/MM/YYYY, e.g. 30/01/2027",
-    "YMD": "YYYY/MM/DD, e.g. 2027/01/30",
+_DATE_FORMATS: Final[Mapping[DateOrder, tuple[str, str]]] = {
+    "MDY": ("MM/DD/YYYY", "01/30/2027"),
+    "DMY": ("DD/MM/YYYY", "30/01/2027"),
+    "YMD": ("YYYY/MM/DD", "2027/01/30"),
 }
 
 
@@ -95,13 +96,23 @@ def format_date(value: dt.date) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _expected(order: DateOrder) -> str:
-    return f"expected a date as {_DATE_FORMATS[order]}"
+def _expected(order: DateOrder) -> Msg:
+    return Msg("expected a date as %(format)s", format=_format(order))
+
+
+def _format(order: DateOrder) -> Msg:
+    pattern, example = _DATE_FORMATS[order]
+    return Msg("%(pattern)s, e.g. %(example)s", pattern=pattern, example=example)
 
 
 def _out_of_range(order: DateOrder) -> CellError:
     return CellError(
-        f"expected a date between {FIRST_YEAR} and {LAST_YEAR} as {_DATE_FORMATS[order]}"
+        Msg(
+            "expected a date between %(first)s and %(last)s as %(format)s",
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+            format=_format(order),
+        )
     )
 
 
@@ -132,7 +143,9 @@ def _make(year: int, month: int, day: int, order: DateOrder) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise CellError(f"{_expected(order)} (a day that exists)") from None
+        raise CellError(
+            Msg("%(expected)s (a day that exists)", expected=_expected(order))
+        ) from None
 
 
 def _maybe(year: int, month: int, day: int) -> dt.date | None:
@@ -155,19 +168,27 @@ def _date_from_text(text: str, order: DateOrder) -> dt.date:
         if order == "MDY":
             if first > 12 and 0 < second <= 12 and year >= FIRST_YEAR:
                 raise CellError(
-                    f"{_expected(order)} (month first, choose date order DMY for day-first files)"
+                    Msg(
+                        "%(expected)s (month first, choose date order DMY for day-first files)",
+                        expected=_expected(order),
+                    )
                 )
             return _make(year, first, second, order)
         if second > 12 and 0 < first <= 12 and year >= FIRST_YEAR:
             raise CellError(
-                f"{_expected(order)} (day first, choose date order MDY for month-first files)"
+                Msg(
+                    "%(expected)s (day first, choose date order MDY for month-first files)",
+                    expected=_expected(order),
+                )
             )
         return _make(year, second, first, order)
     if _ISO_DATETIME.match(text):
         try:
             value = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise CellError(f"{_expected(order)} or an ISO date-time") from None
+            raise CellError(
+                Msg("%(expected)s or an ISO date-time", expected=_expected(order))
+            ) from None
         return _date_of_cell(value, order)
     raise CellError(_expected(order))
 
@@ -187,7 +208,10 @@ def _read_from_text(text: str) -> dt.date | AmbiguousDate:
     value = month_first or day_first
     if value is None:
         raise CellError(
-            "expected a date as MM/DD/YYYY or DD/MM/YYYY, e.g. 01/30/2027 (a day that exists)"
+            Msg(
+                "expected a date as MM/DD/YYYY or DD/MM/YYYY, e.g. %(example)s (a day that exists)",
+                example="01/30/2027",
+            )
         )
     return value
 

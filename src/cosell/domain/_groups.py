@@ -13,9 +13,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cosell.domain import cells
+from cosell.domain.column_names import group_column
 from cosell.domain.fields import Group
 from cosell.domain.model import SolutionLine, TeamMember
 from cosell.domain.rows import RowError, RowRecord
+from cosell.i18n import Msg
 
 
 def canonical_solutions(record: RowRecord, catalog: Mapping[str, str]) -> None:
@@ -50,11 +52,18 @@ def merged_items(
         for n in range(1, max(top, len(stored)) + 1)
     ]
     if len(stored) > top:
-        first = group.header(top + 1)
-        kept = first if len(stored) == top + 1 else f"{first} to {group.header(len(stored))}"
+        first = group_column(group, top + 1)
+        kept = (
+            first
+            if len(stored) == top + 1
+            else Msg("%(first)s to %(last)s", first=first, last=group_column(group, len(stored)))
+        )
         warnings.append(
-            f"{kept} of the deal kept: the file has no column for them "
-            "(export again to see every item)"
+            Msg(
+                "%(items)s of the deal kept: the file has no column for them "
+                "(export again to see every item)",
+                items=kept,
+            )
         )
     return tuple(item for item in out if item is not None)
 
@@ -90,16 +99,22 @@ def check_items(
             if key in given and key not in catalog:
                 errors.append(
                     RowError(
-                        f"Solution {i}",
-                        f'"{line.solution_id}" is not in your organization\'s solution catalog',
+                        group_column(Group.SOLUTION, i),
+                        Msg(
+                            '"%(solution)s" is not in your organization\'s solution catalog',
+                            solution=line.solution_id,
+                        ),
                     )
                 )
             elif key in listed:
                 errors.append(
                     RowError(
-                        f"Solution {i}",
-                        f"{line.solution_id} is already Solution {listed[key]}, "
-                        "list each solution once per deal",
+                        group_column(Group.SOLUTION, i),
+                        Msg(
+                            "%(solution)s is already %(column)s, list each solution once per deal",
+                            solution=line.solution_id,
+                            column=group_column(Group.SOLUTION, listed[key]),
+                        ),
                     )
                 )
             else:
@@ -110,9 +125,13 @@ def check_items(
         if key in seen:
             errors.append(
                 RowError(
-                    f"Team member {i}",
-                    f"{member.email} is already Team member {seen[key]}, "
-                    "each team member's email must be unique within the deal",
+                    group_column(Group.TEAM_MEMBER, i),
+                    Msg(
+                        "%(email)s is already %(column)s, each team member's email must be "
+                        "unique within the deal",
+                        email=member.email,
+                        column=group_column(Group.TEAM_MEMBER, seen[key]),
+                    ),
                 )
             )
         else:

@@ -51,6 +51,7 @@ from cosell.domain.value_names import (
     accepted_stage_names,
     accepted_yes_no,
 )
+from cosell.i18n import Msg
 
 # fmt: off
 __all__ = [
@@ -99,16 +100,16 @@ def parse_yes_no(cell: Cell) -> bool:
     """Yes/No in any case; Y/N, true/false, 1/0 and yes/no in the 17 locales."""
     value = _look_up(_YES_NO, _text(cell))
     if value is None:
-        raise CellError("expected Yes or No")
+        raise CellError(Msg("expected Yes or No"))
     return value
 
 
 @functools.cache
-def _enum_table(enum_cls: type[Enum]) -> tuple[dict[str, Enum], str]:
+def _enum_table(enum_cls: type[Enum]) -> tuple[dict[str, Enum], Msg]:
     names = [str(member.value) for member in enum_cls]
     english = [(str(member.value), member) for member in enum_cls]
     table = _name_table([*english, *accepted_enum_names(enum_cls)])
-    return table, f"expected one of {', '.join(names)}"
+    return table, Msg("expected one of %(values)s", values=", ".join(names))
 
 
 def parse_enum(cell: Cell, enum_cls: type[_E]) -> _E:
@@ -139,8 +140,10 @@ def parse_int_code(cell: Cell, codes: Mapping[int, str]) -> int:
             return code
     numbers = sorted(codes)
     if numbers == list(range(numbers[0], numbers[-1] + 1)):
-        raise CellError(f"expected a number from {numbers[0]} to {numbers[-1]}")
-    raise CellError(f"expected one of {', '.join(map(str, numbers))}")
+        raise CellError(
+            Msg("expected a number from %(first)s to %(last)s", first=numbers[0], last=numbers[-1])
+        )
+    raise CellError(Msg("expected one of %(values)s", values=", ".join(map(str, numbers))))
 
 
 _STAGE_NUMBER: Final = re.compile(r"(\d{1,3})(?:\.0*)? ?%?", re.ASCII)
@@ -164,8 +167,10 @@ def parse_sales_stage(cell: Cell) -> int:
     stage = _look_up(_STAGE_NAMES, _SLASH_SPACES.sub("/", text))
     if stage is None:
         raise CellError(
-            "expected a sales stage: 10, 20, 40, 60, 80 or 100, or one of "
-            + ", ".join(SALES_STAGES.values())
+            Msg(
+                "expected a sales stage: 10, 20, 40, 60, 80 or 100, or one of %(names)s",
+                names=", ".join(SALES_STAGES.values()),
+            )
         )
     return stage
 
@@ -196,9 +201,9 @@ def parse_decimal(cell: Cell, *, decimal_comma: bool) -> Decimal:
     return _decimal_from_text(_text(cell), decimal_comma)
 
 
-def _number_expected(decimal_comma: bool) -> str:
+def _number_expected(decimal_comma: bool) -> Msg:
     example = "12563,50" if decimal_comma else "12563.50"
-    return f"expected a number ≥ 0 with at most 2 decimals, e.g. {example}"
+    return Msg("expected a number ≥ 0 with at most 2 decimals, e.g. %(example)s", example=example)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
@@ -218,23 +223,26 @@ def _decimal_from_text(text: str, decimal_comma: bool) -> Decimal:
             whole = whole.replace(match.group(2), "")
     if len(fraction) > 2:
         if fraction[2:].strip("0"):
-            raise CellError("expected at most 2 decimals")
+            raise CellError(Msg("expected at most 2 decimals"))
         fraction = fraction[:2]
     if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
-        raise CellError(f"expected a number below 10^{MAX_INTEGER_DIGITS}")
+        raise CellError(Msg("expected a number below 10^%(digits)s", digits=MAX_INTEGER_DIGITS))
     return Decimal(f"{whole}.{fraction}" if fraction else whole)
 
 
-def _why_not_a_number(text: str, decimal_comma: bool) -> str:
+def _why_not_a_number(text: str, decimal_comma: bool) -> Msg:
     if text.startswith(("-", "(", "−")):
-        return "expected a number ≥ 0"
+        return Msg("expected a number ≥ 0")
     if any(ch.isalpha() or unicodedata.category(ch) == "Sc" for ch in text):
         example = "12563,50" if decimal_comma else "12563.50"
-        return f"expected a plain number without currency or letters, e.g. {example}"
+        return Msg(
+            "expected a plain number without currency or letters, e.g. %(example)s",
+            example=example,
+        )
     if decimal_comma and "." in text:
-        return 'expected "," as the decimal separator (the file is separated by semicolons)'
+        return Msg('expected "," as the decimal separator (the file is separated by semicolons)')
     if not decimal_comma and "," in text:
-        return 'expected "." as the decimal separator, or "," between groups of three digits'
+        return Msg('expected "." as the decimal separator, or "," between groups of three digits')
     return _number_expected(decimal_comma)
 
 
@@ -275,10 +283,19 @@ def parse_text(cell: Cell, max_len: int, *, multiline: bool = False) -> str:
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > max_len:
-        raise CellError(f"expected at most {max_len:,} characters, got {len(text):,}")
+        raise CellError(
+            Msg(
+                "expected at most %(limit)s characters, got %(length)s",
+                limit=f"{max_len:,}",
+                length=f"{len(text):,}",
+            )
+        )
     if (_CONTROL_MULTILINE if multiline else _CONTROL).search(text):
-        allowed = " other than tab and line breaks" if multiline else ""
-        raise CellError(f"expected text without control characters{allowed}")
+        raise CellError(
+            Msg("expected text without control characters other than tab and line breaks")
+            if multiline
+            else Msg("expected text without control characters")
+        )
     return text
 
 
@@ -293,13 +310,18 @@ def parse_identifier(cell: Cell, max_len: int) -> str:
     return text
 
 
-def _name(part: str, what: str, max_len: int = MAX_NAME_LEN) -> str:
+def _part(what: str, expected: str) -> Msg:
+    """A problem of one part of a cell: `price: expected …`."""
+    return Msg("%(part)s: %(expected)s", part=what, expected=expected)
+
+
+def _name(part: str, what: Msg, max_len: int = MAX_NAME_LEN) -> str:
     if not part:
-        raise CellError(f"{what}: expected a value")
+        raise CellError(_part(what, Msg("expected a value")))
     if len(part) > max_len:
-        raise CellError(f"{what}: expected at most {max_len} characters")
+        raise CellError(_part(what, Msg("expected at most %(limit)s characters", limit=max_len)))
     if _CONTROL.search(part):
-        raise CellError(f"{what}: expected text without control characters")
+        raise CellError(_part(what, Msg("expected text without control characters")))
     return part
 
 
@@ -334,25 +356,34 @@ def _solution_from_text(text: str, decimal_comma: bool) -> SolutionLine:
         parts[2:4] = [f"{parts[2]}.{parts[3]}"]
     if len(parts) > 4:
         raise CellError(
-            "expected at most 4 parts separated by commas: solution ID, currency, price, quantity"
+            Msg(
+                "expected at most 4 parts separated by commas: "
+                "solution ID, currency, price, quantity"
+            )
         )
     solution_id, currency, price, quantity = parts + [""] * (4 - len(parts))
-    _name(solution_id, "solution ID")
+    _name(solution_id, Msg("solution ID"))
     try:
         currency_code = parse_currency(currency) if currency else None
     except CellError as exc:
-        raise CellError(f"currency: {exc.expected}") from None
+        raise CellError(_part(Msg("currency"), exc.expected)) from None
     try:
         amount = _decimal_from_text(price, False) if price else None
     except CellError:
         raise CellError(
-            "price: expected a number ≥ 0 with at most 2 decimals, e.g. 10.50"
+            _part(
+                Msg("price"),
+                Msg(
+                    "expected a number ≥ 0 with at most 2 decimals, e.g. %(example)s",
+                    example="10.50",
+                ),
+            )
         ) from None
     count = None
     if quantity:
         match = _QUANTITY.fullmatch(quantity)
         if match is None:
-            raise CellError("quantity: expected a whole number ≥ 1")
+            raise CellError(_part(Msg("quantity"), Msg("expected a whole number ≥ 1")))
         count = int(match.group(1))
     return SolutionLine(solution_id, currency_code, amount, count)
 
@@ -387,19 +418,24 @@ def _member_from_text(text: str) -> TeamMember:
         parts.insert(2, "")
     if len(parts) != 4:
         raise CellError(
-            "expected first name, last name, mobile, email separated by commas, "
-            "e.g. Bob, Partner, 999999, bob@contoso.com"
+            Msg(
+                "expected first name, last name, mobile, email separated by commas, "
+                "e.g. %(example)s",
+                example="Bob, Partner, 999999, bob@contoso.com",
+            )
         )
     first, last, mobile, email = parts
     try:
         phone = parse_phone(mobile) if mobile else None
     except CellError as exc:
-        raise CellError(f"mobile: {exc.expected}") from None
+        raise CellError(_part(Msg("mobile"), exc.expected)) from None
     try:
         address = parse_email(email)
     except CellError as exc:
-        raise CellError(f"email: {exc.expected}") from None
-    return TeamMember(_name(first, "first name"), _name(last, "last name"), phone, address)
+        raise CellError(_part(Msg("email"), exc.expected)) from None
+    return TeamMember(
+        _name(first, Msg("first name")), _name(last, Msg("last name")), phone, address
+    )
 
 
 def format_team_member(member: TeamMember) -> str:

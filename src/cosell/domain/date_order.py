@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from cosell.domain.cells import DateOrder, date_evidence
 from cosell.domain.model import Cell
+from cosell.i18n import Msg
 
 
 def file_date_order(
@@ -34,13 +35,20 @@ def file_date_order(
     mdy, dmy = proof["MDY"], proof["DMY"]
     if mdy and dmy:
         wrong: dict[int, str] = {}
-        first = {"MDY": "month", "DMY": "day"}
-        for order, rows, other, others in (("MDY", mdy, "DMY", dmy), ("DMY", dmy, "MDY", mdy)):
+        for order, rows, others in (("MDY", mdy, dmy), ("DMY", dmy, mdy)):
             if len(rows) <= len(others):
                 message = (
-                    f"this date is written {first[order]} first but row {others[0]} writes "
-                    f"{first[other]} first, use one date order in the file "
-                    "(or set it with --date-order)"
+                    Msg(
+                        "this date is written month first but row %(row)s writes day first, "
+                        "use one date order in the file (or set it with --date-order)",
+                        row=others[0],
+                    )
+                    if order == "MDY"
+                    else Msg(
+                        "this date is written day first but row %(row)s writes month first, "
+                        "use one date order in the file (or set it with --date-order)",
+                        row=others[0],
+                    )
                 )
                 wrong.update(dict.fromkeys(rows, message))
         return None, wrong

@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
+from cosell import i18n
 from cosell.domain import cells, rules
 from cosell.domain._groups import (
     canonical_solutions,
@@ -24,6 +25,7 @@ from cosell.domain._groups import (
     merged_items,
 )
 from cosell.domain.cells import DateOrder
+from cosell.domain.column_names import column_name, group_column
 from cosell.domain.enums import Direction, MicrosoftStatus, Role, Status, Substatus
 from cosell.domain.field_spec import Access
 from cosell.domain.fields import (
@@ -36,6 +38,7 @@ from cosell.domain.fields import (
 )
 from cosell.domain.model import Referral, SolutionLine, TeamMember
 from cosell.domain.rows import RowError, RowRecord, Values
+from cosell.i18n import N_, Msg
 
 T = TypeVar("T")
 
@@ -147,7 +150,9 @@ def decide_create(
         pair = _incoming_pair(record, errors)
     elif ms_status is not None:
         errors.append(
-            RowError(record.column(Field.MS_STATUS), "is set by Microsoft only, leave it empty")
+            RowError(
+                record.column(Field.MS_STATUS), Msg("is set by Microsoft only, leave it empty")
+            )
         )
     errors.extend(record.errors)
     warnings: list[str] = []
@@ -161,11 +166,11 @@ def decide_create(
             v[Field.CLOSE_DATE] = _reading(day, ctx.date_order)
     for f in _REQUIRED_INCOMING if incoming else REQUIRED_ON_CREATE:
         if v.get(f) is None and not _has_error(record, f):
-            errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
+            errors.append(RowError(record.column(f), _missing(column_name(f))))
     if not record.solutions and not group_error(record, Group.SOLUTION):
-        errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
+        errors.append(_missing_item(Group.SOLUTION))
     if not incoming and not record.team and not group_error(record, Group.TEAM_MEMBER):
-        errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
+        errors.append(_missing_item(Group.TEAM_MEMBER))
     if not incoming:
         pair = _outgoing_pair(record, errors)
         if v.get(Field.REASON) is not None:
@@ -186,9 +191,11 @@ def decide_create(
     ):
         errors.append(
             RowError(
-                "Team member 1",
-                "you can only create deals that list you as a team member, "
-                "add your email address to a Team member column",
+                group_column(Group.TEAM_MEMBER, 1),
+                Msg(
+                    "you can only create deals that list you as a team member, "
+                    "add your email address to a Team member column"
+                ),
             )
         )
     if errors:
@@ -265,8 +272,11 @@ def _incoming_pair(record: RowRecord, errors: list[RowError]) -> rules.Pair:
         errors.append(
             RowError(
                 record.column(Field.SUBSTATUS),
-                "an incoming referral is created as New with substatus Pending or Received, "
-                f"not {status.value}/{substatus.value}",
+                Msg(
+                    "an incoming referral is created as New with substatus Pending or "
+                    "Received, not %(pair)s",
+                    pair=f"{status.value}/{substatus.value}",
+                ),
             )
         )
         pair = INCOMING_PAIRS[0]
@@ -288,7 +298,14 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         errors.append(
             RowError(
                 record.column(Field.ENGAGEMENT_ID),
-                f'Engagement ID "{_quoted(engagement)}" does not belong to Referral ID {stored.id}',
+                Msg(
+                    '%(engagement_column)s "%(engagement)s" does not belong to '
+                    "%(referral_column)s %(referral)s",
+                    engagement_column=column_name(Field.ENGAGEMENT_ID),
+                    engagement=_quoted(engagement),
+                    referral_column=column_name(Field.REFERRAL_ID),
+                    referral=stored.id,
+                ),
             )
         )
     pair = _new_pair(record, stored, errors)
@@ -317,7 +334,7 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
         if f is Field.SALES_STAGE and stored.substatus is Substatus.WON:
             continue
         if given is None and f in _REQUIRED_SCALARS:
-            errors.append(RowError(record.column(f), f"Mandatory field {f.value} missing"))
+            errors.append(RowError(record.column(f), _missing(column_name(f))))
             continue
         if _same(f, old, given):
             continue
@@ -331,9 +348,9 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     new_solutions = changed_items(given_solutions, stored.solutions)
     new_team = changed_items(given_team, stored.team)
     if given_solutions == () and not group_error(record, Group.SOLUTION):
-        errors.append(RowError("Solution 1", "Mandatory field Solution 1 missing"))
+        errors.append(_missing_item(Group.SOLUTION))
     if given_team == () and not group_error(record, Group.TEAM_MEMBER):
-        errors.append(RowError("Team member 1", "Mandatory field Team member 1 missing"))
+        errors.append(_missing_item(Group.TEAM_MEMBER))
     if not changed and new_solutions is None and new_team is None and not errors:
         return Decision(record.number, Outcome.UNCHANGED, referral=stored, warnings=warnings)
     if rules.is_terminal(stored.status):
@@ -342,8 +359,12 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
             errors.append(
                 RowError(
                     "",
-                    f"the deal is closed ({stored.substatus.value}), no field can change "
-                    f"(tried: {', '.join(names)})",
+                    Msg(
+                        "the deal is closed (%(substatus)s), no field can change "
+                        "(tried: %(columns)s)",
+                        substatus=stored.substatus.value,
+                        columns=i18n.joined(", ", names),
+                    ),
                 )
             )
         return _failed(record, errors, warnings)
@@ -356,8 +377,12 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
             errors.append(
                 RowError(
                     record.column(f),
-                    f'cannot change after the deal is created (stored "{_quoted(old)}", '
-                    f'given "{_quoted(given)}")',
+                    Msg(
+                        'cannot change after the deal is created (stored "%(stored)s", '
+                        'given "%(given)s")',
+                        stored=_quoted(old),
+                        given=_quoted(given),
+                    ),
                 )
             )
     if stored.help_required:
@@ -367,8 +392,12 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
                 errors.append(
                     RowError(
                         record.column(f),
-                        "locked since the deal was shared with Microsoft for help "
-                        f'(stored "{_quoted(old)}", given "{_quoted(given)}")',
+                        Msg(
+                            "locked since the deal was shared with Microsoft for help "
+                            '(stored "%(stored)s", given "%(given)s")',
+                            stored=_quoted(old),
+                            given=_quoted(given),
+                        ),
                     )
                 )
     if Field.SHARE_WITH_MS in changed:
@@ -401,8 +430,8 @@ def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision
     ):
         errors.append(
             RowError(
-                "Team member 1",
-                "you cannot remove yourself from the team: you would no longer see the deal",
+                group_column(Group.TEAM_MEMBER, 1),
+                Msg("you cannot remove yourself from the team: you would no longer see the deal"),
             )
         )
     if errors:
@@ -438,7 +467,7 @@ def _new_pair(record: RowRecord, stored: Referral, errors: list[RowError]) -> ru
     substatus: Substatus | None = record.values.get(Field.SUBSTATUS, stored.substatus)
     if status is None or substatus is None:
         missing = Field.STATUS if status is None else Field.SUBSTATUS
-        errors.append(RowError(record.column(missing), f"Mandatory field {missing.value} missing"))
+        errors.append(RowError(record.column(missing), _missing(column_name(missing))))
         return (stored.status, stored.substatus)
     pair = rules.normalize_pair(status, substatus)
     problem = rules.pair_problem(*pair)
@@ -479,10 +508,26 @@ def _ambiguous(record: RowRecord, day: cells.AmbiguousDate) -> RowError:
     first, second = day.readings()
     return RowError(
         record.column(Field.CLOSE_DATE),
-        f'"{day.text}" could be {first:%B} {first.day} or {second:%B} {second.day}: '
-        "the file does not show whether it writes month or day first. Import it with the "
-        "date order set (--date-order MDY or DMY), or write dates as YYYY-MM-DD",
+        Msg(
+            '"%(value)s" could be %(first)s or %(second)s: the file does not show whether it '
+            "writes month or day first. Import it with the date order set (--date-order MDY "
+            "or DMY), or write dates as YYYY-MM-DD",
+            value=day.text,
+            first=_day_name(first),
+            second=_day_name(second),
+        ),
     )
+
+
+_MONTHS = (
+    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+    N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
+)  # fmt: skip
+
+
+def _day_name(day: dt.date) -> Msg:
+    """`March 4` (`4 maart` in Dutch)."""
+    return Msg("%(month)s %(day)s", month=Msg(_MONTHS[day.month - 1]), day=day.day)
 
 
 def _ignored_reason(record: RowRecord, pair: rules.Pair) -> list[str]:
@@ -490,10 +535,13 @@ def _ignored_reason(record: RowRecord, pair: rules.Pair) -> list[str]:
     ignore this column otherwise")."""
     if rules.reason_codes(pair[1]) is not None:
         return []
-    column = record.column(Field.REASON)
     return [
-        f"{column} ignored: a reason applies only when the substatus is Declined, Lost or "
-        f"Error, not {pair[1].value}"
+        Msg(
+            "%(column)s ignored: a reason applies only when the substatus is Declined, Lost "
+            "or Error, not %(substatus)s",
+            column=record.column(Field.REASON),
+            substatus=pair[1].value,
+        )
     ]
 
 
@@ -517,8 +565,18 @@ def _has_error(record: RowRecord, f: Field) -> bool:
     return any(e.column == column for e in record.errors)
 
 
-def _consent_message() -> str:
-    return "must be Yes: deals are not created or updated without consent to share contacts"
+def _consent_message() -> Msg:
+    return Msg("must be Yes: deals are not created or updated without consent to share contacts")
+
+
+def _missing(column: str) -> Msg:
+    """Partner Center's own wording: `Mandatory field Solution 1 missing`."""
+    return Msg("Mandatory field %(field)s missing", field=column)
+
+
+def _missing_item(group: Group) -> RowError:
+    column = group_column(group, 1)
+    return RowError(column, _missing(column))
 
 
 def _check_stage(record: RowRecord, pair: rules.Pair, stage: int, errors: list[RowError]) -> None:
@@ -540,18 +598,25 @@ def _check_help(
                 errors.append(
                     RowError(
                         record.column(f),
-                        f"Mandatory field {f.value} missing (required when Microsoft help "
-                        "is requested)",
+                        Msg(
+                            "Mandatory field %(field)s missing (required when Microsoft help "
+                            "is requested)",
+                            field=column_name(f),
+                        ),
                     )
                 )
     elif values.get(Field.HELP_CODE) is not None:
         errors.append(
             RowError(
                 record.column(Field.HELP_CODE),
-                'applies only when "Microsoft help required?" is Yes',
+                Msg(
+                    'applies only when "%(column)s" is Yes',
+                    column=column_name(Field.HELP_REQUIRED),
+                ),
             )
         )
 
 
 def _item_names(solutions: object, team: object) -> list[str]:
-    return ([SOLUTIONS] if solutions is not None else []) + ([TEAM] if team is not None else [])
+    names: list[str] = [Msg("Solutions")] if solutions is not None else []
+    return names + ([Msg("Team members")] if team is not None else [])

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from cosell.errors import UsageError
+from cosell.i18n import Msg
 
 #: Shortest search text (after trimming spaces): shorter would match nearly everything.
 MIN_SEARCH = 3
@@ -62,21 +63,33 @@ class ReferralFilters:
         """Raise UsageError naming the first filter the list query could not use, so a
         job is refused before it is stored rather than failing when it runs."""
         if not isinstance(self.tab, Tab):
-            raise UsageError(f'tab must be one of {", ".join(Tab)}, not "{self.tab}"')
+            raise UsageError(
+                Msg(
+                    'tab must be one of %(tabs)s, not "%(value)s"',
+                    tabs=", ".join(Tab),
+                    value=self.tab,
+                )
+            )
         for name in ("statuses", "substatuses", "ms_statuses", "countries", "currencies"):
             values = getattr(self, name)
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise UsageError(f"{name} must be a list of texts")
+                raise UsageError(Msg("%(name)s must be a list of texts", name=name))
         if not isinstance(self.sales_stages, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in self.sales_stages
         ):
-            raise UsageError("sales stages must be a list of whole numbers")
+            raise UsageError(Msg("sales stages must be a list of whole numbers"))
         if self.help_required is not None and not isinstance(self.help_required, bool):
-            raise UsageError("help required must be true or false")
+            raise UsageError(Msg("help required must be true or false"))
         for name in ("created_from", "created_to", "close_from", "close_to"):
             day = getattr(self, name)
             if day is not None and (not isinstance(day, dt.date) or day > _LAST_DAY):
-                raise UsageError(f"{name} must be a date up to {_LAST_DAY.isoformat()}")
+                raise UsageError(
+                    Msg(
+                        "%(name)s must be a date up to %(last)s",
+                        name=name,
+                        last=_LAST_DAY.isoformat(),
+                    )
+                )
         for name in ("value_min", "value_max"):
             value = getattr(self, name)
             if value is not None and (
@@ -84,15 +97,25 @@ class ReferralFilters:
                 or not value.is_finite()
                 or not 0 <= value <= _MAX_VALUE
             ):
-                raise UsageError(f"{name} must be an amount from 0 to {_MAX_VALUE:,}")
+                raise UsageError(
+                    Msg(
+                        "%(name)s must be an amount from 0 to %(limit)s",
+                        name=name,
+                        limit=f"{_MAX_VALUE:,}",
+                    )
+                )
         for name in ("solution_id", "team_email", "search"):
             text = getattr(self, name)
             if text is not None and not isinstance(text, str):
-                raise UsageError(f"{name} must be a text")
+                raise UsageError(Msg("%(name)s must be a text", name=name))
         if self.search is not None and len(self.search.strip()) < MIN_SEARCH:
-            raise UsageError(f"search needs at least {MIN_SEARCH} characters")
+            raise UsageError(Msg("search needs at least %(count)s characters", count=MIN_SEARCH))
         key = self.sort.lstrip("-") if isinstance(self.sort, str) else ""
         if key not in SORT_KEYS:
             raise UsageError(
-                f'cannot sort by "{self.sort}"; expected one of {", ".join(SORT_KEYS)}'
+                Msg(
+                    'cannot sort by "%(sort)s"; expected one of %(keys)s',
+                    sort=self.sort,
+                    keys=", ".join(SORT_KEYS),
+                )
             )

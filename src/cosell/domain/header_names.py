@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cosell.domain.fields import MAX_GROUP_ITEMS, Field, Group
 from cosell.domain.headers import LANGUAGES, ColumnKey, localized_variants, resolve_header
 from cosell.errors import UsageError
+from cosell.i18n import Msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,20 @@ def _locale_of(lang: str | None) -> str | None:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise UsageError(f'Language "{lang}" is ambiguous: use {" or ".join(matches)}')
-    raise UsageError(f'Unknown language "{lang}": use en or one of {", ".join(LANGUAGES)}')
+        raise UsageError(
+            Msg(
+                'Language "%(lang)s" is ambiguous: use %(choices)s',
+                lang=lang,
+                choices=" or ".join(matches),
+            )
+        )
+    raise UsageError(
+        Msg(
+            'Unknown language "%(lang)s": use en or one of %(choices)s',
+            lang=lang,
+            choices=", ".join(LANGUAGES),
+        )
+    )
 
 
 def headers_for(lang: str | None = None) -> HeaderNames:

@@ -23,7 +23,7 @@ import functools
 import json
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -31,6 +31,7 @@ from typing import Final, Generic, Literal, TypeAlias, TypeVar
 
 from cosell.domain.fields import MAX_GROUP_ITEMS, Field, Group
 from cosell.errors import FileRejected
+from cosell.i18n import Msg, joined
 
 # fmt: off
 __all__ = [
@@ -109,8 +110,8 @@ ROW_VERSION: Final = "Row Version"
 _SILENT: Final[frozenset[str]] = frozenset({"import result"})
 
 _GROUP_NOUNS: Final[Mapping[Group, str]] = {
-    Group.SOLUTION: "solutions",
-    Group.TEAM_MEMBER: "team members",
+    Group.SOLUTION: Msg("solutions"),
+    Group.TEAM_MEMBER: Msg("team members"),
 }
 
 # ---------------------------------------------------------------------------
@@ -341,6 +342,9 @@ class ColumnMap:
     row_version: int | None = None
     #: a recognized header is a translation, not an English spelling (a locale signal)
     localized: bool = False
+    #: the reference locale (`nl-nl`) whose spellings most of the translated headers
+    #: are; None for a file with English headers only
+    locale: str | None = None
 
 
 def column_letter(index: int) -> str:
@@ -367,9 +371,14 @@ def _group_problem(key: ColumnKey, shown: str, max_items: int) -> str | None:
     assert key.group is not None and key.number is not None
     noun = _GROUP_NOUNS[key.group]
     if key.number < 1:
-        return f'Column "{shown}": {noun} are numbered from 1'
+        return Msg('Column "%(column)s": %(items)s are numbered from 1', column=shown, items=noun)
     if key.number > max_items:
-        return f'Column "{shown}": at most {max_items:,} {noun} per deal'
+        return Msg(
+            'Column "%(column)s": at most %(limit)s %(items)s per deal',
+            column=shown,
+            limit=f"{max_items:,}",
+            items=noun,
+        )
     return None
 
 
@@ -386,6 +395,7 @@ def map_columns(headers: Sequence[str], max_items: int = MAX_GROUP_ITEMS) -> Col
     first_seen: dict[ColumnKey, int] = {}
     problems: list[str] = []
     unknown: list[str] = []
+    votes: Counter[str] = Counter()
     for index, text in enumerate(headers):
         meaning = _resolve(text)
         result.columns.append(None)
@@ -394,17 +404,23 @@ def map_columns(headers: Sequence[str], max_items: int = MAX_GROUP_ITEMS) -> Col
             problem = _group_problem(meaning, shown, max_items) if meaning.group else None
             if problem is None and meaning in first_seen:
                 other = first_seen[meaning]
-                problem = (
-                    f'Columns "{_shown(headers[other])}" ({column_letter(other)}) and '
-                    f'"{shown}" ({column_letter(index)}) both mean {meaning.label}; keep one'
+                problem = Msg(
+                    'Columns "%(first)s" (%(first_letter)s) and "%(second)s" '
+                    "(%(second_letter)s) both mean %(column)s; keep one",
+                    first=_shown(headers[other]),
+                    first_letter=column_letter(other),
+                    second=shown,
+                    second_letter=column_letter(index),
+                    column=meaning.label,
                 )
             if problem is not None:
                 problems.append(problem)
                 continue
             first_seen[meaning] = index
             result.columns[index] = meaning
-            if not result.localized and not _is_english(text):
+            if not _is_english(text):
                 result.localized = True
+                votes.update(_locales_of(text))
             if meaning.field is not None:
                 result.fields[meaning.field] = index
             elif meaning.number is not None:
@@ -418,33 +434,69 @@ def map_columns(headers: Sequence[str], max_items: int = MAX_GROUP_ITEMS) -> Col
             if result.row_version is not None:
                 other = result.row_version
                 problems.append(
-                    f"Columns {column_letter(other)} and {column_letter(index)} are both "
-                    f"{ROW_VERSION}; keep one"
+                    Msg(
+                        "Columns %(first)s and %(second)s are both %(column)s; keep one",
+                        first=column_letter(other),
+                        second=column_letter(index),
+                        column=ROW_VERSION,
+                    )
                 )
             result.row_version = index
             continue
         if meaning == IGNORED:
             if normalized not in _SILENT:
                 result.warnings.append(
-                    f'Column "{_shown(text)}" is not used by this version and was ignored'
+                    Msg(
+                        'Column "%(column)s" is not used by this version and was ignored',
+                        column=_shown(text),
+                    )
                 )
         elif choices := _ambiguity(registry, normalized):
             result.warnings.append(
-                f'Column "{_shown(text)}" could mean {" or ".join(choices)} and was ignored; '
-                "use the English header"
+                Msg(
+                    'Column "%(column)s" could mean %(choices)s and was ignored; '
+                    "use the English header",
+                    column=_shown(text),
+                    choices=joined(" or ", choices),
+                )
             )
         elif normalized:
             unknown.append(_shown(text))
     result.warnings.extend(_unknown_warnings(unknown))
     if problems:
-        raise FileRejected("; ".join(problems))
+        raise FileRejected(joined("; ", problems))
     if not first_seen:
         raise FileRejected(
-            "No known column header was found: expected a header row with columns such as "
-            "Deal Name, Customer Name, Customer Country, Solution 1 and Team member 1 "
-            "(in English or one of the translated spellings)"
+            Msg(
+                "No known column header was found: expected a header row with columns such as "
+                "Deal Name, Customer Name, Customer Country, Solution 1 and Team member 1 "
+                "(in English or one of the translated spellings)"
+            )
         )
+    if votes:
+        result.locale = max(sorted(votes), key=votes.__getitem__)
     return result
+
+
+@functools.cache
+def _alias_locales() -> dict[str, frozenset[str]]:
+    """Normalized translated header (or numbered template) → the locales spelling it so."""
+    found: defaultdict[str, set[str]] = defaultdict(set)
+    for locale, by_key in _registry().variants.items():
+        for reference_key, texts in by_key.items():
+            numbered = isinstance(_meaning_of(reference_key), Group)
+            for text in texts:
+                found[_template_key(text) if numbered else normalize_header(text)].add(locale)
+    return {key: frozenset(locales) for key, locales in found.items()}
+
+
+def _locales_of(text: str) -> frozenset[str]:
+    aliases = _alias_locales()
+    normalized = normalize_header(text)
+    if normalized in aliases:
+        return aliases[normalized]
+    split = _template_of(normalized)
+    return aliases.get(split[0], frozenset()) if split else frozenset()
 
 
 _ROW_VERSION_KEY: Final = normalize_header(ROW_VERSION)
@@ -469,9 +521,12 @@ def _ambiguity(registry: _Registry, normalized: str) -> tuple[str, ...]:
 
 def _unknown_warnings(unknown: list[str]) -> Iterable[str]:
     for shown in unknown[:_MAX_NAMED_UNKNOWN]:
-        yield f'Unknown column "{shown}" was ignored'
+        yield Msg('Unknown column "%(column)s" was ignored', column=shown)
     if len(unknown) > _MAX_NAMED_UNKNOWN:
-        yield f"{len(unknown) - _MAX_NAMED_UNKNOWN:,} more unknown columns were ignored"
+        yield Msg(
+            "%(count)s more unknown columns were ignored",
+            count=f"{len(unknown) - _MAX_NAMED_UNKNOWN:,}",
+        )
 
 
 def localized_variants(locale: str) -> Mapping[str, list[str]]:

@@ -10,6 +10,7 @@ from typing import Final
 from cosell.domain._cell_base import CACHE_SIZE, CellError
 from cosell.domain._cell_base import cell_text as _text
 from cosell.domain.model import Cell
+from cosell.i18n import Msg
 
 
 @functools.cache
@@ -27,7 +28,7 @@ def parse_country(cell: Cell) -> str:
     """An ISO 3166-1 country as alpha-2 (`nl`, `NLD` → `NL`)."""
     country = _countries().get(_text(cell).casefold())
     if country is None:
-        raise CellError("expected a two-letter ISO 3166 country code, e.g. US or NL")
+        raise CellError(Msg("expected a two-letter ISO 3166 country code, e.g. US or NL"))
     return country
 
 
@@ -52,12 +53,12 @@ def parse_currency(cell: Cell) -> str:
     """An active ISO 4217 currency code, upper case; no funds, metals or test codes."""
     text = _text(cell).upper()
     if text not in _currencies():
-        raise CellError("expected an ISO 4217 currency code, e.g. USD or EUR")
+        raise CellError(Msg("expected an ISO 4217 currency code, e.g. USD or EUR"))
     return text
 
 
 #: What to do about an identifier a spreadsheet turned into a number.
-MANGLED_NUMBER: Final = (
+MANGLED_NUMBER: Final = Msg(
     "a spreadsheet turned this into a number, format the column as text and paste the original"
 )
 # Spreadsheets always sign the exponent (`E+19`), so an ID like `2019E001` is not one.
@@ -119,7 +120,9 @@ def parse_duns(cell: Cell) -> str:
         text = text[:-2]
     digits = _DUNS_NOISE.sub("", text)
     if not (digits.isascii() and digits.isdigit() and len(digits) <= 9):
-        raise CellError("expected a 9-digit D-U-N-S number, e.g. 150483782")
+        raise CellError(
+            Msg("expected a 9-digit D-U-N-S number, e.g. %(example)s", example="150483782")
+        )
     return digits.zfill(9)
 
 
@@ -140,7 +143,9 @@ def parse_email(cell: Cell) -> str:
 def _email_from_text(text: str) -> str:
     match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
     if match is None or len(match.group("local")) > 64 or "_" in match.group("domain"):
-        raise CellError("expected an email address like name@example.com")
+        raise CellError(
+            Msg("expected an email address like %(example)s", example="name@example.com")
+        )
     return text
 
 
@@ -163,5 +168,10 @@ def parse_phone(cell: Cell) -> str:
     text = _text(cell)
     _check_not_mangled(text)
     if len(text) > 60 or _PHONE.fullmatch(text) is None:
-        raise CellError("expected a phone number of 4 to 20 digits, e.g. +1 425 555 0100")
+        raise CellError(
+            Msg(
+                "expected a phone number of 4 to 20 digits, e.g. %(example)s",
+                example="+1 425 555 0100",
+            )
+        )
     return text

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from cosell.i18n import Msg, message_from_json, message_to_json
+
 ImportStatus = Literal["completed", "rejected"]
 
 
@@ -106,7 +108,53 @@ class ImportSummary:
             "row_warnings": [
                 {"row": w.row, "warnings": list(w.warnings)} for w in self.row_warnings
             ],
+            **self._messages_json(),
         }
+
+    def _lists(self) -> list[tuple[str, ...]]:
+        """Every list of texts, in a fixed order: errors, warnings, each failure's errors,
+        each row's warnings."""
+        return [
+            self.errors,
+            self.warnings,
+            *(f.errors for f in self.failures),
+            *(w.warnings for w in self.row_warnings),
+        ]
+
+    def _messages_json(self) -> dict[str, Any]:
+        """The texts again as `i18n.Msg`s keep them (`"messages"`: the pages show them in
+        the reader's language); nothing when no text is a Msg."""
+        lists = self._lists()
+        if not any(isinstance(text, Msg) for texts in lists for text in texts):
+            return {}
+        return {"messages": [[message_to_json(text) for text in texts] for texts in lists]}
+
+    def _with_messages(self, stored: Any) -> ImportSummary:
+        """This summary with its texts read back from `_messages_json`'s form (as it is
+        when that does not fit)."""
+        lists = self._lists()
+        if not isinstance(stored, list) or len(stored) != len(lists):
+            return self
+        try:
+            texts = [tuple(map(message_from_json, items)) for items in stored]
+        except (TypeError, ValueError):
+            return self
+        if [len(t) for t in texts] != [len(t) for t in lists] or texts != lists:
+            return self
+        n = len(self.failures)
+        return replace(
+            self,
+            errors=texts[0],
+            warnings=texts[1],
+            failures=tuple(
+                RowFailure(f.row, errors)
+                for f, errors in zip(self.failures, texts[2 : 2 + n], strict=True)
+            ),
+            row_warnings=tuple(
+                RowWarning(w.row, warnings)
+                for w, warnings in zip(self.row_warnings, texts[2 + n :], strict=True)
+            ),
+        )
 
     @classmethod
     def from_json(cls, data: Any) -> ImportSummary | None:
@@ -114,7 +162,7 @@ class ImportSummary:
             status = data.get("status", "completed")
             if status not in ("completed", "rejected"):
                 raise ValueError(status)
-            return cls(
+            summary = cls(
                 status=status,
                 dry_run=_bool(data.get("dry_run", False)),
                 rows=_int(data.get("rows", 0)),
@@ -136,6 +184,7 @@ class ImportSummary:
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             return None
+        return summary._with_messages(data.get("messages"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from cosell.domain.job_summaries import (
 )
 from cosell.domain.mapping import ColumnMapping
 from cosell.errors import UsageError
+from cosell.i18n import Msg
 
 
 class JobKind(StrEnum):
@@ -72,9 +73,13 @@ class ImportOptions:
 
     def __post_init__(self) -> None:
         if self.match not in ("referral-id", "crm-id"):
-            raise UsageError(f'match must be referral-id or crm-id, not "{self.match}"')
+            raise UsageError(
+                Msg('match must be referral-id or crm-id, not "%(value)s"', value=self.match)
+            )
         if self.date_order not in (None, "MDY", "DMY", "YMD"):
-            raise UsageError(f'date order must be MDY, DMY or YMD, not "{self.date_order}"')
+            raise UsageError(
+                Msg('date order must be MDY, DMY or YMD, not "%(value)s"', value=self.date_order)
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,9 +126,11 @@ class ExportOptions:
 
     def __post_init__(self) -> None:
         if self.format not in ("csv", "xlsx"):
-            raise UsageError(f'format must be csv or xlsx, not "{self.format}"')
+            raise UsageError(Msg('format must be csv or xlsx, not "%(value)s"', value=self.format))
         if self.delimiter not in (",", ";"):
-            raise UsageError(f'delimiter must be "," or ";", not "{self.delimiter}"')
+            raise UsageError(
+                Msg('delimiter must be "," or ";", not "%(value)s"', value=self.delimiter)
+            )
         headers_for(self.lang)  # validates the language early
         self.filters.check()
 

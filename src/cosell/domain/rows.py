@@ -18,10 +18,12 @@ from typing import Any, TypeVar
 
 from cosell.domain import cells
 from cosell.domain.cells import CellError, DateOrder
+from cosell.domain.column_names import column_name
 from cosell.domain.field_spec import Access, FieldSpec, Kind
 from cosell.domain.fields import Field, Group
 from cosell.domain.headers import ColumnMap, column_letter
 from cosell.domain.model import Cell, SolutionLine, TeamMember
+from cosell.i18n import Msg
 
 #: Columns import never reads (rules §1.5: ignored, never an error).
 _IGNORED: frozenset[Field] = frozenset(f for f in Field if f.spec.access is Access.IGNORED)
@@ -66,13 +68,19 @@ class Values(dict[Field, Any]):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem of a row, naming the column as the file spells it."""
+    """One problem of a row, naming the column as the file spells it. The message is
+    an `i18n.Msg` (shown in the file's or the reader's language); so is `str()` of
+    the error when either part is one."""
 
     column: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.column}: {self.message}" if self.column else self.message
+        if not self.column:
+            return self.message
+        if isinstance(self.message, Msg) or isinstance(self.column, Msg):
+            return Msg("%(column)s: %(message)s", column=self.column, message=self.message)
+        return f"{self.column}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -96,7 +104,9 @@ class RowRecord:
     whole_groups: bool = False
 
     def column(self, f: Field) -> str:
-        return self.columns.get(f, f.value)
+        """The file's header of `f`; a column the file lacks by its English header (a
+        message shows it in the language it is read in)."""
+        return self.columns.get(f) or column_name(f)
 
     def has(self, f: Field) -> bool:
         return f in self.values
@@ -158,9 +168,12 @@ class RowParser:
             shown = f"{shown[:57]}…"
         record.errors.append(
             RowError(
-                f"Column {column_letter(idx)} (no header)",
-                f'"{shown.replace(";", ",")}" is not in any column, give the column a header '
-                "or delete the value",
+                Msg("Column %(letter)s (no header)", letter=column_letter(idx)),
+                Msg(
+                    '"%(value)s" is not in any column, give the column a header '
+                    "or delete the value",
+                    value=shown.replace(";", ","),
+                ),
             )
         )
 
@@ -198,8 +211,11 @@ class RowParser:
             record.errors.append(
                 RowError(
                     self.headers[idx],
-                    f'"{text[:20]}" is not valid, expected the version number the export wrote '
-                    "(or an empty cell to skip the check)",
+                    Msg(
+                        '"%(value)s" is not valid, expected the version number the export '
+                        "wrote (or an empty cell to skip the check)",
+                        value=text[:20].replace(";", ","),
+                    ),
                 )
             )
             return None
@@ -209,12 +225,16 @@ class RowParser:
 _VERSION = re.compile(r"0*([1-9]\d{0,8})(?:[.,]0*)?", re.ASCII)
 
 
-def _describe(cell: Cell, exc: CellError) -> str:
+def _describe(cell: Cell, exc: CellError) -> Msg:
     shown = cell if isinstance(cell, str) else cells.format_date(cell)
     if len(shown) > 60:
         shown = f"{shown[:57]}…"
     # The Errors cell joins messages with "; ": a message never holds one itself.
-    return f'"{shown.replace(";", ",")}" is not valid, {exc}'
+    return Msg(
+        '"%(value)s" is not valid, %(expected)s',
+        value=shown.replace(";", ","),
+        expected=exc.expected,
+    )
 
 
 def _text(limit: int, multiline: bool = False) -> Callable[[Cell], str]:

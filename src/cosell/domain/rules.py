@@ -16,6 +16,7 @@ from cosell.domain.enums import (
     Status,
     Substatus,
 )
+from cosell.i18n import Msg
 
 Pair = tuple[Status, Substatus]
 
@@ -61,16 +62,21 @@ def pair_problem(status: Status, substatus: Substatus) -> str | None:
     if substatus in SUBSTATUSES[status]:
         return None
     valid = ", ".join(s.value for s in SUBSTATUSES[status])
-    return f'"{substatus.value}" is not a substatus of {status.value}, expected {valid}'
+    return Msg(
+        '"%(substatus)s" is not a substatus of %(status)s, expected %(valid)s',
+        substatus=substatus.value,
+        status=status.value,
+        valid=valid,
+    )
 
 
 def create_status_problem(pair: Pair) -> str | None:
     """A new deal is created as Active/Accepted (given as New or Active with Accepted)."""
     if pair == ACTIVE_ACCEPTED:
         return None
-    return (
-        f"a new deal must have status New or Active with substatus Accepted, "
-        f"not {pair[0].value}/{pair[1].value}"
+    return Msg(
+        "a new deal must have status New or Active with substatus Accepted, not %(pair)s",
+        pair=f"{pair[0].value}/{pair[1].value}",
     )
 
 
@@ -79,15 +85,20 @@ def transition_problem(old: Pair, new: Pair) -> str | None:
     if old == new:
         return None
     if old[0] is Status.CLOSED:
-        return f"the deal is closed ({old[1].value}), a closed deal cannot change"
+        return Msg(
+            "the deal is closed (%(substatus)s), a closed deal cannot change",
+            substatus=old[1].value,
+        )
     if new == (Status.CLOSED, Substatus.EXPIRED):
-        return "only the system expires a deal (an incoming referral not answered in 14 days)"
+        return Msg("only the system expires a deal (an incoming referral not answered in 14 days)")
     if new in _PARTNER_MOVES.get(old, frozenset()):
         return None
     allowed = sorted(f"{s.value}/{ss.value}" for s, ss in _PARTNER_MOVES.get(old, frozenset()))
-    return (
-        f"a deal cannot move from {old[0].value}/{old[1].value} to "
-        f"{new[0].value}/{new[1].value} (allowed: {', '.join(allowed)})"
+    return Msg(
+        "a deal cannot move from %(old)s to %(new)s (allowed: %(allowed)s)",
+        old=f"{old[0].value}/{old[1].value}",
+        new=f"{new[0].value}/{new[1].value}",
+        allowed=", ".join(allowed),
     )
 
 
@@ -119,14 +130,22 @@ def reason_problem(substatus: Substatus, reason: int | None) -> str | None:
     if codes is None:
         if reason is None:
             return None
-        return (
+        return Msg(
             "the reason applies only when the substatus is Declined, Lost or Error, "
-            f"not {substatus.value}"
+            "not %(substatus)s",
+            substatus=substatus.value,
         )
     if reason is None:
-        return f"a reason is required when the substatus is {substatus.value}"
+        return Msg(
+            "a reason is required when the substatus is %(substatus)s", substatus=substatus.value
+        )
     if reason not in codes:
-        return f"{reason} is not a {substatus.value} reason, expected 1 to {max(codes)}"
+        return Msg(
+            "%(reason)s is not a %(substatus)s reason, expected 1 to %(last)s",
+            reason=reason,
+            substatus=substatus.value,
+            last=max(codes),
+        )
     return None
 
 
@@ -140,12 +159,14 @@ def stage_for(pair: Pair, stage: int | None) -> int:
 def stage_problem(pair: Pair, stage: int) -> str | None:
     """Sales stage 100 belongs to Won deals only."""
     if stage == WON_STAGE and pair != (Status.CLOSED, Substatus.WON):
-        return "sales stage 100 (Won) is only for a deal closed as Won"
+        return Msg("sales stage 100 (Won) is only for a deal closed as Won")
     return None
 
 
 def share_lock_problem(stored_share: bool, new_share: bool) -> str | None:
     """Once shared with the Microsoft sales team, a deal stays shared."""
     if stored_share and not new_share:
-        return "the deal was already shared with the Microsoft sales team, this cannot be undone"
+        return Msg(
+            "the deal was already shared with the Microsoft sales team, this cannot be undone"
+        )
     return None

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from cosell.errors import FileRejected, FileTooLarge
 from cosell.files.table import Cell
+from cosell.i18n import Msg
 
-EXPECTED_FILE = "expected a CSV file (.csv or .txt) or an Excel workbook (.xlsx)"
-EXPECTED_HEADERS = (
+EXPECTED_FILE = Msg("expected a CSV file (.csv or .txt) or an Excel workbook (.xlsx)")
+EXPECTED_HEADERS = Msg(
     "expected column headers such as Referral ID, Deal Name, Customer Name and "
     "Partner Referral Status (in English or one of the supported languages)"
 )
@@ -57,15 +58,28 @@ def no_header(first_row: Sequence[str], number: int, *, csv: bool) -> FileReject
     shown = [f'"{_shorten(cell, 30)}"' for cell in first_row[:4]]
     more = " …" if len(first_row) > 4 else ""
     reads = ", ".join(shown) + more
-    hint = " separated by commas, semicolons or tabs" if csv else ""
+    values = {"number": number, "reads": reads, "expected": EXPECTED_HEADERS}
     return FileRejected(
-        f"No header row with known columns was found: the first non-empty row (row {number}) "
-        f"reads {reads}. The first row must hold the column headers{hint}; {EXPECTED_HEADERS}."
+        Msg(
+            "No header row with known columns was found: the first non-empty row (row "
+            "%(number)s) reads %(reads)s. The first row must hold the column headers "
+            "separated by commas, semicolons or tabs; %(expected)s.",
+            **values,
+        )
+        if csv
+        else Msg(
+            "No header row with known columns was found: the first non-empty row (row "
+            "%(number)s) reads %(reads)s. The first row must hold the column headers; "
+            "%(expected)s.",
+            **values,
+        )
     )
 
 
 def unreadable_workbook(reason: str) -> FileRejected:
-    return FileRejected(f"The file looks like an Excel workbook but cannot be read: {reason}.")
+    return FileRejected(
+        Msg("The file looks like an Excel workbook but cannot be read: %(reason)s.", reason=reason)
+    )
 
 
 def format_size(size: int) -> str:
@@ -82,7 +96,9 @@ def size_over_limit(size: int, limit: int) -> FileTooLarge:
     shown, allowed = format_size(size), format_size(limit)
     if shown == allowed:  # just over the limit: rounding would hide the difference
         shown, allowed = f"{size:,} bytes", f"{limit:,} bytes ({allowed})"
-    message = f"The file is {shown}; at most {allowed} can be processed."
+    message = Msg(
+        "The file is %(size)s; at most %(limit)s can be processed.", size=shown, limit=allowed
+    )
     return FileTooLarge(message, size=size, limit=limit)
 
 

@@ -12,6 +12,7 @@ from typing import cast
 from cosell.errors import FileRejected
 from cosell.files._rows import EXPECTED_FILE, clean_header, no_header, shape_row, trim_headers
 from cosell.files.table import DELIMITERS, Cell, HeaderScore, SheetRow, Table
+from cosell.i18n import Msg
 
 # Excel writes `sep=;` as the first line of a CSV to name its delimiter and
 # hides that line; other tools sometimes quote it or pad it with delimiters.
@@ -34,7 +35,10 @@ def read_text(data: bytes, header_score: HeaderScore) -> Table:
     text, delimiter = _split_sep_line(text)
     if not text.strip():
         raise FileRejected(
-            "The file contains only blank lines; expected a CSV or Excel file with a header row."
+            Msg(
+                "The file contains only blank lines; expected a CSV or Excel file with a "
+                "header row."
+            )
         )
     if delimiter is None:
         delimiter = _choose_delimiter(text, header_score)
@@ -108,29 +112,40 @@ def _decode_marked(data: bytes, bom_size: int, codec: str, name: str) -> str:
 
 def _undecodable(name: str, offset: int) -> FileRejected:
     return FileRejected(
-        f"The file starts with a {name} byte-order mark but is not valid {name} text "
-        f"(the bytes at offset {offset} cannot be decoded); "
-        "save it again as 'CSV UTF-8' or 'Unicode Text'."
+        Msg(
+            "The file starts with a %(encoding)s byte-order mark but is not valid %(encoding)s "
+            "text (the bytes at offset %(offset)s cannot be decoded); "
+            "save it again as 'CSV UTF-8' or 'Unicode Text'.",
+            encoding=name,
+            offset=offset,
+        )
     )
 
 
 def _utf32() -> FileRejected:
     return FileRejected(
-        "The file is UTF-32 text, which is not supported; save it as 'CSV UTF-8' "
-        "or 'Unicode Text' (UTF-16)."
+        Msg(
+            "The file is UTF-32 text, which is not supported; save it as 'CSV UTF-8' "
+            "or 'Unicode Text' (UTF-16)."
+        )
     )
 
 
 def _utf16_without_bom() -> FileRejected:
     return FileRejected(
-        "The file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
-        "('CSV UTF-8' in Excel) or as 'Unicode Text', which has one."
+        Msg(
+            "The file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
+            "('CSV UTF-8' in Excel) or as 'Unicode Text', which has one."
+        )
     )
 
 
 def _binary() -> FileRejected:
     return FileRejected(
-        f"The file does not look like text (it contains binary data); {EXPECTED_FILE}."
+        Msg(
+            "The file does not look like text (it contains binary data); %(expected)s.",
+            expected=EXPECTED_FILE,
+        )
     )
 
 
@@ -141,8 +156,12 @@ def _split_sep_line(text: str) -> tuple[str, str | None]:
     delimiter = match.group(1)
     if delimiter not in DELIMITERS:
         raise FileRejected(
-            f"The first line '{match.group(0).strip()}' names {delimiter!r} as the delimiter; "
-            "expected a comma, a semicolon or a tab."
+            Msg(
+                "The first line '%(line)s' names %(delimiter)s as the delimiter; "
+                "expected a comma, a semicolon or a tab.",
+                line=match.group(0).strip(),
+                delimiter=repr(delimiter),
+            )
         )
     return text[match.end() :], delimiter
 
@@ -218,7 +237,10 @@ def _parse(
         raise _broken_row(number + 1, str(exc)) from None
     if headers is None:
         raise FileRejected(
-            "The file contains only empty cells; expected a CSV or Excel file with a header row."
+            Msg(
+                "The file contains only empty cells; expected a CSV or Excel file with a "
+                "header row."
+            )
         )
     return headers, rows
 
@@ -230,13 +252,21 @@ def _blank(record: list[str]) -> bool:
 def _broken_row(number: int, reason: str) -> FileRejected:
     if "unexpected end of data" in reason:
         return FileRejected(
-            f"Row {number}: a quoted cell is not closed (the file ends inside quotes). "
-            f'Check row {number} for a missing closing quote (").'
+            Msg(
+                "Row %(row)s: a quoted cell is not closed (the file ends inside quotes). "
+                'Check row %(row)s for a missing closing quote (").',
+                row=number,
+            )
         )
     if "expected after" in reason:
         return FileRejected(
-            f"Row {number}: a quoted cell has text after its closing quote. A cell that "
-            'starts with a quote (") must end with a quote followed by the delimiter or the '
-            'end of the line; a quote inside a cell is written as two quotes ("").'
+            Msg(
+                "Row %(row)s: a quoted cell has text after its closing quote. A cell that "
+                'starts with a quote (") must end with a quote followed by the delimiter or '
+                'the end of the line; a quote inside a cell is written as two quotes ("").',
+                row=number,
+            )
         )
-    return FileRejected(f"Row {number} cannot be read as CSV text: {reason}.")
+    return FileRejected(
+        Msg("Row %(row)s cannot be read as CSV text: %(reason)s.", row=number, reason=reason)
+    )

@@ -36,6 +36,7 @@ import zlib
 from cosell.domain.headers import column_letter
 from cosell.errors import FileRejected
 from cosell.files._rows import EXPECTED_FILE, format_size, unreadable_workbook
+from cosell.i18n import Msg
 
 #: The largest grid (rows × columns from A1) a sheet may span.
 MAX_SHEET_CELLS = 2_000_000
@@ -80,10 +81,10 @@ _SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b((?:[^>\"']|\"[^\"]*\"|'[^'
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*([0-9]+)""")
 
 _OTHER_ZIPS = (
-    ("xl/workbook.bin", "an Excel binary workbook (.xlsb); save it as .xlsx or CSV"),
-    ("content.xml", "an OpenDocument file (.ods); save it as .xlsx or CSV"),
-    ("word/document.xml", "a Word document"),
-    ("ppt/presentation.xml", "a PowerPoint presentation"),
+    ("xl/workbook.bin", Msg("an Excel binary workbook (.xlsb); save it as .xlsx or CSV")),
+    ("content.xml", Msg("an OpenDocument file (.ods); save it as .xlsx or CSV")),
+    ("word/document.xml", Msg("a Word document")),
+    ("ppt/presentation.xml", Msg("a PowerPoint presentation")),
 )
 
 
@@ -93,24 +94,33 @@ def check_workbook(data: bytes, max_uncompressed: int) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        raise unreadable_workbook("it is damaged (not a complete ZIP archive)") from None
+        raise unreadable_workbook(Msg("it is damaged (not a complete ZIP archive)")) from None
     names = {info.filename.lower() for info in infos}
     if "xl/workbook.xml" not in names:
-        what = next((kind for name, kind in _OTHER_ZIPS if name in names), "a ZIP archive")
-        raise FileRejected(f"The file is {what}, not an Excel workbook; {EXPECTED_FILE}.")
+        what = next((kind for name, kind in _OTHER_ZIPS if name in names), Msg("a ZIP archive"))
+        raise FileRejected(
+            Msg(
+                "The file is %(kind)s, not an Excel workbook; %(expected)s.",
+                kind=what,
+                expected=EXPECTED_FILE,
+            )
+        )
     _check_sizes(infos, max_uncompressed)
     with archive:
         for info in infos:
             if not info.filename:  # zipfile's own `is_dir()` fails on it
-                raise unreadable_workbook("it is damaged (a part has no name)")
+                raise unreadable_workbook(Msg("it is damaged (a part has no name)"))
             if info.filename.endswith("/"):
                 continue
             content = _unpack(archive, info)
             if _DTD.search(content):
                 raise unreadable_workbook(
-                    f"the workbook contains a DTD, which is not allowed (its part "
-                    f"'{info.filename}' declares a document type or entities); save it again "
-                    "from Excel or as CSV"
+                    Msg(
+                        "the workbook contains a DTD, which is not allowed (its part "
+                        "'%(part)s' declares a document type or entities); save it again "
+                        "from Excel or as CSV",
+                        part=info.filename,
+                    )
                 )
             if info.filename.lower() == "xl/sharedstrings.xml":
                 _check_shared_strings(content)
@@ -126,15 +136,22 @@ def _check_sizes(infos: list[zipfile.ZipInfo], max_uncompressed: int) -> None:
             info.compress_size, 1
         ):
             raise FileRejected(
-                f"The workbook cannot be processed safely: its part '{info.filename}' unpacks "
-                f"from {format_size(info.compress_size)} to {format_size(info.file_size)}, far "
-                "more than any spreadsheet needs."
+                Msg(
+                    "The workbook cannot be processed safely: its part '%(part)s' unpacks "
+                    "from %(packed)s to %(unpacked)s, far more than any spreadsheet needs.",
+                    part=info.filename,
+                    packed=format_size(info.compress_size),
+                    unpacked=format_size(info.file_size),
+                )
             )
     if total > max_uncompressed:
         raise FileRejected(
-            f"The workbook unpacks to {format_size(total)}; at most "
-            f"{format_size(max_uncompressed)} can be processed. Remove unused sheets, pictures "
-            "or formatting, or save the sheet as CSV."
+            Msg(
+                "The workbook unpacks to %(size)s; at most %(limit)s can be processed. Remove "
+                "unused sheets, pictures or formatting, or save the sheet as CSV.",
+                size=format_size(total),
+                limit=format_size(max_uncompressed),
+            )
         )
 
 
@@ -159,13 +176,15 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytearray:
                 content += chunk
         if len(content) == declared:
             return content
-        reason = f"its part '{info.filename}' is damaged"
+        reason = Msg("its part '%(part)s' is damaged", part=info.filename)
     except RuntimeError:
-        reason = f"its part '{info.filename}' is encrypted"
+        reason = Msg("its part '%(part)s' is encrypted", part=info.filename)
     except NotImplementedError:
-        reason = f"its part '{info.filename}' uses an unsupported compression method"
+        reason = Msg(
+            "its part '%(part)s' uses an unsupported compression method", part=info.filename
+        )
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
-        reason = f"its part '{info.filename}' is damaged"
+        reason = Msg("its part '%(part)s' is damaged", part=info.filename)
     raise unreadable_workbook(reason)
 
 
@@ -178,7 +197,7 @@ def _check_shared_strings(content: _Bytes) -> None:
     # Every string needs at least "<si/>" (five bytes) in the part.
     if len(digits) > 15 or int(digits or b"0") > len(content) // 5 + 1:
         raise unreadable_workbook(
-            "its shared-strings part announces far more strings than it holds"
+            Msg("its shared-strings part announces far more strings than it holds")
         )
 
 
@@ -188,10 +207,16 @@ def _check_sheet_extent(xml: _Bytes) -> None:
     rows, columns = _used_extent(xml)
     if rows * columns > MAX_SHEET_CELLS:
         raise FileRejected(
-            f"A sheet of the workbook has values up to row {rows:,} and column "
-            f"{column_letter(columns - 1)}, a grid of {rows * columns:,} cells; at most "
-            f"{MAX_SHEET_CELLS:,} can be read. Delete the unused rows and columns (a single "
-            "stray value far from the table is enough) and save the workbook again."
+            Msg(
+                "A sheet of the workbook has values up to row %(rows)s and column %(column)s, "
+                "a grid of %(cells)s cells; at most %(limit)s can be read. Delete the unused "
+                "rows and columns (a single stray value far from the table is enough) and save "
+                "the workbook again.",
+                rows=f"{rows:,}",
+                column=column_letter(columns - 1),
+                cells=f"{rows * columns:,}",
+                limit=f"{MAX_SHEET_CELLS:,}",
+            )
         )
 
 

@@ -22,6 +22,7 @@ from cosell.files._rows import (
 )
 from cosell.files._workbook_guard import check_workbook
 from cosell.files.table import Cell, HeaderScore, SheetRow, Table
+from cosell.i18n import Msg
 
 _RawCell = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
 
@@ -52,8 +53,12 @@ def read_xlsx(data: bytes, header_score: HeaderScore, max_uncompressed: int) -> 
         rows.append(SheetRow(number, shape_row(cells, width)))
     if headers is None:
         raise FileRejected(
-            f"The sheet '{sheet_name}' of the workbook is empty; it should start with a header "
-            f"row: {EXPECTED_HEADERS}."
+            Msg(
+                "The sheet '%(sheet)s' of the workbook is empty; it should start with a header "
+                "row: %(expected)s.",
+                sheet=sheet_name,
+                expected=EXPECTED_HEADERS,
+            )
         )
     return Table("xlsx", headers, rows)
 
@@ -74,23 +79,25 @@ def _load_first_sheet(data: bytes) -> tuple[str, int, list[list[_RawCell]]]:
     except BaseException as exc:
         if type(exc).__name__ != "PanicException":
             raise
-        raise unreadable_workbook("its contents are malformed") from None
+        raise unreadable_workbook(Msg("its contents are malformed")) from None
     return name, start[0] if start else 0, values
 
 
 def _first_visible_worksheet(sheets: Sequence[calamine.SheetMetadata]) -> str:
     worksheets = [s for s in sheets if s.typ == calamine.SheetTypeEnum.WorkSheet]
     if not worksheets:
-        raise unreadable_workbook("it has no worksheet")
+        raise unreadable_workbook(Msg("it has no worksheet"))
     visible = [s for s in worksheets if s.visible == calamine.SheetVisibleEnum.Visible]
     return (visible or worksheets)[0].name
 
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, calamine.PasswordError):
-        return "it is protected with a password; remove the password and save it again"
+        return Msg("it is protected with a password; remove the password and save it again")
     detail = " ".join(str(exc).split())[:200]
-    return f"its contents are malformed ({detail})" if detail else "its contents are malformed"
+    if detail:
+        return Msg("its contents are malformed (%(detail)s)", detail=detail)
+    return Msg("its contents are malformed")
 
 
 def _cell(value: _RawCell) -> Cell:

@@ -16,6 +16,7 @@ from cosell.files._rows import EXPECTED_FILE, size_over_limit
 from cosell.files._text import read_text
 from cosell.files._xlsx import read_xlsx
 from cosell.files.table import HeaderScore, Table
+from cosell.i18n import Msg
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_XLSX_UNCOMPRESSED", "check_size", "read_table"]
 
@@ -27,14 +28,14 @@ _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # An encrypted .xlsx is an OLE2 container with a stream of this (UTF-16) name.
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _BINARY_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"%PDF-", "a PDF document"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x89PNG\r\n\x1a\n", Msg("a PNG image")),
+    (b"%PDF-", Msg("a PDF document")),
+    (b"GIF87a", Msg("a GIF image")),
+    (b"GIF89a", Msg("a GIF image")),
+    (b"\xff\xd8\xff", Msg("a JPEG image")),
+    (b"\x1f\x8b", Msg("a gzip archive")),
+    (b"Rar!\x1a\x07", Msg("a RAR archive")),
+    (b"7z\xbc\xaf\x27\x1c", Msg("a 7-Zip archive")),
 )
 
 
@@ -77,7 +78,9 @@ def read_table(
     recognizable header row.
     """
     if not data:
-        raise FileRejected("The file is empty; expected a CSV or Excel file with a header row.")
+        raise FileRejected(
+            Msg("The file is empty; expected a CSV or Excel file with a header row.")
+        )
     if len(data) > max_bytes:
         raise size_over_limit(len(data), max_bytes)
     if data.startswith(_ZIP_SIGNATURES):
@@ -93,16 +96,22 @@ def _reject_known_binary(data: bytes, encrypted: Callable[[], bool] | None = Non
     if data.startswith(_OLE2_SIGNATURE):
         if encrypted() if encrypted is not None else _ENCRYPTED_PACKAGE in data:
             raise FileRejected(
-                "The file is a password-protected Excel workbook; remove the password "
-                "(File › Info › Protect Workbook) and upload it again."
+                Msg(
+                    "The file is a password-protected Excel workbook; remove the password "
+                    "(File › Info › Protect Workbook) and upload it again."
+                )
             )
         raise FileRejected(
-            "The file is an old Excel 97-2003 workbook (.xls), which cannot be read; open it "
-            "in Excel and save it as .xlsx or CSV."
+            Msg(
+                "The file is an old Excel 97-2003 workbook (.xls), which cannot be read; open "
+                "it in Excel and save it as .xlsx or CSV."
+            )
         )
     for signature, kind in _BINARY_SIGNATURES:
         if data.startswith(signature):
-            raise FileRejected(f"The file is {kind}; {EXPECTED_FILE}.")
+            raise FileRejected(
+                Msg("The file is %(kind)s; %(expected)s.", kind=kind, expected=EXPECTED_FILE)
+            )
 
 
 def check_size(size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:

@@ -35,6 +35,7 @@ from cosell.files.reader import (
     read_table,
 )
 from cosell.files.table import DELIMITERS, Cell, FileFormat, HeaderScore, SheetRow, Table
+from cosell.i18n import Msg
 
 __all__ = ["BytesSource", "Source", "TableStream", "open_table"]
 
@@ -114,7 +115,9 @@ def open_table(
     by the first pass of `rows()`, as `read_table` raises it for the whole file."""
     size = source.size
     if size == 0:
-        raise FileRejected("The file is empty; expected a CSV or Excel file with a header row.")
+        raise FileRejected(
+            Msg("The file is empty; expected a CSV or Excel file with a header row.")
+        )
     if size > max_bytes:
         raise size_over_limit(size, max_bytes)
     with source.open() as stream:
@@ -156,8 +159,10 @@ class _TextStream(TableStream):
         self._read_head()
         if self._whitespace_only():
             raise FileRejected(
-                "The file contains only blank lines; expected a CSV or Excel file with a "
-                "header row."
+                Msg(
+                    "The file contains only blank lines; expected a CSV or Excel file with a "
+                    "header row."
+                )
             )
         if self.delimiter is None:
             self.delimiter = self._choose_delimiter()
@@ -241,7 +246,10 @@ class _TextStream(TableStream):
             self._header_number = number
             return headers
         raise FileRejected(
-            "The file contains only empty cells; expected a CSV or Excel file with a header row."
+            Msg(
+                "The file contains only empty cells; expected a CSV or Excel file with a "
+                "header row."
+            )
         )
 
     def rows(self) -> Iterator[SheetRow]:

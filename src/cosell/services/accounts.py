@@ -19,6 +19,7 @@ from cosell.domain.actor import Actor
 from cosell.domain.cells import CellError
 from cosell.domain.enums import Role
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
+from cosell.i18n import Msg
 from cosell.services.clock import utcnow
 from cosell.services.passwords import hash_password, new_password, new_token, token_hash
 from cosell.services.uow import Backend, OrgRecord, TokenListing, UnitOfWork, UserRecord
@@ -29,10 +30,10 @@ _SOLUTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 def create_org(db: Backend, name: str, partner_id: str | None = None) -> OrgRecord:
     name = name.strip()
     if not name or len(name) > 200:
-        raise UsageError("an organization needs a name of 1 to 200 characters")
+        raise UsageError(Msg("an organization needs a name of 1 to 200 characters"))
     with db.writing() as uow:
         if uow.accounts.org_by_name(name):
-            raise Conflict(f'an organization named "{name}" already exists')
+            raise Conflict(Msg('an organization named "%(name)s" already exists', name=name))
         return uow.accounts.add_org(name, partner_id, utcnow())
 
 
@@ -44,7 +45,7 @@ def find_org(db: Backend, name: str) -> OrgRecord:
 def _org_named(uow: UnitOfWork, name: str) -> OrgRecord:
     org = uow.accounts.org_by_name(name)
     if org is None:
-        raise NotFound(f'no organization is named "{name}"')
+        raise NotFound(Msg('no organization is named "%(name)s"', name=name))
     return org
 
 
@@ -62,18 +63,20 @@ def add_user(
     try:
         email = cells.parse_email(email)
     except CellError as exc:
-        raise UsageError(f'"{email}" is not an email address: {exc}') from None
+        raise UsageError(
+            Msg('"%(email)s" is not an email address: %(why)s', email=email, why=exc.expected)
+        ) from None
     if password is not None and len(password) < 8:
-        raise UsageError("a password needs at least 8 characters")
+        raise UsageError(Msg("a password needs at least 8 characters"))
     password = password or new_password()
     with db.writing() as uow:
         if org_id is None:
             org = uow.accounts.org_by_name(org_name or "")
             if org is None:
-                raise NotFound(f'no organization is named "{org_name}"')
+                raise NotFound(Msg('no organization is named "%(name)s"', name=org_name))
             org_id = org.id
         if uow.accounts.user_by_email(email):
-            raise Conflict(f"a user with the email {email} already exists")
+            raise Conflict(Msg("a user with the email %(email)s already exists", email=email))
         user = uow.accounts.add_user(
             org_id=org_id,
             email=email,
@@ -89,7 +92,7 @@ def actor_for(db: Backend, email: str) -> Actor:
     with db.reading() as uow:
         user = uow.accounts.user_by_email(email)
     if user is None or not user.is_active:
-        raise NotFound(f"no active user has the email {email}")
+        raise NotFound(Msg("no active user has the email %(email)s", email=email))
     return user.actor()
 
 
@@ -97,8 +100,11 @@ def add_solution(db: Backend, solution_id: str, *, org_id: int, name: str | None
     solution_id = solution_id.strip()
     if not _SOLUTION_ID.match(solution_id):
         raise UsageError(
-            f'"{solution_id}" is not a solution ID; expected letters, digits, "-", "." or "_" '
-            "such as SOL-1234-PQRS"
+            Msg(
+                '"%(value)s" is not a solution ID; expected letters, digits, "-", "." or "_" '
+                "such as SOL-1234-PQRS",
+                value=solution_id,
+            )
         )
     with db.writing() as uow:
         return uow.accounts.add_solution(org_id, solution_id, name, utcnow())
@@ -106,7 +112,7 @@ def add_solution(db: Backend, solution_id: str, *, org_id: int, name: str | None
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("only a Referrals admin may do this")
+        raise PermissionDenied(Msg("only a Referrals admin may do this"))
 
 
 def create_token(
@@ -117,7 +123,7 @@ def create_token(
         if integration_org is not None:
             org = uow.accounts.org_by_name(integration_org)
             if org is None:
-                raise NotFound(f'no organization is named "{integration_org}"')
+                raise NotFound(Msg('no organization is named "%(name)s"', name=integration_org))
             uow.accounts.add_token(
                 org_id=org.id,
                 user_id=None,
@@ -129,9 +135,11 @@ def create_token(
         else:
             user = uow.accounts.user_by_email(user_email or "")
             if user is None:
-                raise NotFound(f"no user has the email {user_email}")
+                raise NotFound(Msg("no user has the email %(email)s", email=user_email))
             if not user.is_active:
-                raise UsageError(f"{user.email} is deactivated; activate them first")
+                raise UsageError(
+                    Msg("%(email)s is deactivated; activate them first", email=user.email)
+                )
             uow.accounts.add_token(
                 org_id=user.org_id,
                 user_id=user.id,
@@ -161,7 +169,18 @@ def list_solutions(db: Backend, actor: Actor) -> list[tuple[str, str | None]]:
 UserRef = str | int
 """A user by email (the CLI) or by id (the Users page)."""
 
-_KEEP_ADMIN = "the organization must keep an admin"
+_KEEP_ADMIN = Msg("the organization must keep an admin")
+
+
+def _no_deactivating_yourself() -> Msg:
+    return Msg("you cannot deactivate yourself: %(why)s; another admin can do it", why=_KEEP_ADMIN)
+
+
+def _no_demoting_yourself() -> Msg:
+    return Msg(
+        "you cannot take the admin role from yourself: %(why)s; another admin can do it",
+        why=_KEEP_ADMIN,
+    )
 
 
 def _target(uow: UnitOfWork, who: UserRef, by: Actor | None) -> UserRecord:
@@ -170,23 +189,29 @@ def _target(uow: UnitOfWork, who: UserRef, by: Actor | None) -> UserRecord:
     user = uow.accounts.user_by_id(who) if isinstance(who, int) else uow.accounts.user_by_email(who)
     if user is None or (by is not None and user.org_id != by.org_id):
         raise NotFound(
-            f"no user of your organization has the id {who}"
+            Msg("no user of your organization has the id %(id)s", id=who)
             if isinstance(who, int)
-            else f"no user has the email {who}"
+            else Msg("no user has the email %(email)s", email=who)
         )
     return user
 
 
-def _keeps_an_admin(uow: UnitOfWork, user: UserRecord, by: Actor | None, doing: str) -> None:
+def _keeps_an_admin(
+    uow: UnitOfWork, user: UserRecord, by: Actor | None, yourself: Callable[[], Msg]
+) -> None:
     """Refuses to take the admin role away from the acting admin or the last active one."""
     if user.role is not Role.ADMIN or not user.is_active:
         return
     if by is not None and by.user_id == user.id:
-        raise Conflict(f"you cannot {doing} yourself: {_KEEP_ADMIN}; another admin can do it")
+        raise Conflict(yourself())
     if uow.accounts.active_admins(user.org_id) == [user.id]:
         raise Conflict(
-            f"{user.email} is the last active admin of the organization and {_KEEP_ADMIN}; "
-            "make another user an admin first"
+            Msg(
+                "%(email)s is the last active admin of the organization and %(why)s; "
+                "make another user an admin first",
+                email=user.email,
+                why=_KEEP_ADMIN,
+            )
         )
 
 
@@ -208,7 +233,7 @@ def deactivate_user(
     user and how many tokens). A reactivated user needs new tokens."""
 
     def apply(uow: UnitOfWork, user: UserRecord) -> int:
-        _keeps_an_admin(uow, user, by, "deactivate")
+        _keeps_an_admin(uow, user, by, _no_deactivating_yourself)
         uow.accounts.end_sessions(user.id, is_active=False)
         return uow.accounts.revoke_tokens(utcnow(), user_id=user.id)
 
@@ -228,7 +253,7 @@ def set_role(db: Backend, who: UserRef, role: Role, *, by: Actor | None = None) 
 
     def apply(uow: UnitOfWork, user: UserRecord) -> None:
         if role is not Role.ADMIN:
-            _keeps_an_admin(uow, user, by, "take the admin role from")
+            _keeps_an_admin(uow, user, by, _no_demoting_yourself)
         uow.accounts.end_sessions(user.id, role=role.value)
 
     user, _ = _change(db, who, by, apply)
@@ -241,7 +266,7 @@ def set_password(
     """Sets a user's password (generated when none is given; returned to be shown once);
     every session of the user ends."""
     if password is not None and len(password) < 8:
-        raise UsageError("a password needs at least 8 characters")
+        raise UsageError(Msg("a password needs at least 8 characters"))
     password = password or new_password()
     digest = hash_password(password)  # slow on purpose: outside the write transaction
 
@@ -274,15 +299,15 @@ def revoke_tokens(
     """Revokes tokens by id, all of a user's, or one by its value; returns how many were
     revoked now (a token revoked before is not counted again)."""
     if not token_ids and user_email is None and token is None:
-        raise UsageError("name the tokens to revoke: token ids, --as EMAIL or --token TOKEN")
+        raise UsageError(Msg("name the tokens to revoke: token ids, --as EMAIL or --token TOKEN"))
     with db.writing() as uow:
         missing = sorted(set(token_ids) - uow.accounts.token_ids(token_ids))
         if missing:
-            raise NotFound(f"no token has the id {', '.join(map(str, missing))}")
+            raise NotFound(Msg("no token has the id %(ids)s", ids=", ".join(map(str, missing))))
         user_id = None if user_email is None else _target(uow, user_email, None).id
         digest = token_hash(token.strip()) if token is not None else None
         if digest is not None and uow.accounts.token_by_hash(digest) is None:
-            raise NotFound("that token is not one of this database's")
+            raise NotFound(Msg("that token is not one of this database's"))
         return uow.accounts.revoke_tokens(
             utcnow(), ids=token_ids, user_id=user_id, token_hash=digest
         )

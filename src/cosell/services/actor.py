@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cosell.domain.actor import Actor
 from cosell.errors import PermissionDenied
+from cosell.i18n import Msg
 
 __all__ = ["Actor", "require_user"]
 
@@ -12,5 +13,7 @@ def require_user(actor: Actor, what: str) -> int:
     """The acting user's id: favorites, imports and exports belong to a person, and the
     integration token is none (PermissionDenied)."""
     if actor.integration or actor.user_id is None:
-        raise PermissionDenied(f"the integration token cannot {what}; use a user's API token")
+        raise PermissionDenied(
+            Msg("the integration token cannot %(what)s; use a user's API token", what=what)
+        )
     return actor.user_id

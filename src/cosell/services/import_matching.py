@@ -17,12 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cosell.domain.column_names import column_name
 from cosell.domain.decide import Context, Decision, Outcome, decide_create, decide_update
 from cosell.domain.fields import Field
 from cosell.domain.headers import ROW_VERSION
 from cosell.domain.history import Change
 from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowRecord
+from cosell.i18n import Msg, joined
 from cosell.services.uow import ReferralStore
 
 Match = Literal["referral-id", "crm-id"]
@@ -68,6 +70,9 @@ KEY_FIELDS = (Field.REFERRAL_ID, Field.ENGAGEMENT_ID, Field.CRM_ID)
 _KEY_FIELDS = {"id": Field.REFERRAL_ID, "eng": Field.ENGAGEMENT_ID, "crm": Field.CRM_ID}
 #: Other rows a duplicate's message names before "and N more".
 _NAMED_ROWS = 20
+#: Why a new row looks like a stored deal.
+_SAME_DEAL = Msg("the same deal name, customer and country")
+_SAME_CRM_ID = Msg("the same CRM ID")
 
 
 def same_deal(key: tuple[str, str]) -> tuple[str, str]:
@@ -104,14 +109,21 @@ class Duplicates:
         if group is None or key is None:
             return None
         others = [str(n) for n in group if n != record.number]
-        named = ", ".join(others[:_NAMED_ROWS])
+        named: str = ", ".join(others[:_NAMED_ROWS])
         if len(others) > _NAMED_ROWS:
-            named += f" and {len(others) - _NAMED_ROWS:,} more"
+            named = Msg(
+                "%(rows)s and %(count)s more",
+                rows=named,
+                count=f"{len(others) - _NAMED_ROWS:,}",
+            )
         field_ = _KEY_FIELDS[key[0]]
         return RowError(
             record.column(field_),
-            f'"{record.values[field_]}" appears on several rows (also row {named}), '
-            "keep one row per deal",
+            Msg(
+                '"%(value)s" appears on several rows (also row %(rows)s), keep one row per deal',
+                value=record.values[field_],
+                rows=named,
+            ),
         )
 
 
@@ -162,9 +174,9 @@ def load_lookalikes(
         country = r.values.get(Field.COUNTRY)
         for ref in by_name.get(r.values.get(Field.DEAL_NAME) or "", ()):
             if ref.customer_name.casefold() == customer and ref.country == country:
-                seen.setdefault(ref.id, (ref, "the same deal name, customer and country"))
+                seen.setdefault(ref.id, (ref, _SAME_DEAL))
         for ref in by_crm.get(r.values.get(Field.CRM_ID) or "", ()):
-            seen.setdefault(ref.id, (ref, "the same CRM ID"))
+            seen.setdefault(ref.id, (ref, _SAME_CRM_ID))
         if seen:
             found.lookalikes[r.number] = list(seen.values())
 
@@ -184,7 +196,15 @@ def decide_row(
     if kind == "id":
         referral = found.by_id.get(value)
         if referral is None:
-            return _not_found(record, Field.REFERRAL_ID, f"Referral ID {value} was not found")
+            return _not_found(
+                record,
+                Field.REFERRAL_ID,
+                Msg(
+                    "%(column)s %(value)s was not found",
+                    column=column_name(Field.REFERRAL_ID),
+                    value=value,
+                ),
+            )
         return decide_update(record, referral, ctx)
     if kind == "eng":
         matches = found.by_engagement.get(value, [])
@@ -192,14 +212,24 @@ def decide_row(
             return _not_found(
                 record,
                 Field.ENGAGEMENT_ID,
-                f'unknown Engagement ID "{value}", leave it empty to create a deal',
+                Msg(
+                    'unknown %(column)s "%(value)s", leave it empty to create a deal',
+                    column=column_name(Field.ENGAGEMENT_ID),
+                    value=value,
+                ),
             )
         if len(matches) > 1:
             return _not_found(
                 record,
                 Field.ENGAGEMENT_ID,
-                f'Engagement ID "{value}" is shared by {len(matches)} referrals, '
-                "give the Referral ID of the one to update",
+                Msg(
+                    '%(column)s "%(value)s" is shared by %(count)s referrals, '
+                    "give the %(id_column)s of the one to update",
+                    column=column_name(Field.ENGAGEMENT_ID),
+                    value=value,
+                    count=len(matches),
+                    id_column=column_name(Field.REFERRAL_ID),
+                ),
             )
         return decide_update(record, matches[0], ctx)
     matches = found.by_crm.get(value, [])
@@ -209,7 +239,14 @@ def decide_row(
         return _not_found(
             record,
             Field.CRM_ID,
-            f'CRM ID "{value}" matches {len(matches)} referrals, give the Referral ID instead',
+            Msg(
+                '%(column)s "%(value)s" matches %(count)s referrals, give the %(id_column)s '
+                "instead",
+                column=column_name(Field.CRM_ID),
+                value=value,
+                count=len(matches),
+                id_column=column_name(Field.REFERRAL_ID),
+            ),
         )
     return decide_update(record, matches[0], ctx)
 
@@ -226,11 +263,16 @@ def _decide_new(record: RowRecord, found: Found, ctx: Context, allow_duplicates:
     decision = decide_create(record, ctx, str(uuid.uuid4()), str(uuid.uuid4()))
     if lookalikes and not allow_duplicates:
         referral, why = lookalikes[0]
-        column = record.column(Field.CRM_ID if why == "the same CRM ID" else Field.DEAL_NAME)
+        column = record.column(Field.CRM_ID if why == _SAME_CRM_ID else Field.DEAL_NAME)
         error = RowError(
             column,
-            f"looks like a duplicate of referral {referral.id} ({why}), add its Referral ID "
-            "to update it, or import with --allow-duplicates",
+            Msg(
+                "looks like a duplicate of referral %(referral)s (%(why)s), add its "
+                "%(id_column)s to update it, or import with --allow-duplicates",
+                referral=referral.id,
+                why=why,
+                id_column=column_name(Field.REFERRAL_ID),
+            ),
         )
         decision.outcome, decision.referral = Outcome.FAILED, None
         decision.errors = [*decision.errors, error]
@@ -254,26 +296,40 @@ def fail_stale_rows(
     for rid, (version, d) in stale.items():
         assert d.before is not None
         if version > d.before.version:
-            message = (
-                f"Row Version {version} is newer than the deal's version {d.before.version}, "
-                "export the deal again"
+            message = Msg(
+                "%(column)s %(version)s is newer than the deal's version %(stored)s, "
+                "export the deal again",
+                column=ROW_VERSION,
+                version=version,
+                stored=d.before.version,
             )
         else:
-            message = f"changed since you exported it ({_describe_changes(changes.get(rid, []))}), "
-            message += "export again or use --overwrite-newer"
+            message = Msg(
+                "changed since you exported it (%(changes)s), "
+                "export again or use --overwrite-newer",
+                changes=_describe_changes(changes.get(rid, [])),
+            )
         d.outcome, d.referral, d.changes = Outcome.FAILED, None, {}
         d.errors = [RowError(ROW_VERSION, message)]
 
 
 def _describe_changes(changes: list[Change]) -> str:
     if not changes:
-        return "by someone else"
+        return Msg("by someone else")
     shown = [
-        f"by {c.by} at {c.at:%Y-%m-%d %H:%M} UTC: {', '.join(c.fields) or 'no fields'}"
+        Msg(
+            "by %(who)s at %(when)s UTC: %(columns)s",
+            who=c.by,
+            when=f"{c.at:%Y-%m-%d %H:%M}",
+            columns=", ".join(c.fields) if c.fields else Msg("no fields"),
+        )
         for c in changes[-3:]
     ]
     more = len(changes) - len(shown)
-    return " and ".join(shown) + (f" and {more} earlier change(s)" if more else "")
+    text = joined(" and ", shown)
+    if more:
+        return Msg("%(changes)s and %(count)s earlier change(s)", changes=text, count=more)
+    return text
 
 
 def _not_found(record: RowRecord, field_: Field, message: str) -> Decision:

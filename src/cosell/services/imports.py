@@ -36,6 +36,7 @@ from cosell.errors import ConcurrentChange, FileRejected
 from cosell.files.reader import read_table
 from cosell.files.stream import TableStream
 from cosell.files.table import Cell, HeaderScore, SheetRow, Table
+from cosell.i18n import Msg
 from cosell.services.import_matching import (
     KEY_FIELDS,
     Duplicates,
@@ -181,10 +182,14 @@ def prepare_table(
 
 def _check_count(count: int, settings: Settings) -> None:
     if count == 0:
-        raise FileRejected("The file has a header row but no data rows; nothing to import")
+        raise FileRejected(Msg("The file has a header row but no data rows; nothing to import"))
     if count > settings.max_import_rows:
         raise FileRejected(
-            f"The file has {count:,} records; at most {settings.max_import_rows:,} can be processed"
+            Msg(
+                "The file has %(count)s records; at most %(limit)s can be processed",
+                count=f"{count:,}",
+                limit=f"{settings.max_import_rows:,}",
+            )
         )
 
 

@@ -11,17 +11,24 @@ import dataclasses
 from cosell.domain.actor import Actor
 from cosell.domain.job_types import JobKind, JobRecord, JobStatus
 from cosell.errors import Conflict, NotFound
+from cosell.i18n import Msg
 from cosell.services.actor import require_user
 from cosell.services.jobs import options_problem
 from cosell.services.uow import Backend
 
 
 def find_job(db: Backend, actor: Actor, job_id: str, kind: JobKind) -> JobRecord:
-    require_user(actor, "use imports and exports")
+    require_user(actor, Msg("use imports and exports"))
     with db.reading() as uow:
         job = uow.jobs.get_job(job_id, actor.org_id)
     if job is None or job.kind != kind or not (actor.is_admin or job.user_id == actor.user_id):
-        raise NotFound(f"{kind.capitalize()} job {job_id} was not found")
+        raise NotFound(
+            Msg("Import job %(job)s was not found", job=job_id)
+            if kind == "import"
+            else Msg("Export job %(job)s was not found", job=job_id)
+            if kind == "export"
+            else Msg("%(kind)s job %(job)s was not found", kind=kind.capitalize(), job=job_id)
+        )
     return readable(job)
 
 
@@ -29,7 +36,7 @@ def list_jobs(
     db: Backend, actor: Actor, kind: JobKind, limit: int = 20, *, mine: bool = False
 ) -> list[JobRecord]:
     """Newest first: the organization's for an admin (unless `mine`), else the user's own."""
-    require_user(actor, "use imports and exports")
+    require_user(actor, Msg("use imports and exports"))
     with db.reading() as uow:
         found = uow.jobs.list_jobs(
             actor.org_id,
@@ -53,9 +60,24 @@ def readable(job: JobRecord) -> JobRecord:
 def job_file(db: Backend, actor: Actor, job: JobRecord, what: str) -> tuple[str, bytes]:
     """(name, bytes) of a job's results or export file; NotFound when there is none."""
     if not job.finished:
-        raise Conflict(f"The {job.kind} is still {job.status}; the {what} is not ready yet")
+        raise Conflict(
+            Msg(
+                "The %(kind)s is still %(status)s; the %(what)s is not ready yet",
+                kind=job.kind,
+                status=job.status,
+                what=what,
+            )
+        )
     with db.reading() as uow:
         blob = uow.blobs.get(actor.org_id, job.result_blob_id or "")
     if blob is None:
-        raise NotFound(f"The {job.kind} job {job.id} has no {what} (it is {job.status})")
+        raise NotFound(
+            Msg(
+                "The %(kind)s job %(job)s has no %(what)s (it is %(status)s)",
+                kind=job.kind,
+                job=job.id,
+                what=what,
+                status=job.status,
+            )
+        )
     return blob[0], blob[2]

@@ -45,6 +45,7 @@ from cosell.errors import ConcurrentChange, FileRejected, HandBack, NotFound, Us
 from cosell.files.reader import check_size
 from cosell.files.stream import TableStream, WholeTable, open_table
 from cosell.files.table import SheetRow
+from cosell.i18n import Msg
 from cosell.services import imports, job_hooks, results_data
 from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
@@ -94,7 +95,7 @@ def submit_import_file(
     if size is not None:
         check_size(size, settings.max_upload_bytes)
     name = stored_file_name(file_name)
-    user_id = require_user(actor, "import files")
+    user_id = require_user(actor, Msg("import files"))
     now = utcnow()
     with db.writing() as uow:
         try:
@@ -132,7 +133,7 @@ def submit_export(db: Backend, actor: Actor, options: ExportOptions) -> str:
     """Store an export job. `options` were checked when they were made (ExportOptions
     refuses what the list query could not use), and are checked again in their stored
     form here, so a job that is stored can always be read back and run."""
-    user_id = require_user(actor, "export files")
+    user_id = require_user(actor, Msg("export files"))
     ExportOptions.from_json(options.to_json())
     with db.writing() as uow:
         return uow.jobs.add_job(
@@ -165,7 +166,7 @@ def run_job(
         if job is None:
             found = uow.jobs.get_job(job_id)
             if found is None:
-                raise NotFound(f"job {job_id} was not found")
+                raise NotFound(Msg("job %(job)s was not found", job=job_id))
             return found
         user = uow.accounts.user_by_id(job.user_id)
         problem = options_problem(job)
@@ -177,7 +178,7 @@ def run_job(
             assert failed is not None
             return failed
     if user is None:
-        raise NotFound(f"the user of job {job_id} no longer exists")
+        raise NotFound(Msg("the user of job %(job)s no longer exists", job=job_id))
     actor = user.actor()
     try:
         if job.kind is JobKind.IMPORT:
@@ -286,7 +287,7 @@ def _run_import(
         info = uow.blobs.info(job.org_id, job.input_blob_id or "")
         done = uow.jobs.chunks_done(job.id)
     if info is None:
-        raise NotFound(f"the file of job {job.id} is missing")
+        raise NotFound(Msg("the file of job %(job)s is missing", job=job.id))
     beat = _Beat(db, job.id, settings, progress, stop)
     prepared: imports.Prepared | None = None
     try:
@@ -616,7 +617,9 @@ def options_problem(job: JobRecord) -> str | None:
     """Why a job's stored options cannot be used, for people; None when they can."""
     if not isinstance(job.options, UnreadableOptions):
         return None
-    return (
-        f"The {job.kind}'s stored options cannot be used: {job.options.reason}. "
-        f"Nothing was changed; start the {job.kind} again."
+    return Msg(
+        "The %(kind)s's stored options cannot be used: %(reason)s. "
+        "Nothing was changed; start the %(kind)s again.",
+        kind=job.kind,
+        reason=job.options.reason,
     )

@@ -39,6 +39,7 @@ import uuid
 from typing import Literal
 
 from cosell.domain.actor import Actor
+from cosell.domain.column_names import column_name
 from cosell.domain.decide import (
     SOLUTIONS,
     TEAM,
@@ -55,6 +56,7 @@ from cosell.domain.history import history_entry
 from cosell.domain.model import Referral
 from cosell.domain.rows import RowError, RowRecord
 from cosell.errors import NotFound, PermissionDenied, RowErrors, StaleVersion
+from cosell.i18n import Msg
 from cosell.services.clock import utcnow
 from cosell.services.referral_input import (
     FIELDS,
@@ -62,6 +64,7 @@ from cosell.services.referral_input import (
     parse_input,
     parse_ms_status,
 )
+from cosell.services.referrals import not_found
 from cosell.services.uow import Backend, UnitOfWork
 from cosell.settings import Settings
 
@@ -78,10 +81,12 @@ def create_referral(
     wanted = Direction.INCOMING if actor.integration else Direction.OUTGOING
     if given.direction is not None and given.direction is not wanted:
         raise PermissionDenied(
-            "the integration token creates Incoming referrals only"
+            Msg("the integration token creates Incoming referrals only")
             if actor.integration
-            else "only Microsoft (the integration token) creates Incoming referrals; "
-            "partners create Outgoing referrals"
+            else Msg(
+                "only Microsoft (the integration token) creates Incoming referrals; "
+                "partners create Outgoing referrals"
+            )
         )
     record = parse_input(given, settings.max_group_items)
     ms_status, errors = parse_ms_status(record, given)
@@ -123,7 +128,7 @@ def update_referral(
         repo = uow.referrals(actor)
         stored = repo.get(referral_id)
         if stored is None:
-            raise NotFound(f"Referral ID {referral_id} was not found")
+            raise NotFound(not_found(referral_id))
         if expected_version is not None and stored.version != expected_version:
             raise StaleVersion(referral_id, stored.version, expected_version)
         if actor.integration:
@@ -133,9 +138,12 @@ def update_referral(
                 errors.append(
                     RowError(
                         _MS.value,
-                        "is set by Microsoft only, partners cannot change it "
-                        f'(stored "{show(stored.ms_status) or ""}", '
-                        f'given "{show(ms_status) or ""}")',
+                        Msg(
+                            "is set by Microsoft only, partners cannot change it "
+                            '(stored "%(stored)s", given "%(given)s")',
+                            stored=show(stored.ms_status) or "",
+                            given=show(ms_status) or "",
+                        ),
                     )
                 )
             decision = decide_update(record, stored, _context(uow, actor, record, now))
@@ -173,8 +181,10 @@ def _microsoft_update(
         errors.append(
             RowError(
                 column,
-                "the Microsoft integration can set only Microsoft Referral Status "
-                "on an existing referral",
+                Msg(
+                    "the Microsoft integration can set only %(column)s on an existing referral",
+                    column=column_name(_MS),
+                ),
             )
         )
     if "ms_status" not in given.values or ms_status == stored.ms_status or errors:

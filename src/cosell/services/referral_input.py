@@ -23,6 +23,7 @@ from cosell.domain.headers import ColumnMap
 from cosell.domain.rows import RowError, RowParser, RowRecord
 from cosell.errors import UsageError
 from cosell.files.table import Cell
+from cosell.i18n import Msg
 
 Scalar = str | int | bool | Decimal | dt.date | None
 
@@ -86,15 +87,15 @@ def parse_input(given: ReferralInput, max_items: int) -> RowRecord:
     for name, value in given.values.items():
         f = FIELDS.get(name)
         if f is None:
-            raise UsageError(f'"{name}" is not a referral field')
+            raise UsageError(Msg('"%(name)s" is not a referral field', name=name))
         column_map.fields[f] = len(headers)
         headers.append(f.value)
         row.append(_cell(value))
     groups: tuple[
         tuple[Group, Sequence[SolutionInput | MemberInput] | None, dict[int, int], str], ...
     ] = (
-        (Group.SOLUTION, given.solutions, column_map.solutions, "solutions"),
-        (Group.TEAM_MEMBER, given.team, column_map.team_members, "team members"),
+        (Group.SOLUTION, given.solutions, column_map.solutions, Msg("solutions")),
+        (Group.TEAM_MEMBER, given.team, column_map.team_members, Msg("team members")),
     )
     for group, items, positions, noun in groups:
         if items is None:
@@ -103,7 +104,12 @@ def parse_input(given: ReferralInput, max_items: int) -> RowRecord:
             errors.append(
                 RowError(
                     group.header(max_items + 1),
-                    f"at most {max_items} {noun} per deal, {len(items)} given",
+                    Msg(
+                        "at most %(limit)s %(items)s per deal, %(count)s given",
+                        limit=max_items,
+                        items=noun,
+                        count=len(items),
+                    ),
                 )
             )
             continue
@@ -112,7 +118,7 @@ def parse_input(given: ReferralInput, max_items: int) -> RowRecord:
             try:
                 texts.append(_item_text(item))
             except CellError as exc:
-                errors.append(RowError(group.header(number), str(exc)))
+                errors.append(RowError(group.header(number), exc.expected))
                 texts.append("")
         for number, text in enumerate(texts, start=1):
             positions[number] = len(headers)
@@ -142,21 +148,23 @@ def _item_text(item: SolutionInput | MemberInput) -> str:
     so a part holding a comma could not be exported and read back: refuse it."""
     if isinstance(item, SolutionInput):
         parts = {
-            "solution ID": item.solution_id,
-            "currency": item.currency,
-            "price": _cell(item.price),
-            "quantity": _cell(item.quantity),
+            Msg("solution ID"): item.solution_id,
+            Msg("currency"): item.currency,
+            Msg("price"): _cell(item.price),
+            Msg("quantity"): _cell(item.quantity),
         }
     else:
         parts = {
-            "first name": item.first_name,
-            "last name": item.last_name,
-            "mobile": item.phone,
-            "email": item.email,
+            Msg("first name"): item.first_name,
+            Msg("last name"): item.last_name,
+            Msg("mobile"): item.phone,
+            Msg("email"): item.email,
         }
     for what, part in parts.items():
         if isinstance(part, str) and "," in part:
-            raise CellError(f'{what}: "{part}" is not valid, expected no commas')
+            raise CellError(
+                Msg('%(part)s: "%(value)s" is not valid, expected no commas', part=what, value=part)
+            )
     return ", ".join(str(part or "").strip() for part in parts.values())
 
 
@@ -174,4 +182,13 @@ def parse_ms_status(
     try:
         return cells.parse_enum(text, MicrosoftStatus), []
     except CellError as exc:
-        return None, [RowError(_MS.value, f'"{text[:60]}" is not valid, {exc}')]
+        return None, [
+            RowError(
+                _MS.value,
+                Msg(
+                    '"%(value)s" is not valid, %(expected)s',
+                    value=text[:60].replace(";", ","),
+                    expected=exc.expected,
+                ),
+            )
+        ]

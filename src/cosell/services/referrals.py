@@ -12,6 +12,7 @@ from cosell.domain.filters import ReferralFilters
 from cosell.domain.history import HistoryEntry
 from cosell.domain.model import Referral
 from cosell.errors import NotFound, UsageError
+from cosell.i18n import Msg
 from cosell.services.actor import require_user
 from cosell.services.uow import Backend
 from cosell.store.referral_query import decode_cursor
@@ -71,10 +72,12 @@ def list_referrals(
     (keyset paging: the deals before it are not read again). The total is exact up to
     `count_bound`; whether another page follows is known either way."""
     if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise UsageError(f"page must be ≥ 1 and size between 1 and {MAX_PAGE_SIZE}")
+        raise UsageError(
+            Msg("page must be ≥ 1 and size between 1 and %(limit)s", limit=MAX_PAGE_SIZE)
+        )
     after = decode_cursor(cursor, filters.sort) if cursor else None
     if after is not None and page != 1:
-        raise UsageError("give a cursor or a page number, not both")
+        raise UsageError(Msg("give a cursor or a page number, not both"))
     with db.reading() as uow:
         repo = uow.referrals(actor)
         offset = (page - 1) * size if after is None else 0
@@ -107,7 +110,7 @@ def get_referral(db: Backend, actor: Actor, referral_id: str) -> Referral:
         repo = uow.referrals(actor)
         referral = repo.get(referral_id)
         if referral is None:
-            raise NotFound(f"Referral ID {referral_id} was not found")
+            raise NotFound(not_found(referral_id))
         referral.favorite = bool(repo.is_favorite([referral_id]))
     return referral
 
@@ -117,7 +120,7 @@ def history(db: Backend, actor: Actor, referral_id: str) -> list[HistoryEntry]:
     with db.reading() as uow:
         repo = uow.referrals(actor)
         if not repo.exists(referral_id):
-            raise NotFound(f"Referral ID {referral_id} was not found")
+            raise NotFound(not_found(referral_id))
         entries = repo.history(referral_id)
         names = {u.id: u.display_name for u in uow.accounts.users_of(actor.org_id)}
     return [
@@ -127,7 +130,12 @@ def history(db: Backend, actor: Actor, referral_id: str) -> list[HistoryEntry]:
 
 
 def set_favorite(db: Backend, actor: Actor, referral_id: str, on: bool) -> None:
-    require_user(actor, "keep favorites")
+    require_user(actor, Msg("keep favorites"))
     with db.writing() as uow:
         if not uow.referrals(actor).set_favorite(referral_id, on):
-            raise NotFound(f"Referral ID {referral_id} was not found")
+            raise NotFound(not_found(referral_id))
+
+
+def not_found(referral_id: str) -> Msg:
+    """`Referral ID … was not found`: a referral that does not exist or is not visible."""
+    return Msg("Referral ID %(referral)s was not found", referral=referral_id)

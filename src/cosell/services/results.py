@@ -7,6 +7,9 @@ lacked them, `Row Version` (the deal's version after the import, so the file can
 be uploaded again without tripping the stale-row check) and `Import Result` last.
 Created rows get their new IDs, so the whole file can be uploaded again without
 creating anything twice.
+
+The Errors cell is written in the file's language: Dutch, Swedish or French when the
+file's headers are (`ColumnMap.locale`), else English, whoever uploads it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from cosell.domain.formula import unneutralize
 from cosell.domain.headers import ROW_VERSION, ColumnMap
 from cosell.domain.rows import RowError
 from cosell.files.table import Cell, OutCell, SheetRow, Table
+from cosell.i18n import LOCALES, Msg, message_from_json, message_to_json, translate
 from cosell.services.results_data import ResultsHead, write_lines
 
 RESULT_HEADER = "Import Result"
@@ -77,6 +81,7 @@ class ResultsLayout:
             itemgetter(*keep) if len(keep) > 1 else lambda cells: tuple(cells[i] for i in keep)
         )
         self.text_columns = {i for i, h in enumerate(out) if h in _ID_HEADERS}
+        self.locale = file_locale(column_map)
 
     def line(self, row: SheetRow, result: RowResult) -> list[OutCell]:
         cells: list[Cell] = row.cells
@@ -84,7 +89,7 @@ class ResultsLayout:
             cells = cells + [""] * (self.width - len(cells))
         # Each cell as import read it (trimmed, without the formula guard of the file
         # it came from): the writer guards it again for the file it goes to, once.
-        line: list[OutCell] = [_messages(result), *map(_as_read, self.take(cells))]
+        line: list[OutCell] = [_messages(result, self.locale), *map(_as_read, self.take(cells))]
         if result.referral_id:
             if self.add_eid:
                 line.append(result.engagement_id)
@@ -139,9 +144,25 @@ def _as_read(cell: Cell) -> Cell:
     return unneutralize(text) if text[:1] == "'" else text
 
 
-def _messages(result: RowResult) -> str:
-    """The Errors cell: one message per problem, then the warnings, joined by "; "."""
-    return "; ".join([*map(str, result.errors), *(f"Warning: {w}" for w in result.warnings)])
+def file_locale(column_map: ColumnMap) -> str:
+    """The language a results file speaks: its headers' when the pages have it (`nl`,
+    `sv`, `fr`), else English."""
+    language = (column_map.locale or "").split("-")[0]
+    return language if language in LOCALES else "en"
+
+
+def _messages(result: RowResult, locale: str = "en") -> str:
+    """The Errors cell: one message per problem, then the warnings, joined by "; ", in
+    `locale`."""
+    if not result.errors and not result.warnings:
+        return ""
+    if locale == "en":
+        return "; ".join([*map(str, result.errors), *(f"Warning: {w}" for w in result.warnings)])
+    texts = [
+        *map(str, result.errors),
+        *(Msg("Warning: %(warning)s", warning=w) for w in result.warnings),
+    ]
+    return "; ".join(translate(text, locale) for text in texts)
 
 
 _ID_HEADERS = {Field.REFERRAL_ID.value, Field.ENGAGEMENT_ID.value}
@@ -150,16 +171,18 @@ _ID_HEADERS = {Field.REFERRAL_ID.value, Field.ENGAGEMENT_ID.value}
 # ------------------------------------------------------------------ stored outcomes
 def encode_results(results: Sequence[RowResult]) -> bytes:
     """The outcomes of a chunk of rows, compact (zlib-compressed JSON), to be stored
-    until the results file is written."""
+    until the results file is written. Messages keep what they are made of
+    (`i18n.message_to_json`), so the file can show them in its language; outcomes an
+    earlier version stored, with plain texts, read back as they are."""
     items = [
         [
             r.number,
             _OUTCOME_CODES[r.outcome],
-            [[e.column, e.message] for e in r.errors],
+            [[message_to_json(e.column), message_to_json(e.message)] for e in r.errors],
             r.referral_id,
             r.engagement_id,
             r.version,
-            r.warnings,
+            [message_to_json(w) for w in r.warnings],
         ]
         for r in results
     ]
@@ -171,11 +194,14 @@ def decode_results(data: bytes) -> list[RowResult]:
         RowResult(
             number,
             _OUTCOMES[code],
-            [RowError(column, message) for column, message in errors],
+            [
+                RowError(message_from_json(column), message_from_json(message))
+                for column, message in errors
+            ],
             rid,
             eid,
             version,
-            warnings,
+            [message_from_json(w) for w in warnings],
         )
         for number, code, errors, rid, eid, version, warnings in json.loads(zlib.decompress(data))
     ]

@@ -23,6 +23,7 @@ from cosell.domain.job_types import JobRecord
 from cosell.errors import Conflict, NotFound
 from cosell.files.table import FileFormat, OutCell
 from cosell.files.writer import write_csv_to, write_xlsx_to
+from cosell.i18n import Msg
 from cosell.services.uow import Backend
 from cosell.store.jobs import PART_SIZE
 
@@ -121,8 +122,11 @@ def render(source: IO[bytes], fmt: FileFormat, out: IO[bytes]) -> int:
             for count, line in enumerate(rows, start=1):
                 if count > XLSX_MAX_ROWS:
                     raise ValueError(
-                        f"the file has more than {XLSX_MAX_ROWS:,} rows, more than a workbook "
-                        "holds; download it as CSV"
+                        Msg(
+                            "the file has more than %(limit)s rows, more than a workbook "
+                            "holds; download it as CSV",
+                            limit=f"{XLSX_MAX_ROWS:,}",
+                        )
                     )
                 yield line
 
@@ -141,19 +145,37 @@ def open_results(
     made (more rows than a workbook holds; the other format of a results file written
     before results were kept as data)."""
     if not job.finished:
-        raise Conflict(f"The {job.kind} is still {job.status}; the results file is not ready yet")
+        raise Conflict(
+            Msg(
+                "The %(kind)s is still %(status)s; the results file is not ready yet",
+                kind=job.kind,
+                status=job.status,
+            )
+        )
     with db.reading() as uow:
         info = uow.blobs.info(org_id, job.result_blob_id or "")
     if info is None:
-        raise NotFound(f"The {job.kind} job {job.id} has no results file (it is {job.status})")
+        raise NotFound(
+            Msg(
+                "The %(kind)s job %(job)s has no results file (it is %(status)s)",
+                kind=job.kind,
+                job=job.id,
+                status=job.status,
+            )
+        )
     stored: FileFormat = "xlsx" if info.name.lower().endswith(".xlsx") else "csv"
     wanted = fmt or stored
     name = str(PurePath(info.name).with_suffix(f".{wanted}"))
     if info.content_type != CONTENT_TYPE:  # the file itself, as an earlier version wrote it
         if wanted != stored:
             raise Conflict(
-                f"The results file of {job.kind} {job.id} was written by an earlier version: "
-                f"it can be downloaded as {stored.upper()} only"
+                Msg(
+                    "The results file of %(kind)s %(job)s was written by an earlier version: "
+                    "it can be downloaded as %(format)s only",
+                    kind=job.kind,
+                    job=job.id,
+                    format=stored.upper(),
+                )
             )
         return name, db.iter_blob(info), wanted
     source = io.BufferedReader(db.blob_reader(info), PART_SIZE)
@@ -166,7 +188,10 @@ def open_results(
         render(source, wanted, out)
     except ValueError as exc:
         out.close()
-        raise Conflict(f"The results file cannot be converted: {exc}") from None
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        raise Conflict(
+            Msg("The results file cannot be converted: %(reason)s", reason=reason)
+        ) from None
     except BaseException:
         out.close()
         raise

@@ -31,6 +31,7 @@ from cosell.domain.job_summaries import JsonSummary
 from cosell.domain.job_types import JobKind, JobRecord, JobStatus, UndoOptions
 from cosell.domain.model import Referral
 from cosell.errors import ConcurrentChange, Conflict, NotFound
+from cosell.i18n import Msg
 from cosell.services.actor import require_user
 from cosell.services.clock import utcnow
 from cosell.services.uow import Backend, UnitOfWork
@@ -39,7 +40,7 @@ UNDO = JobKind.UNDO
 #: How often an undo that lost a race with another writer is tried again (PostgreSQL;
 #: SQLite serializes writers, so there it always succeeds at once).
 ATTEMPTS = 3
-_ARTICLE = {"export": "an export", "undo": "an undo", "import": "an import"}
+_ARTICLE = {"export": Msg("an export"), "undo": Msg("an undo"), "import": Msg("an import")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,7 @@ def undo_import(db: Backend, actor: Actor, job_id: str, *, dry_run: bool = False
     undone, when it was already undone, or when other writers kept changing its deals
     for `ATTEMPTS` tries (then nothing was written); `PermissionDenied` for the
     integration token."""
-    user_id = require_user(actor, "undo imports")
+    user_id = require_user(actor, Msg("undo imports"))
     for _ in range(ATTEMPTS):
         try:
             with db.writing() as uow:
@@ -118,8 +119,11 @@ def undo_import(db: Backend, actor: Actor, job_id: str, *, dry_run: bool = False
         except ConcurrentChange:
             continue
     raise Conflict(
-        f"The deals of import {job_id} changed while it was being undone; nothing was "
-        "changed. Try again"
+        Msg(
+            "The deals of import %(job)s changed while it was being undone; nothing was "
+            "changed. Try again",
+            job=job_id,
+        )
     )
 
 
@@ -162,8 +166,11 @@ def _changes_of(uow: UnitOfWork, actor: Actor, target: JobRecord) -> list[JobCha
     changes = uow.referrals(actor).job_changes(target.id)
     if any(c.version is None or (c.action == "updated" and not c.before) for c in changes):
         raise Conflict(
-            f"Import {target.id} was made before imports could be undone: its history does "
-            "not keep the versions and earlier values needed to restore its deals"
+            Msg(
+                "Import %(job)s was made before imports could be undone: its history does "
+                "not keep the versions and earlier values needed to restore its deals",
+                job=target.id,
+            )
         )
     return changes
 
@@ -172,21 +179,38 @@ def _target(uow: UnitOfWork, actor: Actor, job_id: str) -> JobRecord:
     """The import to undo, if the actor may see it and it can be undone."""
     job = uow.jobs.get_job(job_id, actor.org_id)
     if job is None or not (actor.is_admin or job.user_id == actor.user_id):
-        raise NotFound(f"Import job {job_id} was not found")
+        raise NotFound(Msg("Import job %(job)s was not found", job=job_id))
     if job.kind is not JobKind.IMPORT:
-        kind = _ARTICLE.get(job.kind, f'a job of kind "{job.kind}"')
-        raise Conflict(f"Job {job_id} is {kind}, not an import; only an import can be undone")
+        kind = _ARTICLE.get(job.kind) or Msg('a job of kind "%(kind)s"', kind=job.kind)
+        raise Conflict(
+            Msg(
+                "Job %(job)s is %(kind)s, not an import; only an import can be undone",
+                job=job_id,
+                kind=kind,
+            )
+        )
     if job.import_options is not None and job.import_options.dry_run:
         raise Conflict(
-            f"Import {job_id} was a dry run: it changed nothing, so there is nothing to undo"
+            Msg(
+                "Import %(job)s was a dry run: it changed nothing, so there is nothing to undo",
+                job=job_id,
+            )
         )
     if job.status in (JobStatus.REJECTED, JobStatus.FAILED):
         raise Conflict(
-            f"Import {job_id} was {job.status}: it changed nothing, so there is nothing to undo"
+            Msg(
+                "Import %(job)s was %(status)s: it changed nothing, so there is nothing to undo",
+                job=job_id,
+                status=job.status,
+            )
         )
     if job.status is not JobStatus.COMPLETED:
         raise Conflict(
-            f"Import {job_id} is still {job.status}; it can be undone once it has finished"
+            Msg(
+                "Import %(job)s is still %(status)s; it can be undone once it has finished",
+                job=job_id,
+                status=job.status,
+            )
         )
     done_by = uow.jobs.undone_by(actor.org_id, job_id)
     if done_by is not None:
@@ -196,7 +220,11 @@ def _target(uow: UnitOfWork, actor: Actor, job_id: str) -> JobRecord:
 
 def _already_undone(job_id: str, by: str | None) -> Conflict:
     return Conflict(
-        f"Import {job_id} was already undone (by undo job {by}); it cannot be undone twice"
+        Msg(
+            "Import %(job)s was already undone (by undo job %(undo)s); it cannot be undone twice",
+            job=job_id,
+            undo=by,
+        )
     )
 
 
