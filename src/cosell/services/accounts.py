@@ -10,15 +10,18 @@ organization without an active admin.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from cosell import i18n
 from cosell.domain import cells
 from cosell.domain.actor import Actor
 from cosell.domain.cells import CellError
 from cosell.domain.enums import Role
 from cosell.errors import Conflict, NotFound, PermissionDenied, UsageError
+from cosell.i18n import Msg
 from cosell.services.clock import utcnow
 from cosell.services.passwords import hash_password, new_password, new_token, token_hash
 from cosell.services.uow import Backend, OrgRecord, TokenListing, UnitOfWork, UserRecord
@@ -62,9 +65,11 @@ def add_user(
     try:
         email = cells.parse_email(email)
     except CellError as exc:
-        raise UsageError(f'"{email}" is not an email address: {exc}') from None
+        raise UsageError(
+            Msg('"%(email)s" is not an email address: %(problem)s', email=email, problem=exc)
+        ) from None
     if password is not None and len(password) < 8:
-        raise UsageError("a password needs at least 8 characters")
+        raise UsageError(Msg("a password needs at least 8 characters"))
     password = password or new_password()
     with db.writing() as uow:
         if org_id is None:
@@ -73,7 +78,7 @@ def add_user(
                 raise NotFound(f'no organization is named "{org_name}"')
             org_id = org.id
         if uow.accounts.user_by_email(email):
-            raise Conflict(f"a user with the email {email} already exists")
+            raise Conflict(Msg("a user with the email %(email)s already exists", email=email))
         user = uow.accounts.add_user(
             org_id=org_id,
             email=email,
@@ -97,8 +102,11 @@ def add_solution(db: Backend, solution_id: str, *, org_id: int, name: str | None
     solution_id = solution_id.strip()
     if not _SOLUTION_ID.match(solution_id):
         raise UsageError(
-            f'"{solution_id}" is not a solution ID; expected letters, digits, "-", "." or "_" '
-            "such as SOL-1234-PQRS"
+            Msg(
+                '"%(value)s" is not a solution ID; expected letters, digits, "-", "." or "_" '
+                "such as SOL-1234-PQRS",
+                value=solution_id,
+            )
         )
     with db.writing() as uow:
         return uow.accounts.add_solution(org_id, solution_id, name, utcnow())
@@ -106,7 +114,7 @@ def add_solution(db: Backend, solution_id: str, *, org_id: int, name: str | None
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("only a Referrals admin may do this")
+        raise PermissionDenied(Msg("only a Referrals admin may do this"))
 
 
 def create_token(
@@ -161,8 +169,6 @@ def list_solutions(db: Backend, actor: Actor) -> list[tuple[str, str | None]]:
 UserRef = str | int
 """A user by email (the CLI) or by id (the Users page)."""
 
-_KEEP_ADMIN = "the organization must keep an admin"
-
 
 def _target(uow: UnitOfWork, who: UserRef, by: Actor | None) -> UserRecord:
     if by is not None:
@@ -170,9 +176,9 @@ def _target(uow: UnitOfWork, who: UserRef, by: Actor | None) -> UserRecord:
     user = uow.accounts.user_by_id(who) if isinstance(who, int) else uow.accounts.user_by_email(who)
     if user is None or (by is not None and user.org_id != by.org_id):
         raise NotFound(
-            f"no user of your organization has the id {who}"
+            Msg("no user of your organization has the id %(id)s", id=who)
             if isinstance(who, int)
-            else f"no user has the email {who}"
+            else Msg("no user has the email %(email)s", email=who)
         )
     return user
 
@@ -182,11 +188,24 @@ def _keeps_an_admin(uow: UnitOfWork, user: UserRecord, by: Actor | None, doing: 
     if user.role is not Role.ADMIN or not user.is_active:
         return
     if by is not None and by.user_id == user.id:
-        raise Conflict(f"you cannot {doing} yourself: {_KEEP_ADMIN}; another admin can do it")
+        raise Conflict(
+            Msg(
+                "you cannot deactivate yourself: the organization must keep an admin; "
+                "another admin can do it"
+            )
+            if doing == "deactivate"
+            else Msg(
+                "you cannot take the admin role from yourself: the organization must keep an "
+                "admin; another admin can do it"
+            )
+        )
     if uow.accounts.active_admins(user.org_id) == [user.id]:
         raise Conflict(
-            f"{user.email} is the last active admin of the organization and {_KEEP_ADMIN}; "
-            "make another user an admin first"
+            Msg(
+                "%(email)s is the last active admin of the organization and the organization "
+                "must keep an admin; make another user an admin first",
+                email=user.email,
+            )
         )
 
 
@@ -250,6 +269,32 @@ def set_password(
 
     user, _ = _change(db, who, by, apply)
     return user, password
+
+
+def set_language(
+    db: Backend, who: UserRef, language: str | None, *, by: Actor | None = None
+) -> UserRecord:
+    """Keeps the pages' language a user chose (one of `i18n.LOCALES`; None: no choice,
+    the browser's language then). A user sets their own (`by` is then themselves); the
+    operator anyone's."""
+    if language is not None and language not in i18n.LOCALES:
+        raise UsageError(
+            Msg(
+                'the language must be one of %(choices)s, not "%(value)s"',
+                choices=", ".join(i18n.LOCALES),
+                value=language,
+            )
+        )
+    with db.writing() as uow:
+        user = (
+            uow.accounts.user_by_id(who)
+            if isinstance(who, int)
+            else uow.accounts.user_by_email(who)
+        )
+        if user is None or (by is not None and by.user_id != user.id):
+            raise NotFound(f"no user has the {'id' if isinstance(who, int) else 'email'} {who}")
+        uow.accounts.set_user(user.org_id, user.id, language=language)
+    return dataclasses.replace(user, language=language)
 
 
 def end_sessions(db: Backend, user_id: int) -> None:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from cosell.web.ui import admin, detail, errors, exports, imports, opportunities, signin
+from cosell.web.ui import (
+    admin,
+    chooser,
+    detail,
+    errors,
+    exports,
+    imports,
+    opportunities,
+    signin,
+)
 
 router = APIRouter(include_in_schema=False)
-for _page in (admin, detail, exports, imports, opportunities, signin):
+for _page in (admin, chooser, detail, exports, imports, opportunities, signin):
     router.include_router(_page.router)
 
 
