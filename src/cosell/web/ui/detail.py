@@ -82,7 +82,8 @@ def reason_text(referral: Referral) -> str:
         return ""
     codes = ERROR_REASONS if referral.substatus is Substatus.ERROR else DECLINED_LOST_REASONS
     name = codes.get(referral.reason)
-    return f"{referral.reason} – {term(name) if name else _('unknown code')}"
+    shown = term(name) if name else _("unknown code")
+    return f"{referral.reason} – {shown}"
 
 
 @router.get("/referrals/{referral_id}")
