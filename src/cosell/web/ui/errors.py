@@ -87,6 +87,7 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if _is_api(request) and api_http is not None:
             return await _answer(api_http, request, exc)
+        message: str
         if exc.status_code == 404:
             message = Msg("There is no page at %(path)s.", path=request.url.path)
         else:
