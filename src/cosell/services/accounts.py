@@ -292,7 +292,11 @@ def set_language(
             else uow.accounts.user_by_email(who)
         )
         if user is None or (by is not None and by.user_id != user.id):
-            raise NotFound(f"no user has the {'id' if isinstance(who, int) else 'email'} {who}")
+            raise NotFound(
+                Msg("no user of your organization has the id %(id)s", id=who)
+                if isinstance(who, int)
+                else Msg("no user has the email %(email)s", email=who)
+            )
         uow.accounts.set_user(user.org_id, user.id, language=language)
     return dataclasses.replace(user, language=language)
 
