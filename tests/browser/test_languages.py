@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
-from tests.browser.conftest import ADMIN, PASSWORD, Server, screenshot
+from tests.browser.conftest import Server, screenshot
 from tests.support import csv_bytes, row
 
 pytestmark = pytest.mark.browser
@@ -61,6 +61,26 @@ HEADINGS = {
 }
 
 
+PASSWORD = "languages-pass-1"
+
+
+@pytest.fixture(scope="module")
+def admin(server: Server) -> str:
+    """The admin of an organization of this file's own, so that its imports and its
+    language choice leave the other scenarios' organizations as they were."""
+    suffix = uuid.uuid4().hex[:8]
+    org, email = f"Taal {suffix}", f"lang-{suffix}@taal.example"
+    for command in (
+        ["org", "create", org],
+        ["user", "add", email, "--org", org, "--role", "admin", "--password", PASSWORD,
+         "--name", "Lea Lang"],
+        ["solution", "add", "SOL-1234-PQRS", "--org", org],
+    ):  # fmt: skip
+        done = server.cli(*command)
+        assert done.returncode == 0, done.stderr
+    return email
+
+
 @pytest.fixture
 def contexts(browser: Browser, server: Server) -> Iterator[list[BrowserContext]]:
     made: list[BrowserContext] = []
@@ -79,9 +99,9 @@ def open_in(browser: Browser, server: Server, made: list[BrowserContext], locale
     return context.new_page()
 
 
-def sign_in(page: Page, heading: str) -> None:
+def sign_in(page: Page, email: str, heading: str) -> None:
     page.goto("/sign-in")
-    page.fill("input[name=email]", ADMIN)
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.stack button[type=submit]")
     expect(page.locator("h1")).to_have_text(heading)
@@ -89,26 +109,17 @@ def sign_in(page: Page, heading: str) -> None:
 
 @pytest.mark.parametrize("lang", ["nl", "sv", "fr"])
 def test_every_page_in_the_browsers_language(
-    browser: Browser, server: Server, contexts: list[BrowserContext], lang: str
+    browser: Browser, server: Server, contexts: list[BrowserContext], admin: str, lang: str
 ) -> None:
     words = HEADINGS[lang]
     page = open_in(browser, server, contexts, words["locale"])
-    sign_in(page, words["list"])
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    screenshot(page, f"lang-{lang}-list")
-
-    page.locator("table.referrals td.deal a").first.click()
-    expect(page.locator("#deal-title")).to_have_text(words["deal"])
-    expect(page.locator("#history-title")).to_have_text(words["history"])
-    expect(page.locator(".fields dt", has_text=words["status"])).to_be_visible()
-    screenshot(page, f"lang-{lang}-referral")
-
+    sign_in(page, admin, words["list"])
     data = csv_bytes(
         [
             row(
                 Deal_Name=f"Taal {lang} {uuid.uuid4().hex[:6]}",
                 CRM_ID=f"CRM-{uuid.uuid4().hex[:10]}",
-                Team_member_1=f"Ada, Admin, , {ADMIN}",
+                Team_member_1=f"Lea, Lang, , {admin}",
             )
         ]
     )
@@ -124,6 +135,18 @@ def test_every_page_in_the_browsers_language(
     expect(page.locator("#last-file [data-count=created]")).to_have_text("1")
     screenshot(page, f"lang-{lang}-imports")
 
+    page.goto("/?tab=outbound")
+    expect(page.locator("h1")).to_have_text(words["list"])
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    screenshot(page, f"lang-{lang}-list")
+
+    page.locator("table.referrals td.deal a").first.click()
+    expect(page.locator("#deal-title")).to_have_text(words["deal"])
+    expect(page.locator("#history-title")).to_have_text(words["history"])
+    expect(page.locator(".fields dt", has_text=words["status"])).to_be_visible()
+    screenshot(page, f"lang-{lang}-referral")
+
+    page.goto("/imports")
     page.locator("#past-imports form[action$='/undo'] button").first.click()
     expect(page.locator("h1")).to_have_text(words["undo"])
     screenshot(page, f"lang-{lang}-undo")
@@ -141,10 +164,10 @@ def test_every_page_in_the_browsers_language(
 
 
 def test_the_chooser_by_keyboard_keeps_the_language(
-    browser: Browser, server: Server, contexts: list[BrowserContext]
+    browser: Browser, server: Server, contexts: list[BrowserContext], admin: str
 ) -> None:
     page = open_in(browser, server, contexts, "en-US")
-    sign_in(page, "Co-sell opportunities")
+    sign_in(page, admin, "Co-sell opportunities")
     try:
         page.focus("#language-choice")
         page.keyboard.press("End")  # the last language…
@@ -158,8 +181,8 @@ def test_the_chooser_by_keyboard_keeps_the_language(
 
         # the choice is kept on the user: a French browser gets Dutch after signing in
         other = open_in(browser, server, contexts, "fr-FR")
-        sign_in(other, HEADINGS["nl"]["list"])
-    finally:  # the other tests sign in as the admin and read English
+        sign_in(other, admin, HEADINGS["nl"]["list"])
+    finally:  # back to no choice: the other tests of this file sign in as this admin
         page.select_option("#language-choice", "browser")
         page.click("#language-form button")
         expect(page.locator("h1")).to_have_text("Co-sell opportunities")
