@@ -278,3 +278,14 @@ def test_every_status_and_label_the_pages_show_is_in_the_catalogs():
             catalog = read_po(handle, locale=locale)
         untranslated = [text for text in shown if not (text in catalog and catalog[text].string)]
         assert untranslated == [], locale
+
+
+def test_a_template_shows_each_reader_its_own_number_format():
+    from cosell.i18n import use_locale
+    from cosell.web.ui.render import environment
+
+    template = environment().from_string("{{ 1000 | count }} · {{ 12563.5 | money }}")
+    with use_locale("nl"):
+        assert template.render() == "1.000 · 12.563,50"
+    with use_locale("en"):
+        assert template.render() == "1,000 · 12,563.50"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -11,7 +12,14 @@ from typing import Any
 from babel import dates, numbers
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
 from cosell import __version__, i18n
 from cosell.domain.actor import Actor
@@ -119,6 +127,19 @@ PAGE_HEADERS = {
 }
 
 
+def _per_reader(show: Callable[..., str]) -> Callable[..., str]:
+    """A filter that shows a value in the reader's language. Jinja computes a filter of a
+    constant once, when it compiles the template (`{{ 1000 | count }}`), in the language
+    of whoever asked first; a filter that takes the context is never computed ahead."""
+
+    @pass_context
+    def shown(_context: Context, value: Any, *args: Any, **kwargs: Any) -> str:
+        return show(value, *args, **kwargs)
+
+    shown.__doc__ = show.__doc__
+    return shown
+
+
 @functools.cache
 def environment() -> Environment:
     folder = resources.files("cosell.web").joinpath("templates")
@@ -133,17 +154,18 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.plain_gettext, i18n.plain_ngettext, newstyle=True
     )
-    env.filters.update(
-        tr=i18n.translate,
-        money=money,
-        compact=compact,
-        day=day,
-        moment=moment,
-        yes_no=yes_no,
-        count=count,
-        t=i18n.term,
-        job_status=terms.job_status,
-    )
+    shown_by_name: dict[str, Callable[..., str]] = {
+        "tr": i18n.translate,
+        "money": money,
+        "compact": compact,
+        "day": day,
+        "moment": moment,
+        "yes_no": yes_no,
+        "count": count,
+        "t": i18n.term,
+        "job_status": terms.job_status,
+    }
+    env.filters.update({name: _per_reader(show) for name, show in shown_by_name.items()})
     env.globals.update(
         current_locale=i18n.current_locale,
         version=__version__,
