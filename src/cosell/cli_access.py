@@ -1,5 +1,5 @@
 """The access commands of the CLI: `cosell token list|revoke` and
-`cosell user deactivate|activate|set-role|set-password` (registered by `cli`).
+`cosell user deactivate|activate|set-role|set-password|set-language` (registered by `cli`).
 
 Each takes effect at the user's next request: a revoked token and a deactivated user's
 sessions and tokens are refused; a role change and a new password end the sessions.
@@ -60,6 +60,21 @@ def user_set_password(
         typer.echo(f"password of {user.email} set; sessions ended")
         if password is None:
             typer.echo(f"password: {given}")
+
+
+@user_app.command("set-language")
+def user_set_language(
+    email: str,
+    language: Annotated[
+        str, typer.Argument(help="en, nl, sv or fr; browser: no choice (the browser's language)")
+    ],
+) -> None:
+    """Set the language of a user's pages (they get it at their next sign-in)."""
+    with errors():
+        chosen = None if language == "browser" else language
+        user = accounts.set_language(state.database(), email, chosen)
+        shown = user.language or "the browser's language"
+        typer.echo(f"{user.email} reads the pages in {shown}")
 
 
 @token_app.command("list")

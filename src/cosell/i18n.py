@@ -80,6 +80,13 @@ def N_(message: str) -> str:
 _ = gettext
 
 
+def term(message: object) -> str:
+    """A string marked with `N_` where it is defined (a field's label, a status …), in
+    the current locale; a string no catalog has is shown as it is. (Not `_`: the
+    extraction looks for literal strings in `_()` and warns about variables.)"""
+    return "" if message is None else translations(_current.get()).gettext(str(message))
+
+
 class Msg(str):
     """A message that is English text (it *is* a `str`) and remembers how it was made:
     its catalog string and the values filled into it, so that it can be shown again in
@@ -99,6 +106,13 @@ class Msg(str):
         made.template = template
         made.values = values
         return made
+
+    @classmethod
+    def marked(cls, text: str) -> Msg:
+        """A string marked with `N_` where it is defined (a label …) as a message, to be
+        shown in the reader's language. (Not `Msg(text)`: the extraction would look for a
+        literal string there.)"""
+        return cls(text)
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild, (self.template, self.values))

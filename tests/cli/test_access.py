@@ -1,4 +1,5 @@
-"""`cosell token list|revoke` and `cosell user deactivate|activate|set-role|set-password`."""
+"""`cosell token list|revoke` and
+`cosell user deactivate|activate|set-role|set-password|set-language`."""
 
 from __future__ import annotations
 
@@ -124,3 +125,18 @@ def test_user_set_password_generates_or_takes_one(world):
     assert short.exit_code == 2 and "at least 8" in short.stderr
     nobody = cosell(world, "user", "deactivate", "nobody@org-a.example")
     assert nobody.exit_code == 2 and "no user has the email" in nobody.stderr
+
+
+def test_user_set_language(world):
+    out = cosell(world, "user", "set-language", SELLER, "sv")
+    assert out.exit_code == 0 and f"{SELLER} reads the pages in sv" in out.stdout
+    with world.db.reading() as uow:
+        assert uow.accounts.user_by_email(SELLER).language == "sv"
+    out = cosell(world, "user", "set-language", SELLER, "browser")
+    assert out.exit_code == 0 and "the browser's language" in out.stdout
+    with world.db.reading() as uow:
+        assert uow.accounts.user_by_email(SELLER).language is None
+    wrong = cosell(world, "user", "set-language", SELLER, "de")
+    assert wrong.exit_code == 2 and 'not "de"' in wrong.stderr
+    nobody = cosell(world, "user", "set-language", "nobody@example.com", "nl")
+    assert nobody.exit_code != 0 and "no user has the email nobody@example.com" in nobody.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cosell.i18n import N_
+
 
 class Direction(StrEnum):
     INCOMING = "Incoming"
@@ -16,7 +18,8 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return "Referrals admin" if self is Role.ADMIN else "Referrals user"
+        """Its name on the pages, in English (translated where shown)."""
+        return N_("Referrals admin") if self is Role.ADMIN else N_("Referrals user")
 
 
 class Status(StrEnum):
@@ -60,42 +63,42 @@ SUBSTATUSES: dict[Status, tuple[Substatus, ...]] = {
 
 #: Sales stage percentages and the stage names accepted as aliases.
 SALES_STAGES: dict[int, str] = {
-    10: "Created/Accepted",
-    20: "Qualified",
-    40: "Developed",
-    60: "Proposed",
-    80: "Negotiated",
-    100: "Won",
+    10: N_("Created/Accepted"),
+    20: N_("Qualified"),
+    40: N_("Developed"),
+    60: N_("Proposed"),
+    80: N_("Negotiated"),
+    100: N_("Won"),
 }
 
 DECLINED_LOST_REASONS: dict[int, str] = {
-    1: "Project budget is not adequate",
-    2: "Customer did not respond",
-    3: "Customer chose another vendor",
-    4: "Customer requirement not met",
-    5: "Not a customer",
-    6: "Proposed time line was too short",
-    7: "Report as abuse, spam or phishing",
-    8: "Others",
+    1: N_("Project budget is not adequate"),
+    2: N_("Customer did not respond"),
+    3: N_("Customer chose another vendor"),
+    4: N_("Customer requirement not met"),
+    5: N_("Not a customer"),
+    6: N_("Proposed time line was too short"),
+    7: N_("Report as abuse, spam or phishing"),
+    8: N_("Others"),
 }
 
 ERROR_REASONS: dict[int, str] = {
-    1: "Duplicate – created through bulk upload",
-    2: "Duplicate – created in the portal",
-    3: "Duplicate – sent by Microsoft",
-    4: "Connector data sync issues",
-    5: "Customer matching issues",
-    6: "Solution issues",
-    7: "Test referral",
-    8: "Data error",
-    9: "Others",
+    1: N_("Duplicate – created through bulk upload"),
+    2: N_("Duplicate – created in the portal"),
+    3: N_("Duplicate – sent by Microsoft"),
+    4: N_("Connector data sync issues"),
+    5: N_("Customer matching issues"),
+    6: N_("Solution issues"),
+    7: N_("Test referral"),
+    8: N_("Data error"),
+    9: N_("Others"),
 }
 
 HELP_CODES: dict[int, str] = {
-    1: "Workload-specific value proposition",
-    2: "Customer technical architecture",
-    3: "Proof of concept/Demo",
-    4: "Quotes and licensing",
-    5: "Post-sales customer success",
-    6: "General or other",
+    1: N_("Workload-specific value proposition"),
+    2: N_("Customer technical architecture"),
+    3: N_("Proof of concept/Demo"),
+    4: N_("Quotes and licensing"),
+    5: N_("Post-sales customer success"),
+    6: N_("General or other"),
 }

@@ -10,10 +10,12 @@ organization without an active admin.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from cosell import i18n
 from cosell.domain import cells
 from cosell.domain.actor import Actor
 from cosell.domain.cells import CellError
@@ -275,6 +277,36 @@ def set_password(
 
     user, _ = _change(db, who, by, apply)
     return user, password
+
+
+def set_language(
+    db: Backend, who: UserRef, language: str | None, *, by: Actor | None = None
+) -> UserRecord:
+    """Keeps the pages' language a user chose (one of `i18n.LOCALES`; None: no choice,
+    the browser's language then). A user sets their own (`by` is then themselves); the
+    operator anyone's."""
+    if language is not None and language not in i18n.LOCALES:
+        raise UsageError(
+            Msg(
+                'the language must be one of %(choices)s, not "%(value)s"',
+                choices=", ".join(i18n.LOCALES),
+                value=language,
+            )
+        )
+    with db.writing() as uow:
+        user = (
+            uow.accounts.user_by_id(who)
+            if isinstance(who, int)
+            else uow.accounts.user_by_email(who)
+        )
+        if user is None or (by is not None and by.user_id != user.id):
+            raise NotFound(
+                Msg("no user of your organization has the id %(id)s", id=who)
+                if isinstance(who, int)
+                else Msg("no user has the email %(email)s", email=who)
+            )
+        uow.accounts.set_user(user.org_id, user.id, language=language)
+    return dataclasses.replace(user, language=language)
 
 
 def end_sessions(db: Backend, user_id: int) -> None:

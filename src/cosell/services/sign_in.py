@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.errors import ConcurrentChange
+from cosell.i18n import Msg
 from cosell.services.clock import utcnow
 from cosell.services.passwords import token_hash, verify_password
 from cosell.services.uow import Backend, SignInStore, UserRecord
@@ -93,7 +94,7 @@ def sign_in(db: Backend, email: str, password: str, address: str) -> UserRecord 
 def _throttle(attempts: SignInStore, key: str, address: str, now: dt.datetime) -> Throttled | None:
     if attempts.attempts(key, address) >= MAX_FAILURES:
         return Throttled(
-            "too many failed sign-ins for this email; wait 15 minutes and try again",
+            Msg("too many failed sign-ins for this email; wait 15 minutes and try again"),
             int(FAILURE_WINDOW.total_seconds()),
         )
     count, last = attempts.attempts_from(address)
@@ -102,11 +103,16 @@ def _throttle(attempts: SignInStore, key: str, address: str, now: dt.datetime) -
     wait = min(2 ** (count - ADDRESS_FREE_FAILURES), int(FAILURE_WINDOW.total_seconds()))
     left = int((last + dt.timedelta(seconds=wait) - now).total_seconds())
     if left > 0:
-        return Throttled(
-            "too many failed sign-ins from this address; "
-            f"wait {left} second{'s' if left != 1 else ''} and try again",
-            left,
+        message = (
+            Msg("too many failed sign-ins from this address; wait 1 second and try again")
+            if left == 1
+            else Msg(
+                "too many failed sign-ins from this address; wait %(seconds)s seconds and try "
+                "again",
+                seconds=left,
+            )
         )
+        return Throttled(message, left)
     return None
 
 

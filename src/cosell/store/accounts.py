@@ -37,6 +37,8 @@ class UserRecord:
     is_active: bool
     #: carried in the session cookie: a session of an older version has ended
     session_version: int = 0
+    #: the pages' language the user chose (`i18n.LOCALES`); None: the browser's
+    language: str | None = None
 
     def actor(self) -> Actor:
         return Actor(self.id, self.org_id, self.role, self.email, self.display_name)
@@ -68,11 +70,12 @@ _USER_COLS = (
     users_t.c.password_hash,
     users_t.c.is_active,
     users_t.c.session_version,
+    users_t.c.language,
 )
 
 
 def _user(row: Any) -> UserRecord:
-    uid, org, email, name, role, pw, active, version = row
+    uid, org, email, name, role, pw, active, version, language = row
     return UserRecord(
         int(uid),
         int(org),
@@ -82,6 +85,7 @@ def _user(row: Any) -> UserRecord:
         pw if isinstance(pw, str) else None,
         bool(active),
         int(version or 0),
+        language if isinstance(language, str) else None,
     )
 
 

@@ -79,6 +79,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     #: carried in the session cookie; raising it ends every session of the user
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the pages' language the user chose (`i18n.LOCALES`); none: the browser's
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class ApiToken(Base):

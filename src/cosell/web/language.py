@@ -9,12 +9,34 @@ from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cosell import i18n
 
 #: The cookie that carries the user's chosen language between requests.
 COOKIE = "cosell_lang"
+#: A year: the choice is also kept on the user, and signing in sets the cookie again.
+COOKIE_SECONDS = 365 * 86400
+
+#: The languages the chooser offers, each named in its own language (not translated).
+NAMES = {"en": "English", "nl": "Nederlands", "sv": "Svenska", "fr": "Français"}
+
+
+def remember(response: Response, locale: str | None, *, secure: bool) -> None:
+    """Sets the cookie to the chosen `locale`; None (no choice) removes it."""
+    if locale is None or locale not in i18n.LOCALES:
+        response.delete_cookie(COOKIE, path="/")
+        return
+    response.set_cookie(
+        COOKIE,
+        locale,
+        max_age=COOKIE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
 
 
 def request_locale(headers: dict[str, str]) -> str:

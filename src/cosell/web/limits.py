@@ -19,6 +19,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cosell.i18n import Msg
+
 log = logging.getLogger("cosell.web")
 
 TITLE = "File too large"
@@ -38,7 +40,9 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
         allowed = size_text(file_bytes or max_bytes)
-        self.message = f"The upload is larger than {allowed}; at most {allowed} can be processed."
+        self.message = Msg(
+            "The upload is larger than %(size)s; at most %(size)s can be processed.", size=allowed
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,4 +138,4 @@ def too_many_files(count: int) -> str | None:
     """The message refusing an upload of `count` files; None for one (or none)."""
     if count <= 1:
         return None
-    return f"Send one file per upload; this request holds {count} files."
+    return Msg("Send one file per upload; this request holds %(count)s files.", count=count)

@@ -27,6 +27,7 @@ from cosell.errors import (
     TooManyAttempts,
     UsageError,
 )
+from cosell.i18n import N_, Msg
 from cosell.services.referral_input import field_name
 
 log = logging.getLogger("cosell.web")
@@ -36,18 +37,20 @@ UNAVAILABLE_RETRY_AFTER = 5
 
 #: Each error's status and title; an error not listed takes its nearest ancestor's
 #: (`status_of`). `DatabaseNotInitialized` is answered as an unavailable database.
+#: The titles stay English in the API (it is for programs); the error pages show them
+#: translated (`ui.errors`).
 STATUS: dict[type[CosellError], tuple[int, str]] = {
-    StaleVersion: (412, "Changed since read"),
-    RowErrors: (422, "Invalid referral"),
-    NotAuthenticated: (401, "Not signed in"),
-    PermissionDenied: (403, "Not allowed"),
-    NotFound: (404, "Not found"),
-    Conflict: (409, "Conflict"),
-    FileTooLarge: (413, "File too large"),
-    FileRejected: (422, "File rejected"),
-    UsageError: (400, "Bad request"),
-    PreconditionRequired: (428, "If-Match required"),
-    TooManyAttempts: (429, "Too many attempts"),
+    StaleVersion: (412, N_("Changed since read")),
+    RowErrors: (422, N_("Invalid referral")),
+    NotAuthenticated: (401, N_("Not signed in")),
+    PermissionDenied: (403, N_("Not allowed")),
+    NotFound: (404, N_("Not found")),
+    Conflict: (409, N_("Conflict")),
+    FileTooLarge: (413, N_("File too large")),
+    FileRejected: (422, N_("File rejected")),
+    UsageError: (400, N_("Bad request")),
+    PreconditionRequired: (428, N_("If-Match required")),
+    TooManyAttempts: (429, N_("Too many attempts")),
 }
 
 
@@ -103,8 +106,8 @@ def install(app: FastAPI) -> None:
             request.url.path,
             str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
         )
-        status, title = 503, "Service unavailable"
-        message = (
+        status, title = 503, N_("Service unavailable")
+        message = Msg(
             "The database cannot be reached right now. Nothing was lost; please try again shortly."
         )
         headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER), "Cache-Control": "no-store"}

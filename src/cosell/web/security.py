@@ -29,6 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cosell.domain.actor import Actor
 from cosell.errors import NotAuthenticated, PermissionDenied, TooManyAttempts
+from cosell.i18n import Msg
 from cosell.services import sign_in as signing_in
 from cosell.services.sign_in import Refused, Throttled
 from cosell.services.uow import Backend, UserRecord
@@ -92,7 +93,9 @@ def check_csrf(request: Request, session: Session, form_token: str | None = None
     given = form_token or request.headers.get("x-csrf-token") or ""
     if not hmac.compare_digest(given.encode(), session.csrf.encode()):
         raise PermissionDenied(
-            "the form has expired or did not come from this site; reload the page and try again"
+            Msg(
+                "the form has expired or did not come from this site; reload the page and try again"
+            )
         )
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
 from cosell.errors import Conflict, UsageError
+from cosell.i18n import N_, Msg, term
 from cosell.services import accounts
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx, CurrentActor
@@ -80,9 +81,11 @@ def _users_page(request: Request, ctx: AppContext, actor: Actor, **options: Any)
 
 #: what a user action did, as the page says it after the redirect (`?done=…&who=…`)
 _DONE = {
-    "deactivate": "{who} was deactivated: their sessions ended and their API tokens were revoked.",
-    "activate": "{who} was activated; they can sign in again.",
-    "role": "{who} has a new role; their sessions ended.",
+    "deactivate": N_(
+        "%(who)s was deactivated: their sessions ended and their API tokens were revoked."
+    ),
+    "activate": N_("%(who)s was activated; they can sign in again."),
+    "role": N_("%(who)s has a new role; their sessions ended."),
 }
 
 
@@ -90,7 +93,7 @@ _DONE = {
 def users_page(
     request: Request, actor: CurrentActor, ctx: Ctx, added: str = "", done: str = "", who: str = ""
 ) -> Response:
-    message = _DONE[done].format(who=who) if done in _DONE and who else ""
+    message = term(_DONE[done]) % {"who": who} if done in _DONE and who else ""
     return _users_page(request, ctx, actor, added=added, done=message)
 
 
@@ -173,7 +176,7 @@ def _role(value: str) -> Role:
     for role in Role:
         if role.value == value:
             return role
-    raise UsageError(f'role must be "admin" or "user", not "{value}"')
+    raise UsageError(Msg('role must be "admin" or "user", not "%(value)s"', value=value))
 
 
 def _solutions_page(request: Request, ctx: AppContext, actor: Actor, **options: Any) -> Response:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cosell.domain.enums import SALES_STAGES
+from cosell.i18n import term
 from cosell.services.referrals import StageTotal
 
 #: Geometry of the SVG (user units; the image scales to its box): one row per stage,
@@ -51,7 +52,8 @@ class Chart:
 
 
 def build(totals: list[StageTotal], wanted: str = "") -> Chart | None:
-    """The chart of `wanted` currency (else the most used one); None when no deal matches."""
+    """The chart of `wanted` currency (else the most used one); None when no deal matches.
+    Its labels are in the current locale's language."""
     if not totals:
         return None
     deals: Counter[str] = Counter()
@@ -70,7 +72,7 @@ def build(totals: list[StageTotal], wanted: str = "") -> Chart | None:
         bars.append(
             Bar(
                 stage=stage,
-                label=f"{stage}% {name}",
+                label=f"{stage}% {term(name)}",
                 deals=found.deals if found else 0,
                 value=Decimal(value_cents).scaleb(-2),
                 y=i * ROW,

@@ -15,23 +15,24 @@ from cosell.domain.enums import (
     SALES_STAGES,
     Substatus,
 )
+from cosell.domain.fields import Field
 from cosell.domain.history import HistoryEntry
 from cosell.domain.model import PAGE_SECTIONS, Referral
+from cosell.i18n import _, term
 from cosell.services import referrals
 from cosell.web.deps import Ctx, CurrentActor
+from cosell.web.ui import terms
 from cosell.web.ui.guard import came_from
 from cosell.web.ui.render import html
 
 #: The routes of this page (`ui.pages` puts every page's together).
 router = APIRouter(include_in_schema=False)
 
-SOURCES = {
-    "import": "File import",
-    "api": "API",
-    "page": "Web page",
-    "system": "System",
-    "demo": "Demo data",
-}
+#: how the page names a change's source (English; shown translated)
+SOURCES = terms.SOURCES
+
+
+ACTIONS = terms.ACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,21 +54,36 @@ class Entry:
 def _entry(entry: HistoryEntry) -> Entry:
     return Entry(
         at=entry.at,
-        who=entry.who or "system",
-        source=SOURCES.get(entry.source, entry.source.capitalize()),
-        action=entry.action.capitalize(),
+        who=_("system") if entry.who in ("", "system") else entry.who,
+        source=term(SOURCES[entry.source])
+        if entry.source in SOURCES
+        else entry.source.capitalize(),
+        action=term(ACTIONS[entry.action])
+        if entry.action in ACTIONS
+        else entry.action.capitalize(),
         changes=[
-            Change(name, before or "", after or "")
+            Change(_column_label(name), before or "", after or "")
             for name, (before, after) in entry.changes.items()
         ],
     )
+
+
+def _column_label(header: str) -> str:
+    """A changed column as the page names it: a field's label in the reader's language,
+    else its header (Solution 1 …)."""
+    field = Field._value2member_map_.get(header)
+    if isinstance(field, Field) and field.spec.label:
+        return term(field.spec.label)
+    return header
 
 
 def reason_text(referral: Referral) -> str:
     if referral.reason is None:
         return ""
     codes = ERROR_REASONS if referral.substatus is Substatus.ERROR else DECLINED_LOST_REASONS
-    return f"{referral.reason} – {codes.get(referral.reason, 'unknown code')}"
+    name = codes.get(referral.reason)
+    shown = term(name) if name else _("unknown code")
+    return f"{referral.reason} – {shown}"
 
 
 @router.get("/referrals/{referral_id}")
@@ -76,7 +92,8 @@ def referral_page(request: Request, actor: CurrentActor, ctx: Ctx, referral_id: 
     entries = [_entry(e) for e in referrals.history(ctx.db, actor, referral_id)]
     help_text = ""
     if referral.help_code is not None:
-        help_text = f"{referral.help_code} – {HELP_CODES.get(referral.help_code, '')}"
+        name = HELP_CODES.get(referral.help_code)
+        help_text = f"{referral.help_code} – {term(name) if name else ''}"
     return html(
         request,
         "referral.html",
@@ -85,7 +102,9 @@ def referral_page(request: Request, actor: CurrentActor, ctx: Ctx, referral_id: 
         sections=PAGE_SECTIONS,
         history=entries,
         reason=reason_text(referral),
-        stage_name=SALES_STAGES.get(referral.sales_stage, ""),
+        stage_name=term(SALES_STAGES[referral.sales_stage])
+        if referral.sales_stage in SALES_STAGES
+        else "",
         help_text=help_text,
         back=_back_to_list(request),
     )

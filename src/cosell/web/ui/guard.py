@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 
 from cosell.domain.actor import Actor
 from cosell.errors import PermissionDenied
+from cosell.i18n import Msg
 from cosell.web.security import check_csrf, read_session, session_actor
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -23,7 +24,7 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 async def _form_actor(request: Request) -> Actor:
     if read_session(request) is None and request.headers.get("authorization"):
-        raise PermissionDenied("an API token cannot submit the pages' forms; use the API")
+        raise PermissionDenied(Msg("an API token cannot submit the pages' forms; use the API"))
     actor, session = session_actor(request)
     token = request.headers.get("x-csrf-token")
     if not token and request.headers.get("content-type", "").startswith(_FORM_TYPES):

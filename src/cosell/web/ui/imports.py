@@ -11,6 +11,7 @@ from cosell.domain.actor import Actor
 from cosell.domain.headers import LANGUAGES
 from cosell.domain.job_types import ImportOptions
 from cosell.errors import Conflict, FileRejected, UsageError
+from cosell.i18n import N_, _
 from cosell.services import jobs
 from cosell.services.exports import render_template
 from cosell.services.results_data import open_results
@@ -29,12 +30,12 @@ router = APIRouter(include_in_schema=False)
 
 Format = Literal["csv", "xlsx"]
 MATCH_CHOICES = (
-    ("referral-id", "Referral ID (rows without one create deals)"),
-    ("crm-id", "CRM ID when a row has no Referral ID"),
+    ("referral-id", N_("Referral ID (rows without one create deals)")),
+    ("crm-id", N_("CRM ID when a row has no Referral ID")),
 )
 DATE_ORDERS = (
-    ("", "Detect from the file (MM/DD/YYYY unless its dates show otherwise)"),
-    ("MDY", "MM/DD/YYYY (Partner Center)"),
+    ("", N_("Detect from the file (MM/DD/YYYY unless its dates show otherwise)")),
+    ("MDY", N_("MM/DD/YYYY (Partner Center)")),
     ("DMY", "DD/MM/YYYY"),
     ("YMD", "YYYY/MM/DD"),
 )
@@ -102,7 +103,9 @@ def upload(
         "allow_duplicates": allow_duplicates,
     }
     if file is None or not file.filename:
-        return _page(request, ctx, actor, error="Choose a file to upload.", status=422, form=form)
+        return _page(
+            request, ctx, actor, error=_("Choose a file to upload."), status=422, form=form
+        )
     refused = too_many_files(files)
     if refused is not None:
         return _page(request, ctx, actor, error=refused, status=422, form=form)

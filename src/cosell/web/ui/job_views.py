@@ -9,14 +9,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from babel import numbers
+
 from cosell.domain.actor import Actor
 from cosell.domain.job_summaries import ImportSummary
 from cosell.domain.job_types import JobKind, JobRecord, JobStatus
+from cosell.i18n import _, current_locale
 from cosell.services import job_access
 from cosell.services.uow import Backend
 
 IMPORT, EXPORT = JobKind.IMPORT, JobKind.EXPORT
 _NO_COUNTS = ImportSummary()
+
+
+def _count(value: int) -> str:
+    return numbers.format_decimal(value, format="#,##0", locale=current_locale())
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +51,24 @@ class JobView:
 
     @property
     def message(self) -> str:
-        """An export's result: "5,000 of 7,214 exported — narrow the filters"."""
+        """An export's result: "5,000 of 7,214 exported — narrow the filters", in the
+        reader's language (the job keeps it in English for the API)."""
         summary = self.job.export_summary
-        return summary.message if summary is not None else ""
+        if summary is None:
+            return ""
+        if not summary.truncated:
+            return _("%(rows)s exported", rows=_count(summary.rows))
+        if "more than" in summary.message:  # the count of matches was not exact
+            return _(
+                "%(rows)s of more than %(matched)s exported — narrow the filters",
+                rows=_count(summary.rows),
+                matched=_count(summary.matched),
+            )
+        return _(
+            "%(rows)s of %(matched)s exported — narrow the filters",
+            rows=_count(summary.rows),
+            matched=_count(summary.matched),
+        )
 
     @property
     def dry_run(self) -> bool:
@@ -123,7 +145,10 @@ class JobView:
         if summary is None:
             return ""
         seconds = summary.duration_s
-        return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+        locale = current_locale()
+        if seconds < 1:
+            return f"{numbers.format_decimal(round(seconds * 1000), locale=locale)} ms"
+        return f"{numbers.format_decimal(seconds, format='#,##0.0', locale=locale)} s"
 
     @property
     def file_name(self) -> str:

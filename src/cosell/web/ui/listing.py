@@ -17,18 +17,19 @@ from cosell.domain import cells
 from cosell.domain.cells import CellError
 from cosell.domain.enums import SALES_STAGES, MicrosoftStatus, Status, Substatus
 from cosell.domain.filters import SORT_KEYS, ReferralFilters, Tab
+from cosell.i18n import N_, Msg, term
 
 TABS: tuple[tuple[Tab, str], ...] = (
-    (Tab.INBOUND, "Inbound"),
-    (Tab.OUTBOUND, "Outbound"),
-    (Tab.FAVORITES, "Favorites"),
+    (Tab.INBOUND, N_("Inbound")),
+    (Tab.OUTBOUND, N_("Outbound")),
+    (Tab.FAVORITES, N_("Favorites")),
 )
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_SIZE = 25
 DEFAULT_SORT = "-created"
 MIN_SEARCH = 3
 MAX_COUNTRIES = 50
-HELP_CHOICES = (("", "Any"), ("yes", "Yes"), ("no", "No"))
+HELP_CHOICES = (("", N_("Any")), ("yes", N_("Yes")), ("no", N_("No")))
 
 #: The filter fields of the URL in the panel's order: those picked from a list, then typed ones.
 MULTI = ("status", "substatus", "ms_status", "stage")
@@ -46,24 +47,24 @@ TEXT = (
     "team",
 )
 #: Each filter of the list: its URL name, its name in `ReferralFilters` (so also in an
-#: export job's stored options), and its label on the pages.
+#: export job's stored options), and its label on the pages (English; shown translated).
 FILTERS: tuple[tuple[str, str, str], ...] = (
-    ("status", "statuses", "Status"),
-    ("substatus", "substatuses", "Substatus"),
-    ("ms_status", "ms_statuses", "Microsoft status"),
-    ("stage", "sales_stages", "Sales stage"),
-    ("country", "countries", "Country"),
-    ("currency", "currencies", "Currency"),
-    ("help", "help_required", "Help required"),
-    ("created_from", "created_from", "Created from"),
-    ("created_to", "created_to", "Created until"),
-    ("close_from", "close_from", "Closing from"),
-    ("close_to", "close_to", "Closing until"),
-    ("value_min", "value_min", "Value from"),
-    ("value_max", "value_max", "Value up to"),
-    ("solution", "solution_id", "Solution ID"),
-    ("team", "team_email", "Team member"),
-    ("q", "search", "Search"),
+    ("status", "statuses", N_("Status")),
+    ("substatus", "substatuses", N_("Substatus")),
+    ("ms_status", "ms_statuses", N_("Microsoft status")),
+    ("stage", "sales_stages", N_("Sales stage")),
+    ("country", "countries", N_("Country")),
+    ("currency", "currencies", N_("Currency")),
+    ("help", "help_required", N_("Help required")),
+    ("created_from", "created_from", N_("Created from")),
+    ("created_to", "created_to", N_("Created until")),
+    ("close_from", "close_from", N_("Closing from")),
+    ("close_to", "close_to", N_("Closing until")),
+    ("value_min", "value_min", N_("Value from")),
+    ("value_max", "value_max", N_("Value up to")),
+    ("solution", "solution_id", N_("Solution ID")),
+    ("team", "team_email", N_("Team member")),
+    ("q", "search", N_("Search")),
 )
 #: label by URL name
 LABELS = {url: label for url, _, label in FILTERS}
@@ -74,8 +75,10 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "status": tuple((s.value, s.value) for s in Status),
     "substatus": tuple((s.value, s.value) for s in Substatus),
     "ms_status": tuple((s.value, s.value) for s in MicrosoftStatus),
-    "stage": tuple((str(k), f"{k}% {v}") for k, v in SALES_STAGES.items()),
+    "stage": tuple((str(k), v) for k, v in SALES_STAGES.items()),
 }
+"""Each list filter's choices: (value, label); a label is English, shown translated (a
+sales stage's after its percentage)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +145,18 @@ class ListPageQuery:
 
     # -------------------------------------------------------------- display
     def chips(self) -> Iterator[tuple[str, str, str]]:
-        """(label, value, URL without it) for each active filter."""
+        """(label, value, URL without it) for each active filter, in the reader's language."""
         for name in MULTI:
             for value in self.multi.get(name, ()):
                 shown = f"{value}%" if name == "stage" else value
-                yield LABELS[name], shown, self.without(name, value)
+                if name != "stage":
+                    shown = term(shown)
+                yield term(LABELS[name]), shown, self.without(name, value)
         for name in TEXT:
             if self.text.get(name):
-                yield LABELS[name], self.text[name], self.without(name)
+                yield term(LABELS[name]), self.text[name], self.without(name)
         if self.q:
-            yield LABELS["q"], self.q, self.without("q")
+            yield term(LABELS["q"]), self.q, self.without("q")
 
     @property
     def active_filters(self) -> int:
@@ -190,7 +195,14 @@ def parse(items: Iterable[tuple[str, str]]) -> ParsedList:
             found = allowed.get(raw.casefold().rstrip("%"))
             if found is None:
                 choices = ", ".join(allowed.values())
-                problems.append(f'{LABELS[name]} "{raw}" is not one of {choices}; it was ignored.')
+                problems.append(
+                    Msg(
+                        '%(filter)s "%(value)s" is not one of %(choices)s; it was ignored.',
+                        filter=Msg.marked(LABELS[name]),
+                        value=raw,
+                        choices=choices,
+                    )
+                )
             elif found not in picked:
                 picked.append(found)
         multi[name] = tuple(picked)
@@ -215,7 +227,11 @@ def parse(items: Iterable[tuple[str, str]]) -> ParsedList:
     if q:
         if len(q) < MIN_SEARCH:
             problems.append(
-                f'Search needs at least {MIN_SEARCH} characters; "{q}" was not searched for.'
+                Msg(
+                    'Search needs at least %(min)s characters; "%(text)s" was not searched for.',
+                    min=MIN_SEARCH,
+                    text=q,
+                )
             )
         else:
             filters.search = q
@@ -232,12 +248,19 @@ def _read_text(text: dict[str, str], f: ReferralFilters, problems: list[str]) ->
     removed from `text`, so the links of the page do not carry it on."""
 
     def fail(name: str, message: str) -> None:
-        problems.append(f'{LABELS[name]} "{text[name]}": {message}; it was ignored.')
+        problems.append(
+            Msg(
+                '%(filter)s "%(value)s": %(problem)s; it was ignored.',
+                filter=Msg.marked(LABELS[name]),
+                value=text[name],
+                problem=message,
+            )
+        )
         text[name] = ""
 
     codes = _codes(text["country"])
     if len(codes) > MAX_COUNTRIES:
-        fail("country", f"at most {MAX_COUNTRIES} countries can be chosen at once")
+        fail("country", Msg("at most %(max)s countries can be chosen at once", max=MAX_COUNTRIES))
     elif codes:
         try:
             f.countries = _unique(cells.parse_country(c) for c in codes)
@@ -255,13 +278,13 @@ def _read_text(text: dict[str, str], f: ReferralFilters, problems: list[str]) ->
     if help_choice in ("yes", "no"):
         f.help_required = help_choice == "yes"
     elif help_choice:
-        fail("help", "expected yes or no")
+        fail("help", Msg("expected yes or no"))
     for name in ("created_from", "created_to", "close_from", "close_to"):
         if text[name]:
             try:
                 setattr(f, name, dt.date.fromisoformat(text[name]))
             except ValueError:
-                fail(name, "expected a date such as 2027-01-30")
+                fail(name, Msg("expected a date such as 2027-01-30"))
     for name in ("value_min", "value_max"):
         if text[name]:
             try:

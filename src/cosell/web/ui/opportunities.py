@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.headers import LANGUAGES
+from cosell.i18n import N_
 from cosell.services import referrals
 from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.ui import chart
@@ -31,14 +32,14 @@ router = APIRouter(include_in_schema=False)
 #: up takes a few milliseconds); above, the chart is loaded by a request of its own.
 CHART_INLINE = 2_000
 
-#: Sortable columns of the table: (sort key, header).
+#: Sortable columns of the table: (sort key, header; shown translated).
 COLUMNS = (
-    ("deal_name", "Deal name"),
-    ("customer", "Customer"),
-    ("status", "Status"),
-    ("stage", "Sales stage"),
-    ("value", "Deal value"),
-    ("close_date", "Close date"),
+    ("deal_name", N_("Deal name")),
+    ("customer", N_("Customer")),
+    ("status", N_("Status")),
+    ("stage", N_("Sales stage")),
+    ("value", N_("Deal value")),
+    ("close_date", N_("Close date")),
 )
 
 

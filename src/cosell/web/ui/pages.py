@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from cosell.web.ui import (
     admin,
+    chooser,
     detail,
     edit,
     errors,
@@ -17,7 +18,7 @@ from cosell.web.ui import (
 )
 
 router = APIRouter(include_in_schema=False)
-for _page in (admin, detail, edit, exports, imports, mapping, opportunities, signin):
+for _page in (admin, chooser, detail, edit, exports, imports, mapping, opportunities, signin):
     router.include_router(_page.router)
 
 

@@ -17,7 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cosell.errors import TooManyAttempts
+from cosell.i18n import _, translate
 from cosell.services import accounts
+from cosell.web import language
 from cosell.web.context import get_ctx
 from cosell.web.security import (
     actor_from_request,
@@ -108,7 +110,7 @@ def sign_in_submit(
             request,
             next_path=target,
             email=email,
-            error="The sign-in form had expired. Please try again.",
+            error=_("The sign-in form had expired. Please try again."),
             status=403,
         )
     if not email.strip() or not password:
@@ -116,7 +118,7 @@ def sign_in_submit(
             request,
             next_path=target,
             email=email,
-            error="Enter your email and your password.",
+            error=_("Enter your email and your password."),
             status=422,
         )
     ctx = get_ctx(request)
@@ -124,7 +126,8 @@ def sign_in_submit(
     try:
         user = sign_in(ctx.db, email, password, address)
     except TooManyAttempts as exc:
-        message = exc.message[0].upper() + exc.message[1:] + "."
+        text = translate(exc.message)
+        message = text[0].upper() + text[1:] + "."
         answer = _form(request, next_path=target, email=email, error=message, status=429)
         answer.headers["Retry-After"] = str(exc.retry_after)
         return answer
@@ -133,11 +136,13 @@ def sign_in_submit(
             request,
             next_path=target,
             email=email,
-            error="The email or the password is not right.",
+            error=_("The email or the password is not right."),
             status=401,
         )
     response = RedirectResponse(target, status_code=303)
     start_session(request, response, user)
+    if user.language is not None:  # the user's choice follows them to this browser
+        language.remember(response, user.language, secure=request.url.scheme == "https")
     response.delete_cookie(FORM_COOKIE, path="/sign-in")
     return response
 

@@ -12,9 +12,8 @@ Create Date: 2027-01-10 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_mapping_profiles"
-# MERGE: down_revision becomes "0008_user_language"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
