@@ -123,6 +123,9 @@ _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 #: Blocks that fill in a class name, not text (`{% block main_class %}page narrow{% … %}`).
 _CLASS_BLOCK = re.compile(r"\{% block \w+_class %\}.*?\{% endblock %\}", re.DOTALL)
 _LETTER = re.compile(r"[^\W\d_]")
+#: Text that is only attributes, written by a macro into the tag that calls it.
+_ATTRIBUTES_ONLY = re.compile(r'\s*(?:[\w-]+="[^"]*"\s*)+')
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 
 
 class _Text(HTMLParser):
@@ -138,7 +141,12 @@ class _Text(HTMLParser):
             self.found.append(" ".join(text.split()))
 
     def handle_data(self, data: str) -> None:
-        self._check(data)
+        if not _ATTRIBUTES_ONLY.fullmatch(data):
+            self._check(data)
+            return
+        for name, value in _ATTRIBUTE.findall(data):
+            if name in READ_ATTRIBUTES:
+                self._check(value)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -158,6 +166,8 @@ def test_the_scan_finds_a_hard_coded_string():
     assert untranslated_text('<p class="x">Hello {{ name }}</p>') == ["Hello"]
     assert untranslated_text('<a title="Close">{{ _("Close") }}</a>') == ["Close"]
     assert untranslated_text('<p>{{ _("Hello") }} · cosell</p><b>{% if x %}42{% endif %}</b>') == []
+    assert untranslated_text('{% macro m() %} aria-invalid="true"{% endmacro %}') == []
+    assert untranslated_text('{% macro m() %} title="Close"{% endmacro %}') == ["Close"]
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
