@@ -149,8 +149,9 @@ def main() -> None:
                     job_id=None,
                     started=started,
                 )
-                assert result.failed == 0, result.summary().failures[:3]
-                assert (result.created, result.updated) == (700, 300), result.summary()
+                summary = result.summary()
+                assert summary.failed == 0, summary.failures[:3]
+                assert (summary.created, summary.updated) == (700, 300), summary
                 tx.rollback()
 
         def do_export(fmt: str) -> Callable[[], None]:
