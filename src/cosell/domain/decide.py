@@ -286,6 +286,32 @@ def _incoming_pair(record: RowRecord, errors: list[RowError]) -> rules.Pair:
     return pair
 
 
+def closed_reason(stored: Referral) -> Msg | None:
+    """Why no field of a closed deal changes (the first check of `decide_update`)."""
+    if not rules.is_terminal(stored.status):
+        return None
+    return Msg(
+        "This deal is closed (%(substatus)s): no field can change any more.",
+        substatus=Msg(stored.substatus.value),
+    )
+
+
+def read_only_reason(f: Field, stored: Referral) -> Msg | None:
+    """Why `f` of the stored deal cannot change, by the checks `decide_update` makes
+    (the field's access, the help lock, the share lock, a closed deal); None when it can."""
+    if f.spec.access is Access.KEY:
+        return Msg("identifies the deal, never changes")
+    if f.spec.access is Access.IGNORED:
+        return Msg("set by Microsoft only")
+    if f in READ_ONLY_AFTER_CREATE:
+        return Msg("cannot change after the deal is created")
+    if stored.help_required and f in LOCKED_AFTER_HELP_SHARED:
+        return Msg("locked since the deal was shared with Microsoft for help")
+    if f is Field.SHARE_WITH_MS and rules.share_lock_problem(stored.share_with_ms, False):
+        return Msg("stays Yes once the deal was shared with the Microsoft sales team")
+    return closed_reason(stored)
+
+
 def decide_update(record: RowRecord, stored: Referral, ctx: Context) -> Decision:
     """Compare a row with the stored deal; apply every rule of rules §1.3–1.5 and report
     every problem of the row (cells that did not parse are left out of the comparison)."""

@@ -22,16 +22,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cosell.domain import rules
+from cosell.domain import decide, rules
 from cosell.domain.cells import format_decimal
 from cosell.domain.decide import SOLUTIONS, TEAM, show, show_pair
 from cosell.domain.enums import Status, Substatus
-from cosell.domain.field_spec import Access
 from cosell.domain.fields import Field, Group
 from cosell.domain.header_names import headers_for
 from cosell.domain.model import RECORD, Referral, SolutionLine, TeamMember
 from cosell.domain.rows import RowError
-from cosell.i18n import N_, current_locale, gettext
+from cosell.i18n import N_, current_locale, gettext, translate
 from cosell.services.referral_input import FIELDS, MemberInput, ReferralInput, SolutionInput
 
 _ = gettext
@@ -236,28 +235,16 @@ def _number(value: object) -> int | None:
 
 # ------------------------------------------------------------------ editability
 def closed_reason(referral: Referral) -> str | None:
-    if not rules.is_terminal(referral.status):
-        return None
-    return _(
-        "This deal is closed (%(substatus)s): no field can change any more.",
-        substatus=_(referral.substatus.value),
-    )
+    """Why nothing of the deal can change (`decide.closed_reason`), in the reader's language."""
+    reason = decide.closed_reason(referral)
+    return None if reason is None else translate(reason)
 
 
 def read_only_reason(f: Field, referral: Referral) -> str | None:
-    """Why the page does not offer the field for change, or None when it does."""
-    access = f.spec.access
-    if access is Access.KEY:
-        return _("identifies the deal, never changes")
-    if access is Access.IGNORED:
-        return _("set by Microsoft only")
-    if access is Access.FIXED_AFTER_CREATE:
-        return _("cannot change after the deal is created")
-    if access is Access.LOCKED_AFTER_HELP and referral.help_required:
-        return _("locked since the deal was shared with Microsoft for help")
-    if f is Field.SHARE_WITH_MS and rules.share_lock_problem(referral.share_with_ms, False):
-        return _("stays Yes once the deal was shared with the Microsoft sales team")
-    return closed_reason(referral)
+    """Why the page does not offer the field for change (`decide.read_only_reason`, the
+    domain's own checks), or None when it does."""
+    reason = decide.read_only_reason(f, referral)
+    return None if reason is None else translate(reason)
 
 
 def editable_keys(referral: Referral) -> list[str]:
