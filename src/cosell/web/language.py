@@ -7,8 +7,10 @@ in and choosing set), then the browser's `Accept-Language`, then English.
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Mapping
 
+from starlette.datastructures import Headers
+from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,8 +25,9 @@ COOKIE_SECONDS = 365 * 86400
 NAMES = {"en": "English", "nl": "Nederlands", "sv": "Svenska", "fr": "Français"}
 
 
-def remember(response: Response, locale: str | None, *, secure: bool) -> None:
-    """Sets the cookie to the chosen `locale`; None (no choice) removes it."""
+def remember(response: Response, locale: str | None, request: Request) -> None:
+    """Sets the cookie to the chosen `locale` (secure when `request` came over HTTPS);
+    None (no choice) removes it."""
     if locale is None or locale not in i18n.LOCALES:
         response.delete_cookie(COOKIE, path="/")
         return
@@ -34,20 +37,16 @@ def remember(response: Response, locale: str | None, *, secure: bool) -> None:
         max_age=COOKIE_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=secure,
+        secure=request.url.scheme == "https",
         path="/",
     )
 
 
-def request_locale(headers: dict[str, str]) -> str:
-    cookie = SimpleCookie()
-    try:
-        cookie.load(headers.get("cookie", ""))
-    except CookieError:  # a malformed cookie header only loses the choice
-        cookie = SimpleCookie()
-    chosen = cookie.get(COOKIE)
-    if chosen is not None and chosen.value in i18n.LOCALES:
-        return chosen.value
+def request_locale(headers: Mapping[str, str]) -> str:
+    """The language of a request with these (lower-case) headers."""
+    chosen = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+    if chosen in i18n.LOCALES:
+        return chosen
     return i18n.best_match(headers.get("accept-language")) or i18n.DEFAULT_LOCALE
 
 
@@ -61,6 +60,5 @@ class RequestLanguage:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        with i18n.use_locale(request_locale(headers)):
+        with i18n.use_locale(request_locale(Headers(scope=scope))):
             await self.app(scope, receive, send)

@@ -35,5 +35,5 @@ def choose_language(
     if actor.user_id is not None:
         accounts.set_language(ctx.db, actor.user_id, chosen, by=actor)
     response = RedirectResponse(local_path(back), status_code=303)
-    language.remember(response, chosen, secure=request.url.scheme == "https")
+    language.remember(response, chosen, request)
     return response

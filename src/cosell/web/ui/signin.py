@@ -142,7 +142,7 @@ def sign_in_submit(
     response = RedirectResponse(target, status_code=303)
     start_session(request, response, user)
     if user.language is not None:  # the user's choice follows them to this browser
-        language.remember(response, user.language, secure=request.url.scheme == "https")
+        language.remember(response, user.language, request)
     response.delete_cookie(FORM_COOKIE, path="/sign-in")
     return response
 
