@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from cosell.domain.actor import Actor
 from cosell.domain.headers import LANGUAGES
-from cosell.domain.job_types import ImportOptions
 from cosell.errors import Conflict, FileRejected, UsageError
 from cosell.i18n import N_, _
 from cosell.services import jobs
@@ -21,6 +20,7 @@ from cosell.web.deps import Ctx, CurrentActor
 from cosell.web.downloads import download
 from cosell.web.limits import file_parts, too_many_files
 from cosell.web.ui.guard import FormActor
+from cosell.web.ui.import_form import import_options
 from cosell.web.ui.job_views import IMPORT, latest, own_job, own_jobs
 from cosell.web.ui.mapping import mapping_step
 from cosell.web.ui.render import html
@@ -113,13 +113,7 @@ def upload(
         step = _mapping_step(request, ctx, actor, file, form)
         if step is not None:
             return step
-        options = ImportOptions(
-            dry_run=_checked(dry_run),
-            match=match,  # type: ignore[arg-type]  # checked by ImportOptions
-            date_order=date_order or None,  # type: ignore[arg-type]
-            overwrite_newer=_checked(overwrite_newer),
-            allow_duplicates=_checked(allow_duplicates),
-        )
+        options = import_options(form)
         # Copied from the upload's temporary file into the database a part at a time.
         job_id = jobs.submit_import_file(
             ctx.db, actor, file.filename, file.file, options, ctx.settings, size=file.size
@@ -141,10 +135,6 @@ def _mapping_step(
         return mapping_step(request, ctx, actor, file.filename or "upload", file.file, form)
     finally:
         file.file.seek(0)
-
-
-def _checked(value: str) -> bool:
-    return value in ("1", "on", "yes", "true")
 
 
 @router.get("/imports/card")

@@ -20,17 +20,17 @@ from cosell.domain.actor import Actor
 from cosell.domain.field_spec import Access
 from cosell.domain.fields import REQUIRED_ON_CREATE, Field
 from cosell.domain.headers import localized_variants
-from cosell.domain.job_types import ImportOptions
 from cosell.domain.mapping import ANY_VALUE, ColumnMapping, MappingError
 from cosell.domain.mapping_suggest import STATUS_CHOICES, Suggestion, status_choice, suggest
 from cosell.domain.model import Cell
-from cosell.errors import CosellError, FileRejected, UsageError
+from cosell.errors import CosellError, FileRejected
 from cosell.i18n import N_, current_locale
 from cosell.services import mapping_profiles as profiles
 from cosell.services import mapping_step as kept
 from cosell.web.context import AppContext
 from cosell.web.deps import Ctx
 from cosell.web.ui.guard import FormActor
+from cosell.web.ui.import_form import CARRIED, import_options
 from cosell.web.ui.render import html
 
 router = APIRouter(include_in_schema=False)
@@ -38,8 +38,6 @@ router = APIRouter(include_in_schema=False)
 _STATUS = Field.STATUS.value
 _SUBSTATUS = Field.SUBSTATUS.value
 _STAGE = Field.SALES_STAGE.value
-#: The options carried from the upload form through the step.
-CARRIED = ("dry_run", "match", "date_order", "overwrite_newer", "allow_duplicates")
 STAGES = ("", "10", "20", "40", "60", "80", "100")
 STATUS_LABELS = {
     "Active/Accepted": N_("Active / Accepted (open)"),
@@ -344,32 +342,20 @@ async def mapping_post(request: Request, actor: FormActor, ctx: Ctx) -> Response
         saved = None
         if save_as:
             saved, _new = profiles.save_profile(ctx.db, actor, save_as, mapping.to_json())
-        options = ImportOptions(
-            dry_run=_checked(carried["dry_run"]),
-            match=carried["match"] or "referral-id",  # type: ignore[arg-type]  # checked
-            date_order=carried["date_order"] or None,  # type: ignore[arg-type]
-            overwrite_newer=_checked(carried["overwrite_newer"]),
-            allow_duplicates=_checked(carried["allow_duplicates"]),
-            mapping=mapping,
-            mapping_profile=saved.name if saved else (chosen or None),
-        )
+        options = import_options(carried, mapping, saved.name if saved else (chosen or None))
         job_id = kept.submit_kept(ctx.db, actor, upload, options)
     except MappingError as exc:
         return _render(
             request, ctx, actor, upload=upload, file_name=file_name, form=form,
             carried=carried, errors=exc.problems, profile=chosen, save_as=save_as, status=422,
         )  # fmt: skip
-    except (FileRejected, UsageError, CosellError) as exc:
+    except CosellError as exc:
         return _render(
             request, ctx, actor, upload=upload, file_name=file_name, form=form,
             carried=carried, errors=[exc.message], profile=chosen, save_as=save_as, status=422,
         )  # fmt: skip
     ctx.queue.enqueue(job_id)
     return RedirectResponse("/imports#last-file", status_code=303)
-
-
-def _checked(value: str) -> bool:
-    return value in ("1", "on", "yes", "true")
 
 
 __all__ = ["mapping_step", "router"]
