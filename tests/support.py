@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from cosell.domain.actor import Actor
 from cosell.domain.enums import Role
@@ -23,6 +23,36 @@ ADMIN = "admin@org-a.example"
 SELLER = "seller@org-a.example"
 OTHER_ADMIN = "admin@org-b.example"
 CATALOG = ("SOL-1234-PQRS", "SOL-2001-AZML", "SOL-3100-SECR")
+
+#: A create body of the API that passes every rule (the file's VALID_ROW as JSON).
+VALID_BODY: dict[str, Any] = {
+    "deal_name": "UK Spring Deal",
+    "customer_name": "Contoso Corporation",
+    "address_1": "One Contoso Way",
+    "address_2": "NE 148 street",
+    "city": "Redmond",
+    "state": "Washington",
+    "postal_code": "98052",
+    "country": "US",
+    "duns": "081466849",
+    "status": "New",
+    "substatus": "Accepted",
+    "sales_stage": 40,
+    "deal_value": "12563.50",
+    "currency": "USD",
+    "close_date": "2027-01-30",
+    "crm_id": "34234324-sdfsdf-345345-sfd",
+    "notes": "This is a sample note",
+    "help_required": False,
+    "share_with_ms": True,
+    "consent": True,
+    "solutions": [
+        {"solution_id": "SOL-1234-PQRS", "currency": "USD", "price": "10", "quantity": 100}
+    ],
+    "team_members": [
+        {"first_name": "Bob", "last_name": "Partner", "phone": "999999", "email": SELLER}
+    ],
+}
 
 VALID_ROW: dict[str, str] = {
     "Deal Name": "UK Spring Deal",

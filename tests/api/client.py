@@ -15,42 +15,15 @@ from cosell.queue.job_queue import JobQueue
 from cosell.services import accounts
 from cosell.settings import Settings
 from cosell.web.app import create_app
-from tests.support import ADMIN, OTHER_ADMIN, SELLER, World
+from tests.support import ADMIN, OTHER_ADMIN, SELLER, VALID_BODY, World
 
 with warnings.catch_warnings():
     # Starlette prefers the `httpx2` fork for its test client; plain httpx works the same.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-#: A create body that passes every rule (the file's VALID_ROW as JSON).
-VALID: dict[str, Any] = {
-    "deal_name": "UK Spring Deal",
-    "customer_name": "Contoso Corporation",
-    "address_1": "One Contoso Way",
-    "address_2": "NE 148 street",
-    "city": "Redmond",
-    "state": "Washington",
-    "postal_code": "98052",
-    "country": "US",
-    "duns": "081466849",
-    "status": "New",
-    "substatus": "Accepted",
-    "sales_stage": 40,
-    "deal_value": "12563.50",
-    "currency": "USD",
-    "close_date": "2027-01-30",
-    "crm_id": "34234324-sdfsdf-345345-sfd",
-    "notes": "This is a sample note",
-    "help_required": False,
-    "share_with_ms": True,
-    "consent": True,
-    "solutions": [
-        {"solution_id": "SOL-1234-PQRS", "currency": "USD", "price": "10", "quantity": 100}
-    ],
-    "team_members": [
-        {"first_name": "Bob", "last_name": "Partner", "phone": "999999", "email": SELLER}
-    ],
-}
+#: A create body that passes every rule (`tests.support.VALID_BODY`).
+VALID = VALID_BODY
 
 #: Every operation of the API, as (method, path template).
 OPERATIONS = [

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ADMIN, PASSWORD, NewPage, Server, screenshot
+from tests.support import VALID_BODY
 
 pytestmark = pytest.mark.browser
 
@@ -22,30 +23,11 @@ def create_deal(server: Server, name: str) -> str:
     made = server.cli("token", "create", "--as", ADMIN)
     assert made.returncode == 0, made.stderr
     body = {
+        **VALID_BODY,
         "deal_name": name,
-        "customer_name": "Contoso Corporation",
-        "address_1": "One Contoso Way",
-        "address_2": "NE 148 street",
-        "city": "Redmond",
-        "state": "Washington",
-        "postal_code": "98052",
-        "country": "US",
-        "duns": "081466849",
         "status": "Active",
-        "substatus": "Accepted",
-        "sales_stage": 40,
-        "deal_value": "12563.50",
-        "currency": "USD",
-        "close_date": "2027-01-30",
         "crm_id": f"CRM-{uuid.uuid4().hex[:10]}",
         "campaign_id": "BingSummer2020",
-        "notes": "This is a sample note",
-        "help_required": False,
-        "share_with_ms": True,
-        "consent": True,
-        "solutions": [
-            {"solution_id": "SOL-1234-PQRS", "currency": "USD", "price": "10", "quantity": 100}
-        ],
         "team_members": [{"first_name": "Ada", "last_name": "Admin", "email": ADMIN}],
     }
     request = urllib.request.Request(

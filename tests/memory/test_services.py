@@ -16,7 +16,7 @@ from cosell.services import jobs, referral_changes, referrals, results_data, sig
 from cosell.services.referral_input import MemberInput, ReferralInput, SolutionInput
 from cosell.services.undo import undo_import
 from cosell.services.uow import JobRecord
-from tests.support import SELLER, World, csv_bytes, read_csv, row
+from tests.support import SELLER, VALID_BODY, World, csv_bytes, read_csv, row
 
 
 def run_import(
@@ -38,29 +38,13 @@ def outcomes(rows: list[dict[str, str]]) -> list[str]:
     return [r["Import Result"].split(":")[0] for r in rows]
 
 
+#: The items of a create body, given to the service apart.
+_GROUPS = ("solutions", "team_members")
+
+
 def new_deal(world: World, **values: Any) -> str:
     given = ReferralInput(
-        values={
-            "deal_name": "UK Spring Deal",
-            "customer_name": "Contoso Corporation",
-            "address_1": "One Contoso Way",
-            "address_2": "NE 148 street",
-            "city": "Redmond",
-            "state": "Washington",
-            "postal_code": "98052",
-            "duns": "081466849",
-            "country": "US",
-            "status": "New",
-            "substatus": "Accepted",
-            "sales_stage": 40,
-            "deal_value": "12563.50",
-            "currency": "USD",
-            "close_date": "2027-01-30",
-            "consent": True,
-            "help_required": False,
-            "share_with_ms": True,
-            **values,
-        },
+        values={**{k: v for k, v in VALID_BODY.items() if k not in _GROUPS}, **values},
         solutions=[SolutionInput("SOL-1234-PQRS", "USD", "10", 100)],
         team=[MemberInput("Bob", "Partner", SELLER, "999999")],
     )
