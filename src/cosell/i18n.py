@@ -115,7 +115,7 @@ class Msg(str):
         return cls(text)
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (self.template, self.values))
+        return (_rebuild, (type(self), self.template, self.values))
 
     def in_locale(self, locale: str) -> str:
         catalog = translations(locale)
@@ -128,8 +128,9 @@ class Msg(str):
         return text % values
 
 
-def _rebuild(template: str, values: dict[str, object]) -> Msg:
-    return Msg(template, **values)
+def _rebuild(kind: type[Msg], template: str, values: dict[str, object]) -> Msg:
+    """A Msg (or a subclass: they are built from a template and values too) unpickled."""
+    return kind(template, **values)
 
 
 def translate(text: object, locale: str | None = None) -> str:
@@ -174,21 +175,16 @@ def best_match(accept_language: str | None) -> str | None:
 
 # ------------------------------------------------------------------ composing and keeping Msgs
 #: Msg subclasses that render their own way (`in_locale`), by the tag their stored JSON
-#: form names (`register_kind`); a plain Msg has no tag.
+#: form names (`register_kind`), and the other way round; a plain Msg has no tag.
 _KINDS: dict[str, type[Msg]] = {}
+_TAGS: dict[type[Msg], str] = {}
 
 
 def register_kind(tag: str, kind: type[Msg]) -> None:
     """Name a Msg subclass for `message_to_json`/`message_from_json`: it is rebuilt from
     its template and values as `kind(template, **values)`."""
     _KINDS[tag] = kind
-
-
-def _tag_of(message: Msg) -> str | None:
-    for tag, kind in _KINDS.items():
-        if type(message) is kind:
-            return tag
-    return None
+    _TAGS[kind] = tag
 
 
 def joined(separator: str, parts: Sequence[str]) -> str:
@@ -211,7 +207,7 @@ def message_to_json(text: str) -> object:
             key: message_to_json(value) if isinstance(value, str) else value
             for key, value in text.values.items()
         }
-    if type(text) is not Msg and (tag := _tag_of(text)) is not None:
+    if (tag := _TAGS.get(type(text))) is not None:
         data["k"] = tag
     return data
 

@@ -23,9 +23,6 @@ class ColumnName(i18n.Msg):
     def __new__(cls, header: str, /, **values: object) -> ColumnName:
         return super().__new__(cls, header)  # type: ignore[return-value]
 
-    def __reduce__(self) -> tuple[object, ...]:
-        return (ColumnName, (str(self),))
-
     def in_locale(self, locale: str) -> str:
         return _in_locale(str(self), locale)
 
