@@ -20,7 +20,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from starlette.datastructures import FormData
 
 from cosell.domain import decide, rules
 from cosell.domain.cells import format_decimal
@@ -191,7 +192,7 @@ def stored_state(referral: Referral) -> FormState:
     return state
 
 
-def read_form(form: Mapping[str, Any], referral: Referral) -> FormState:
+def read_form(form: FormData, referral: Referral) -> FormState:
     """The state a posted form holds; what it lacks is taken from the stored referral
     (read-only fields have no input)."""
     stored = stored_state(referral)
@@ -214,17 +215,9 @@ def read_form(form: Mapping[str, Any], referral: Referral) -> FormState:
         for key, text in stored.base.items()
     }
     version = _number(form.get("version"))
-    conflicts = [str(k) for k in _all(form, "conflict") if str(k) in stored.base]
+    conflicts = [str(k) for k in form.getlist("conflict") if str(k) in stored.base]
     choices = {k: str(form.get(f"choose-{k}") or "") for k in conflicts}
     return FormState(values, items, base, -1 if version is None else version, conflicts, choices)
-
-
-def _all(form: Mapping[str, Any], name: str) -> Sequence[Any]:
-    getlist = getattr(form, "getlist", None)
-    if getlist is not None:
-        return list(getlist(name))
-    value = form.get(name)
-    return [] if value is None else [value]
 
 
 def _number(value: object) -> int | None:
